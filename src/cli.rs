@@ -1,0 +1,104 @@
+//! The command line: `pypi-publish check|upload|action`.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::index::url::PYPI_UPLOAD;
+
+/// Publish Python distributions to PyPI, TestPyPI or any index with the legacy upload API.
+#[derive(Debug, Parser)]
+#[command(name = "pypi-publish", version, about, max_term_width = 100)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Read and check distributions as PyPI would, without sending anything.
+    Check(CheckArgs),
+    /// Check, then upload what the index does not have yet.
+    #[command(visible_alias = "publish")]
+    Upload(UploadArgs),
+    /// Run as the GitHub Action (reads INPUT_* variables).
+    Action,
+}
+
+/// `check` options.
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Distribution files or folders (a folder contributes its top-level files).
+    #[arg(default_value = "dist")]
+    pub paths: Vec<PathBuf>,
+    /// The index the files are meant for: PyPI's and TestPyPI's rules apply to them, the
+    /// general rules to any other index.
+    #[arg(long, value_name = "URL", default_value = PYPI_UPLOAD, env = "PYPI_PUBLISH_REPOSITORY_URL")]
+    pub repository_url: String,
+    /// Print a JSON report (every file's parsed metadata and problems) on stdout.
+    #[arg(long)]
+    pub json: bool,
+    /// List skipped entries too.
+    #[arg(long, short)]
+    pub verbose: bool,
+}
+
+/// `upload` options.
+#[derive(Debug, Args)]
+pub struct UploadArgs {
+    /// Distribution files or folders (a folder contributes its top-level files).
+    #[arg(default_value = "dist")]
+    pub paths: Vec<PathBuf>,
+    /// The legacy upload API URL.
+    #[arg(long, visible_alias = "publish-url", value_name = "URL", default_value = PYPI_UPLOAD, env = "PYPI_PUBLISH_REPOSITORY_URL")]
+    pub repository_url: String,
+    /// The simple-index URL used to see what the index already has (derived for PyPI,
+    /// TestPyPI, devpi and pypiserver).
+    #[arg(long, value_name = "URL", env = "PYPI_PUBLISH_CHECK_URL")]
+    pub check_url: Option<String>,
+    /// Username (default `__token__`). Also PYPI_PUBLISH_USERNAME or TWINE_USERNAME.
+    #[arg(long, short = 'u')]
+    pub username: Option<String>,
+    /// Password or API token. Also PYPI_PUBLISH_PASSWORD or TWINE_PASSWORD.
+    #[arg(long, short = 'p', hide_env_values = true)]
+    pub password: Option<String>,
+    /// API token (sets the username to `__token__`). Also PYPI_PUBLISH_TOKEN.
+    #[arg(long, short = 't')]
+    pub token: Option<String>,
+    /// Uploads in flight at once.
+    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub concurrency: u16,
+    /// Do everything except the uploads: preflight, hashing, index lookup, classification.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Accepted for compatibility with twine: files already on the index with the same
+    /// sha256 are always skipped, and a same-name different-bytes file is always an error.
+    #[arg(long)]
+    pub skip_existing: bool,
+    /// Write a machine-readable report to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<PathBuf>,
+    /// Extra CA certificates (PEM) to trust. Also SSL_CERT_FILE or REQUESTS_CA_BUNDLE.
+    #[arg(long, value_name = "FILE")]
+    pub ca_bundle: Option<PathBuf>,
+    /// Allow plain http to hosts other than this machine.
+    #[arg(long)]
+    pub allow_http: bool,
+    /// Skip the metadata rules (unreadable files still stop the run).
+    #[arg(long)]
+    pub no_verify_metadata: bool,
+    /// Abandon an upload that makes no progress for this many seconds.
+    #[arg(long, value_name = "SECS", default_value_t = 60)]
+    pub stall_timeout: u64,
+    /// Attempts per file (and per lookup), the first included.
+    #[arg(long, value_name = "N", default_value_t = 6, value_parser = clap::value_parser!(u32).range(1..=20))]
+    pub attempts: u32,
+    /// No progress bars.
+    #[arg(long)]
+    pub no_progress: bool,
+    /// Say more.
+    #[arg(long, short)]
+    pub verbose: bool,
+}

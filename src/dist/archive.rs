@@ -1,0 +1,351 @@
+//! Reading a distribution's core metadata straight from the archive, without unpacking.
+//!
+//! Every read is bounded: the metadata member's size, the number of entries, and how far a
+//! compressed stream may expand (mirroring PyPI's compression-ratio rule), so a corrupt,
+//! truncated or hostile archive gives an error, never a hang or unbounded memory.
+
+use std::fs::File;
+use std::io::{self, BufReader, Read};
+use std::path::Path;
+
+use flate2::read::GzDecoder;
+
+use super::filename::{DistFilename, FilenameDetail, SdistFormat};
+
+/// Largest metadata member we read (PyPI descriptions are far smaller).
+pub const MAX_METADATA_SIZE: u64 = 16 * 1024 * 1024;
+/// Most entries an archive may list.
+pub const MAX_ENTRIES: usize = 500_000;
+/// PyPI's decompression-bomb rule: above this expanded size…
+pub const RATIO_MIN_SIZE: u64 = 64 * 1024 * 1024;
+/// …the expanded/compressed ratio may not exceed this.
+pub const RATIO_THRESHOLD: u64 = 50;
+
+/// What was read from an archive.
+#[derive(Debug, Clone)]
+pub struct ArchiveContents {
+    /// Path of the metadata member inside the archive.
+    pub metadata_path: String,
+    /// Its bytes.
+    pub metadata: Vec<u8>,
+    /// Every member path, relative to the distribution root (the sdist's top folder removed;
+    /// a wheel's paths as they are), used to check `License-File` entries.
+    pub members: Vec<String>,
+    /// The wheel's `.dist-info` folder, when this is a wheel.
+    pub dist_info: Option<String>,
+}
+
+/// Why an archive could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum ArchiveError {
+    /// The file could not be opened or read.
+    #[error("cannot read file")]
+    Io(#[source] io::Error),
+    /// Not a zip archive, or a damaged one.
+    #[error("corrupt or truncated zip archive ({0})")]
+    Zip(String),
+    /// Not a gzip'd tar archive, or a damaged one.
+    #[error("corrupt or truncated tar.gz archive ({0})")]
+    Tar(String),
+    /// No metadata member where one must be.
+    #[error("no {expected} in the archive")]
+    NoMetadata {
+        /// The path that was looked for.
+        expected: String,
+    },
+    /// More than one `.dist-info/METADATA`.
+    #[error("more than one .dist-info/METADATA ({0})")]
+    MultipleMetadata(String),
+    /// A wheel lacks `WHEEL` or `RECORD`.
+    #[error("wheel has no {0}")]
+    MissingWheelMember(String),
+    /// The metadata member is larger than [`MAX_METADATA_SIZE`].
+    #[error("{path} is larger than {limit} bytes")]
+    MetadataTooLarge {
+        /// Member path.
+        path: String,
+        /// The limit.
+        limit: u64,
+    },
+    /// PyPI's compression-ratio rule.
+    #[error(
+        "File exceeds compression ratio of {RATIO_THRESHOLD} ({expanded} bytes from {compressed})"
+    )]
+    CompressionRatio {
+        /// Bytes after decompression (so far).
+        expanded: u64,
+        /// Bytes of the archive.
+        compressed: u64,
+    },
+    /// More entries than [`MAX_ENTRIES`].
+    #[error("archive has more than {MAX_ENTRIES} entries")]
+    TooManyEntries,
+    /// A zip member compressed with something PyPI refuses.
+    #[error("File does not use a supported compression type ({member}: {method})")]
+    Compression {
+        /// Member path.
+        member: String,
+        /// The method found.
+        method: String,
+    },
+    /// An sdist must have exactly one top-level folder.
+    #[error("Incorrect number of top-level directories in sdist")]
+    TopLevel,
+}
+
+/// Reads the metadata of a distribution file.
+pub fn read(path: &Path, filename: &DistFilename) -> Result<ArchiveContents, ArchiveError> {
+    let file = File::open(path).map_err(ArchiveError::Io)?;
+    let compressed = file.metadata().map_err(ArchiveError::Io)?.len();
+    match &filename.detail {
+        FilenameDetail::Wheel { .. } => read_wheel(file, compressed, filename),
+        FilenameDetail::Sdist {
+            format: SdistFormat::Zip,
+        } => read_sdist_zip(file, compressed),
+        FilenameDetail::Sdist {
+            format: SdistFormat::TarGz,
+        } => read_sdist_tar(file, compressed),
+    }
+}
+
+fn open_zip(
+    file: File,
+    compressed: u64,
+) -> Result<(zip::ZipArchive<BufReader<File>>, Vec<String>), ArchiveError> {
+    let mut zip =
+        zip::ZipArchive::new(BufReader::new(file)).map_err(|e| ArchiveError::Zip(e.to_string()))?;
+    if zip.len() > MAX_ENTRIES {
+        return Err(ArchiveError::TooManyEntries);
+    }
+    let mut names = Vec::with_capacity(zip.len());
+    let mut expanded: u64 = 0;
+    for i in 0..zip.len() {
+        let entry = zip
+            .by_index_raw(i)
+            .map_err(|e| ArchiveError::Zip(e.to_string()))?;
+        let method = entry.compression();
+        let name = entry
+            .name()
+            .map_err(|e| ArchiveError::Zip(e.to_string()))?
+            .into_owned();
+        if !matches!(
+            method,
+            zip::CompressionMethod::Stored | zip::CompressionMethod::Deflated
+        ) {
+            return Err(ArchiveError::Compression {
+                member: name,
+                method: format!("{method:?}"),
+            });
+        }
+        expanded = expanded.saturating_add(entry.size());
+        names.push(name);
+    }
+    check_ratio(expanded, compressed)?;
+    Ok((zip, names))
+}
+
+fn check_ratio(expanded: u64, compressed: u64) -> Result<(), ArchiveError> {
+    if expanded > RATIO_MIN_SIZE && expanded / compressed.max(1) > RATIO_THRESHOLD {
+        return Err(ArchiveError::CompressionRatio {
+            expanded,
+            compressed,
+        });
+    }
+    Ok(())
+}
+
+fn read_zip_member(
+    zip: &mut zip::ZipArchive<BufReader<File>>,
+    path: &str,
+) -> Result<Vec<u8>, ArchiveError> {
+    let entry = zip
+        .by_name(path)
+        .map_err(|e| ArchiveError::Zip(e.to_string()))?;
+    read_bounded(entry, path).map_err(|e| match e {
+        BoundedReadError::TooLarge => ArchiveError::MetadataTooLarge {
+            path: path.to_string(),
+            limit: MAX_METADATA_SIZE,
+        },
+        BoundedReadError::Io(e) => ArchiveError::Zip(format!("{path}: {e}")),
+    })
+}
+
+enum BoundedReadError {
+    TooLarge,
+    Io(io::Error),
+}
+
+/// Reads at most [`MAX_METADATA_SIZE`] bytes; declared sizes are not trusted.
+fn read_bounded(reader: impl Read, _path: &str) -> Result<Vec<u8>, BoundedReadError> {
+    let mut buf = Vec::new();
+    reader
+        .take(MAX_METADATA_SIZE + 1)
+        .read_to_end(&mut buf)
+        .map_err(BoundedReadError::Io)?;
+    if buf.len() as u64 > MAX_METADATA_SIZE {
+        return Err(BoundedReadError::TooLarge);
+    }
+    Ok(buf)
+}
+
+fn read_wheel(
+    file: File,
+    compressed: u64,
+    filename: &DistFilename,
+) -> Result<ArchiveContents, ArchiveError> {
+    let (mut zip, names) = open_zip(file, compressed)?;
+    let metadata_paths: Vec<&String> = names
+        .iter()
+        .filter(|n| {
+            n.strip_suffix("/METADATA")
+                .is_some_and(|dir| dir.ends_with(".dist-info") && !dir.contains('/'))
+        })
+        .collect();
+    let metadata_path = match metadata_paths.as_slice() {
+        [one] => (*one).clone(),
+        [] => {
+            return Err(ArchiveError::NoMetadata {
+                expected: format!(
+                    "{}-{}.dist-info/METADATA",
+                    filename.name, filename.version_str
+                ),
+            });
+        }
+        many => {
+            let list: Vec<&str> = many.iter().map(|s| s.as_str()).collect();
+            return Err(ArchiveError::MultipleMetadata(list.join(", ")));
+        }
+    };
+    let dist_info = metadata_path.trim_end_matches("/METADATA").to_string();
+    for member in ["WHEEL", "RECORD"] {
+        let path = format!("{dist_info}/{member}");
+        if !names.contains(&path) {
+            return Err(ArchiveError::MissingWheelMember(path));
+        }
+    }
+    let metadata = read_zip_member(&mut zip, &metadata_path)?;
+    Ok(ArchiveContents {
+        metadata_path,
+        metadata,
+        members: names,
+        dist_info: Some(dist_info),
+    })
+}
+
+/// The single top-level folder of an sdist, and every member relative to it.
+fn split_top(names: &[String]) -> Result<(String, Vec<String>), ArchiveError> {
+    let mut top: Option<&str> = None;
+    let mut members = Vec::with_capacity(names.len());
+    for name in names {
+        let name = name.trim_start_matches("./");
+        let (first, rest) = name.split_once('/').unwrap_or((name, ""));
+        match top {
+            None => top = Some(first),
+            Some(t) if t != first => return Err(ArchiveError::TopLevel),
+            Some(_) => {}
+        }
+        if !rest.is_empty() {
+            members.push(rest.trim_end_matches('/').to_string());
+        }
+    }
+    let top = top
+        .filter(|t| !t.is_empty())
+        .ok_or(ArchiveError::TopLevel)?;
+    Ok((top.to_string(), members))
+}
+
+fn read_sdist_zip(file: File, compressed: u64) -> Result<ArchiveContents, ArchiveError> {
+    let (mut zip, names) = open_zip(file, compressed)?;
+    let (top, members) = split_top(&names)?;
+    let metadata_path = format!("{top}/PKG-INFO");
+    if !names.contains(&metadata_path) {
+        return Err(ArchiveError::NoMetadata {
+            expected: metadata_path,
+        });
+    }
+    let metadata = read_zip_member(&mut zip, &metadata_path)?;
+    Ok(ArchiveContents {
+        metadata_path,
+        metadata,
+        members,
+        dist_info: None,
+    })
+}
+
+/// Counts bytes coming out of the decompressor and stops a decompression bomb early.
+struct Expansion<R> {
+    inner: R,
+    expanded: u64,
+    compressed: u64,
+}
+
+impl<R: Read> Read for Expansion<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.expanded += n as u64;
+        if let Err(e) = check_ratio(self.expanded, self.compressed) {
+            return Err(io::Error::other(e));
+        }
+        Ok(n)
+    }
+}
+
+fn read_sdist_tar(file: File, compressed: u64) -> Result<ArchiveContents, ArchiveError> {
+    let reader = Expansion {
+        inner: GzDecoder::new(BufReader::new(file)),
+        expanded: 0,
+        compressed,
+    };
+    let mut archive = tar::Archive::new(reader);
+    let tar_err = |e: io::Error| match e
+        .get_ref()
+        .and_then(|inner| inner.downcast_ref::<ArchiveError>())
+    {
+        Some(ArchiveError::CompressionRatio {
+            expanded,
+            compressed,
+        }) => ArchiveError::CompressionRatio {
+            expanded: *expanded,
+            compressed: *compressed,
+        },
+        _ => ArchiveError::Tar(e.to_string()),
+    };
+    let mut names = Vec::new();
+    let mut pkg_info: Option<(String, Vec<u8>)> = None;
+    for entry in archive.entries().map_err(tar_err)? {
+        let entry = entry.map_err(tar_err)?;
+        if names.len() >= MAX_ENTRIES {
+            return Err(ArchiveError::TooManyEntries);
+        }
+        let path = String::from_utf8_lossy(&entry.path_bytes()).into_owned();
+        let is_pkg_info = {
+            let p = path.trim_start_matches("./");
+            p.split_once('/')
+                .is_some_and(|(_, rest)| rest == "PKG-INFO")
+        };
+        if is_pkg_info && pkg_info.is_none() && entry.header().entry_type().is_file() {
+            let bytes = read_bounded(entry, &path).map_err(|e| match e {
+                BoundedReadError::TooLarge => ArchiveError::MetadataTooLarge {
+                    path: path.clone(),
+                    limit: MAX_METADATA_SIZE,
+                },
+                BoundedReadError::Io(e) => tar_err(e),
+            })?;
+            pkg_info = Some((path.clone(), bytes));
+        }
+        names.push(path);
+    }
+    let (top, members) = split_top(&names)?;
+    let expected = format!("{top}/PKG-INFO");
+    match pkg_info {
+        Some((path, metadata)) if path.trim_start_matches("./") == expected => {
+            Ok(ArchiveContents {
+                metadata_path: expected,
+                metadata,
+                members,
+                dist_info: None,
+            })
+        }
+        _ => Err(ArchiveError::NoMetadata { expected }),
+    }
+}

@@ -1,0 +1,737 @@
+//! The preflight rules: everything PyPI would refuse, found before a byte is sent.
+//!
+//! Each rule mirrors a check in PyPI's upload endpoint (SPEC §1). A [`Problem`] names the
+//! file, the rule and what was found, and renders as one line:
+//! `<file>: <rule> (<what was found>)`. Checking keeps going past a bad file so that every
+//! problem in a release is reported at once.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+use pep440_rs::{Version, VersionSpecifiers};
+
+use super::archive::{self, ArchiveContents};
+use super::classifiers::{self, Verdict};
+use super::filename::{
+    DistFilename, FilenameDetail, SdistFormat, canonical_sdist_filename, is_pypi_platform_tag,
+};
+use super::metadata::{CoreMetadata, Field};
+use super::name::normalize;
+use super::{DistKind, Distribution, rst};
+
+/// PyPI's default per-file size limit.
+pub const PYPI_FILE_LIMIT: u64 = 100 * 1024 * 1024;
+const METADATA_VERSIONS: &[&str] = &["1.0", "1.1", "1.2", "2.1", "2.2", "2.3", "2.4", "2.5"];
+
+/// Which index's rules apply.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Target {
+    /// PyPI or TestPyPI: every Warehouse rule.
+    Pypi,
+    /// Any other index: the rules that make a distribution valid anywhere.
+    Other,
+}
+
+impl Target {
+    /// PyPI's rules for PyPI and TestPyPI hosts, the general ones elsewhere.
+    pub fn for_url(url: &url::Url) -> Self {
+        match url.host_str() {
+            Some("upload.pypi.org" | "test.pypi.org" | "pypi.org") => Target::Pypi,
+            _ => Target::Other,
+        }
+    }
+}
+
+/// How bad a problem is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// The index would refuse the file: nothing is uploaded.
+    Error,
+    /// Worth knowing; does not stop the upload.
+    Warning,
+}
+
+/// A rule a file breaks.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Problem {
+    /// The file's name.
+    pub file: String,
+    /// Stable identifier of the rule (for JSON and annotations).
+    pub code: &'static str,
+    /// The rule, in words.
+    pub rule: String,
+    /// What was found.
+    pub found: String,
+    /// Error or warning.
+    pub severity: Severity,
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.found.is_empty() {
+            write!(f, "{}: {}", self.file, self.rule)
+        } else {
+            write!(f, "{}: {} ({})", self.file, self.rule, self.found)
+        }
+    }
+}
+
+/// The outcome of checking a set of files.
+#[derive(Debug, Default)]
+pub struct Report {
+    /// Files that could be read (they may still have problems).
+    pub dists: Vec<Distribution>,
+    /// Every problem found, in file order.
+    pub problems: Vec<Problem>,
+}
+
+impl Report {
+    /// Whether any problem is an error.
+    pub fn has_errors(&self) -> bool {
+        self.problems.iter().any(|p| p.severity == Severity::Error)
+    }
+
+    /// Problems of one file.
+    pub fn problems_of<'a>(&'a self, file: &'a str) -> impl Iterator<Item = &'a Problem> + 'a {
+        self.problems.iter().filter(move |p| p.file == file)
+    }
+}
+
+/// Collects problems for one file.
+struct Findings<'a> {
+    file: &'a str,
+    out: &'a mut Vec<Problem>,
+}
+
+impl Findings<'_> {
+    fn error(&mut self, code: &'static str, rule: impl Into<String>, found: impl Into<String>) {
+        self.push(code, rule, found, Severity::Error);
+    }
+
+    fn warn(&mut self, code: &'static str, rule: impl Into<String>, found: impl Into<String>) {
+        self.push(code, rule, found, Severity::Warning);
+    }
+
+    fn push(
+        &mut self,
+        code: &'static str,
+        rule: impl Into<String>,
+        found: impl Into<String>,
+        severity: Severity,
+    ) {
+        self.out.push(Problem {
+            file: self.file.to_string(),
+            code,
+            rule: rule.into(),
+            found: found.into(),
+            severity,
+        });
+    }
+}
+
+/// Checks every file, in parallel, then the rules that span files (one sdist per release).
+pub fn check_files(paths: &[PathBuf], target: Target) -> Report {
+    let results: Vec<(Option<Distribution>, Vec<Problem>)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = paths
+            .iter()
+            .map(|path| scope.spawn(move || check_file(path, target)))
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("checking a file never panics"))
+            .collect()
+    });
+    let mut report = Report::default();
+    for (dist, problems) in results {
+        report.dists.extend(dist);
+        report.problems.extend(problems);
+    }
+    one_sdist_per_release(&mut report);
+    report
+}
+
+fn one_sdist_per_release(report: &mut Report) {
+    let mut seen: BTreeMap<(String, String), String> = BTreeMap::new();
+    for dist in report
+        .dists
+        .iter()
+        .filter(|d| d.filename.kind() == DistKind::Sdist)
+    {
+        let version = dist
+            .filename
+            .version
+            .as_ref()
+            .map_or(dist.filename.version_str.clone(), Version::to_string);
+        let key = (dist.filename.normalized_name(), version);
+        if let Some(first) = seen.get(&key) {
+            report.problems.push(Problem {
+                file: dist.file_name().to_string(),
+                code: "one-sdist",
+                rule: "Only one sdist may be uploaded per release.".into(),
+                found: format!("{first} is an sdist of the same release"),
+                severity: Severity::Error,
+            });
+        } else {
+            seen.insert(key, dist.file_name().to_string());
+        }
+    }
+}
+
+/// Reads and checks one file.
+pub fn check_file(path: &Path, target: Target) -> (Option<Distribution>, Vec<Problem>) {
+    let file = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let mut problems = Vec::new();
+    let dist = {
+        let mut f = Findings {
+            file: &file,
+            out: &mut problems,
+        };
+        read_and_check(path, &file, target, &mut f)
+    };
+    (dist, problems)
+}
+
+fn read_and_check(
+    path: &Path,
+    file: &str,
+    target: Target,
+    f: &mut Findings<'_>,
+) -> Option<Distribution> {
+    check_filename_characters(file, f);
+    let filename = match DistFilename::parse(file) {
+        Ok(name) => name,
+        Err(e) => {
+            f.error("filename", e.to_string(), file);
+            return None;
+        }
+    };
+    let size = match std::fs::metadata(path) {
+        Ok(m) => m.len(),
+        Err(e) => {
+            f.error("io", "cannot read file", e.to_string());
+            return None;
+        }
+    };
+    let contents = match archive::read(path, &filename) {
+        Ok(c) => c,
+        Err(e) => {
+            let found = std::error::Error::source(&e)
+                .map(ToString::to_string)
+                .unwrap_or_default();
+            f.error("archive", e.to_string(), found);
+            return None;
+        }
+    };
+    let metadata = match CoreMetadata::parse(&contents.metadata) {
+        Ok(m) => m,
+        Err(e) => {
+            f.error(
+                "metadata-utf8",
+                format!("{} is not valid UTF-8", contents.metadata_path),
+                e.to_string(),
+            );
+            return None;
+        }
+    };
+    check_metadata(&metadata, target, f);
+    check_filename_matches(&filename, &metadata, target, f);
+    check_license_files(&metadata, &contents, f);
+    if target == Target::Pypi && size > PYPI_FILE_LIMIT {
+        f.warn(
+            "file-size",
+            "larger than PyPI's default 100 MiB limit: the upload fails unless the project has a raised limit",
+            format!("{:.1} MiB", size as f64 / 1024.0 / 1024.0),
+        );
+    }
+    Some(Distribution {
+        path: path.to_path_buf(),
+        filename,
+        metadata,
+        size,
+    })
+}
+
+fn check_filename_characters(file: &str, f: &mut Findings<'_>) {
+    if file.chars().any(|c| (c as u32) < 32 || c as u32 == 127) {
+        f.error(
+            "filename-characters",
+            "Cannot upload a file with non-printable characters (ordinals 0-31) or the DEL character (ordinal 127) in the name.",
+            file.escape_debug().to_string(),
+        );
+    }
+}
+
+fn check_filename_matches(
+    filename: &DistFilename,
+    meta: &CoreMetadata,
+    target: Target,
+    f: &mut Findings<'_>,
+) {
+    let (name, version) = (meta.name(), meta.version());
+    if !name.is_empty() && filename.normalized_name() != normalize(name) {
+        f.error(
+            "filename-name",
+            "the filename's project name must match the metadata Name",
+            format!("filename has '{}', metadata has '{name}'", filename.name),
+        );
+    }
+    let meta_version = Version::from_str(version).ok();
+    match (&filename.version, &meta_version) {
+        (Some(a), Some(b)) if a == b => {}
+        (_, None) => {} // reported by the Version rule
+        _ => f.error(
+            "filename-version",
+            "the filename's version must match the metadata Version",
+            format!(
+                "filename has '{}', metadata has '{version}'",
+                filename.version_str
+            ),
+        ),
+    }
+    match &filename.detail {
+        FilenameDetail::Wheel { platform_tags, .. } => {
+            if target == Target::Pypi {
+                for tag in platform_tags.iter().filter(|t| !is_pypi_platform_tag(t)) {
+                    f.error(
+                        "platform-tag",
+                        format!(
+                            "Binary wheel '{}' has an unsupported platform tag '{tag}'.",
+                            filename.as_str()
+                        ),
+                        tag.as_str(),
+                    );
+                }
+            }
+            if filename.name != normalize(&filename.name).replace('-', "_")
+                && target == Target::Pypi
+            {
+                // PEP 491: the name part is the normalized name with `_`.
+                f.warn(
+                    "wheel-name",
+                    "wheel filename's name part should be the normalized name with '_' (PEP 491)",
+                    filename.name.as_str(),
+                );
+            }
+        }
+        FilenameDetail::Sdist { format } => {
+            if target == Target::Pypi {
+                if let Some(v) = &meta_version {
+                    let canonical = canonical_sdist_filename(name, v);
+                    if *format == SdistFormat::Zip || filename.as_str() != canonical {
+                        f.error(
+                            "sdist-filename",
+                            format!(
+                                "Filename '{}' is invalid, should be '{canonical}'.",
+                                filename.as_str()
+                            ),
+                            if *format == SdistFormat::Zip {
+                                "PEP 625: sdists are .tar.gz"
+                            } else {
+                                "PEP 625 name"
+                            },
+                        );
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn check_license_files(meta: &CoreMetadata, contents: &ArchiveContents, f: &mut Findings<'_>) {
+    // PEP 639: License-File entries are paths in the archive from metadata 2.4 on; older
+    // setuptools wrote them loosely, and the upload form drops them there.
+    if meta.metadata_version_tuple() < Some((2, 4)) {
+        return;
+    }
+    for path in meta.get_all(Field::LicenseFile) {
+        let in_archive = match &contents.dist_info {
+            Some(dist_info) => format!("{dist_info}/licenses/{path}"),
+            None => path.clone(),
+        };
+        if !contents.members.iter().any(|m| *m == in_archive) {
+            f.error(
+                "license-file",
+                "License-File is not in the archive",
+                in_archive,
+            );
+        }
+    }
+}
+
+/// The metadata rules that do not depend on the file.
+fn check_metadata(meta: &CoreMetadata, target: Target, f: &mut Findings<'_>) {
+    for field in &meta.repeated {
+        f.error(
+            "repeated-field",
+            format!("{} may appear only once", field.header()),
+            "given more than once",
+        );
+    }
+    if meta.description_conflict {
+        f.warn(
+            "description",
+            "description given both as a header and as the body; the body is sent",
+            "",
+        );
+    }
+    let mv = meta.metadata_version();
+    if !METADATA_VERSIONS.contains(&mv) {
+        f.error(
+            "metadata-version",
+            format!(
+                "Metadata-Version must be one of {}",
+                METADATA_VERSIONS.join(", ")
+            ),
+            if mv.is_empty() {
+                "missing".to_string()
+            } else {
+                format!("'{mv}'")
+            },
+        );
+    }
+    check_name_and_version(meta, target, f);
+    check_text_fields(meta, f);
+    check_urls(meta, f);
+    check_requirements(meta, f);
+    check_classifiers(meta, target, f);
+    check_description(meta, target, f);
+    for d in meta.get_all(Field::Dynamic) {
+        if ["name", "version", "metadata-version"].contains(&d.to_ascii_lowercase().as_str()) {
+            f.error(
+                "dynamic",
+                "Dynamic cannot name Name, Version or Metadata-Version",
+                d.as_str(),
+            );
+        }
+    }
+}
+
+fn check_name_and_version(meta: &CoreMetadata, target: Target, f: &mut Findings<'_>) {
+    let name = meta.name();
+    let valid_name = !name.is_empty()
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b))
+        && name.starts_with(|c: char| c.is_ascii_alphanumeric())
+        && name.ends_with(|c: char| c.is_ascii_alphanumeric());
+    if !valid_name {
+        f.error(
+            "name",
+            "Name must start and end with a letter or numeral and contain only ascii numeric and '.', '_' and '-'",
+            if name.is_empty() { "missing".to_string() } else { format!("'{name}'") },
+        );
+    }
+    let version = meta.version();
+    match Version::from_str(version) {
+        _ if version.is_empty() => f.error("version", "Version is required", "missing"),
+        _ if version.trim() != version => f.error(
+            "version",
+            "Version cannot have leading or trailing whitespace",
+            format!("'{version}'"),
+        ),
+        Err(e) => f.error(
+            "version",
+            "Version must be a valid PEP 440 version",
+            format!("'{version}': {e}"),
+        ),
+        Ok(v) if !v.local().is_empty() && target == Target::Pypi => f.error(
+            "local-version",
+            "Can't use PEP 440 local versions.",
+            format!("'{version}'"),
+        ),
+        Ok(_) => {}
+    }
+}
+
+fn check_text_fields(meta: &CoreMetadata, f: &mut Findings<'_>) {
+    if let Some(summary) = meta.get(Field::Summary) {
+        let chars = summary.chars().count();
+        if chars > 512 {
+            f.error(
+                "summary",
+                "Summary must be 512 characters or fewer",
+                format!("{chars} characters"),
+            );
+        }
+        if summary.contains('\n') {
+            f.error(
+                "summary",
+                "Summary must be a single line",
+                format!("{} lines", summary.lines().count()),
+            );
+        }
+    }
+    for field in [Field::AuthorEmail, Field::MaintainerEmail] {
+        if let Some(value) = meta.get(field) {
+            for address in split_addresses(value) {
+                if !is_valid_email(&address) {
+                    f.error(
+                        "email",
+                        format!("{} must hold valid email addresses", field.header()),
+                        format!("'{address}'"),
+                    );
+                }
+            }
+        }
+    }
+}
+
+fn check_urls(meta: &CoreMetadata, f: &mut Findings<'_>) {
+    for field in [Field::HomePage, Field::DownloadUrl] {
+        if let Some(value) = meta
+            .get(field)
+            .filter(|v| !v.trim().is_empty() && *v != "UNKNOWN")
+        {
+            if !is_valid_url(value) {
+                f.error(
+                    "url",
+                    format!("{} must be a valid http(s) URL", field.header()),
+                    format!("'{value}'"),
+                );
+            }
+        }
+    }
+    for (label, url) in meta.project_urls() {
+        if label.is_empty() {
+            f.error(
+                "project-url",
+                "Project-URL must have a label",
+                format!("', {url}'"),
+            );
+        } else if label.chars().count() > 32 {
+            f.error(
+                "project-url",
+                "Project-URL label must not be longer than 32 characters",
+                format!("'{label}'"),
+            );
+        }
+        if !is_valid_url(url) {
+            f.error(
+                "project-url",
+                "Project-URL must have a valid URL",
+                format!("'{label}, {url}'"),
+            );
+        }
+    }
+}
+
+fn check_requirements(meta: &CoreMetadata, f: &mut Findings<'_>) {
+    for field in [
+        Field::RequiresDist,
+        Field::ProvidesDist,
+        Field::ObsoletesDist,
+    ] {
+        for req in meta.get_all(field) {
+            match pep508_rs::Requirement::<pep508_rs::VerbatimUrl>::from_str(req) {
+                Err(e) => f.error(
+                    "requirement",
+                    format!("{} must be a valid PEP 508 requirement", field.header()),
+                    format!("'{req}': {}", e.message),
+                ),
+                Ok(r) if matches!(r.version_or_url, Some(pep508_rs::VersionOrUrl::Url(_))) => f
+                    .error(
+                        "requirement",
+                        "Can't have direct dependency (PyPI refuses URL requirements)",
+                        format!("'{req}'"),
+                    ),
+                Ok(_) => {}
+            }
+        }
+    }
+    if let Some(spec) = meta
+        .get(Field::RequiresPython)
+        .filter(|s| !s.trim().is_empty())
+    {
+        if let Err(e) = VersionSpecifiers::from_str(spec) {
+            f.error(
+                "requires-python",
+                "Requires-Python must be a valid PEP 440 specifier",
+                format!("'{spec}': {e}"),
+            );
+        }
+    }
+}
+
+fn check_classifiers(meta: &CoreMetadata, target: Target, f: &mut Findings<'_>) {
+    if target != Target::Pypi {
+        return;
+    }
+    let has_expression = meta.get(Field::LicenseExpression).is_some();
+    for classifier in meta.get_all(Field::Classifier) {
+        match classifiers::verdict(classifier) {
+            Verdict::Known => {}
+            Verdict::Deprecated(repl) if repl.is_empty() => f.error(
+                "classifier",
+                "Classifier has been deprecated",
+                format!("'{classifier}'"),
+            ),
+            Verdict::Deprecated(repl) => f.error(
+                "classifier",
+                "Classifier has been deprecated",
+                format!("'{classifier}', use instead: {}", repl.join(", ")),
+            ),
+            Verdict::Unknown => f.error(
+                "classifier",
+                "unknown trove classifier",
+                format!("'{classifier}'"),
+            ),
+        }
+        // PEP 639: with a License-Expression, license classifiers must go.
+        if has_expression && classifier.starts_with("License ::") {
+            f.error(
+                "classifier",
+                "License classifiers have been superseded by License-Expression (PEP 639)",
+                format!("'{classifier}'"),
+            );
+        }
+    }
+}
+
+fn check_description(meta: &CoreMetadata, target: Target, f: &mut Findings<'_>) {
+    let content_type = meta
+        .get(Field::DescriptionContentType)
+        .unwrap_or("text/x-rst");
+    let mut parts = content_type.split(';').map(str::trim);
+    let mime = parts.next().unwrap_or("").to_ascii_lowercase();
+    if !["text/plain", "text/x-rst", "text/markdown"].contains(&mime.as_str()) {
+        f.error(
+            "content-type",
+            "Description-Content-Type must be text/plain, text/x-rst or text/markdown",
+            format!("'{content_type}'"),
+        );
+        return;
+    }
+    for param in parts.filter(|p| !p.is_empty()) {
+        let (key, value) = param.split_once('=').unwrap_or((param, ""));
+        let (key, value) = (
+            key.trim().to_ascii_lowercase(),
+            value.trim().trim_matches('"'),
+        );
+        let ok = match key.as_str() {
+            "charset" => value.eq_ignore_ascii_case("utf-8"),
+            "variant" => {
+                mime == "text/markdown"
+                    && ["gfm", "commonmark"].contains(&value.to_ascii_lowercase().as_str())
+            }
+            _ => false,
+        };
+        if !ok {
+            f.error(
+                "content-type",
+                "Description-Content-Type has an unsupported parameter",
+                format!("'{param}'"),
+            );
+        }
+    }
+    if mime == "text/x-rst" && target == Target::Pypi {
+        if let Some((line, message)) = meta.get(Field::Description).and_then(rst::check) {
+            f.error(
+                "description-rst",
+                "The description failed to render as reStructuredText (text/x-rst)",
+                format!("line {line}: {message}"),
+            );
+        }
+    }
+}
+
+/// Splits an RFC 822 address list on commas outside quotes and angle brackets.
+fn split_addresses(value: &str) -> Vec<String> {
+    let (mut out, mut current, mut quoted, mut angle) = (Vec::new(), String::new(), false, false);
+    for c in value.chars() {
+        match c {
+            '"' => quoted = !quoted,
+            '<' if !quoted => angle = true,
+            '>' if !quoted => angle = false,
+            ',' if !quoted && !angle => {
+                out.push(std::mem::take(&mut current));
+                continue;
+            }
+            _ => {}
+        }
+        current.push(c);
+    }
+    out.push(current);
+    out.into_iter()
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+        .collect()
+}
+
+fn is_valid_email(entry: &str) -> bool {
+    let address = match (entry.rfind('<'), entry.rfind('>')) {
+        (Some(a), Some(b)) if a < b => &entry[a + 1..b],
+        _ => entry,
+    };
+    let Some((local, domain)) = address.trim().rsplit_once('@') else {
+        return false;
+    };
+    let labels: Vec<&str> = domain.split('.').collect();
+    !local.is_empty()
+        && !local.contains(char::is_whitespace)
+        && labels.len() >= 2
+        && labels.iter().all(|l| {
+            !l.is_empty()
+                && !l.starts_with('-')
+                && !l.ends_with('-')
+                && l.chars().all(|c| c.is_alphanumeric() || c == '-')
+        })
+}
+
+fn is_valid_url(value: &str) -> bool {
+    url::Url::parse(value.trim()).is_ok_and(|u| {
+        ["http", "https"].contains(&u.scheme()) && u.host_str().is_some_and(|h| !h.is_empty())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn problems(raw: &str) -> Vec<String> {
+        let meta = CoreMetadata::parse(raw.as_bytes()).unwrap();
+        let mut out = Vec::new();
+        check_metadata(
+            &meta,
+            Target::Pypi,
+            &mut Findings {
+                file: "f",
+                out: &mut out,
+            },
+        );
+        out.into_iter().map(|p| p.to_string()).collect()
+    }
+
+    #[test]
+    fn valid_metadata_has_no_problems() {
+        let ok = "Metadata-Version: 2.4\nName: demo.pkg\nVersion: 1.0rc1\nSummary: s\nAuthor-email: \"A, B\" <a@b.org>, c@d.io\nProject-URL: Source, https://e.org/x\nClassifier: Programming Language :: Python :: 3\nRequires-Dist: x[y]>=1; python_version >= \"3.9\"\nRequires-Python: >=3.9\nDescription-Content-Type: text/markdown; charset=UTF-8; variant=GFM\n\nbody";
+        assert_eq!(problems(ok), Vec::<String>::new());
+    }
+
+    #[test]
+    fn each_metadata_rule_names_what_it_found() {
+        let bad = format!(
+            "Metadata-Version: 2.0\nName: -bad\nVersion: 1.0+local\nSummary: {}\nAuthor-email: nobody\nHome-page: ftp://x\nProject-URL: {}, https://e.org\nClassifier: Nope :: Nope\nRequires-Dist: foo @ https://e.org/f.whl\nDynamic: Version\nDescription-Content-Type: text/html\n",
+            "x".repeat(513),
+            "L".repeat(33)
+        );
+        insta::assert_snapshot!(problems(&bad).join("\n"), @r"
+        f: Metadata-Version must be one of 1.0, 1.1, 1.2, 2.1, 2.2, 2.3, 2.4, 2.5 ('2.0')
+        f: Name must start and end with a letter or numeral and contain only ascii numeric and '.', '_' and '-' ('-bad')
+        f: Can't use PEP 440 local versions. ('1.0+local')
+        f: Summary must be 512 characters or fewer (513 characters)
+        f: Author-email must hold valid email addresses ('nobody')
+        f: Home-page must be a valid http(s) URL ('ftp://x')
+        f: Project-URL label must not be longer than 32 characters ('LLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLL')
+        f: Can't have direct dependency (PyPI refuses URL requirements) ('foo @ https://e.org/f.whl')
+        f: unknown trove classifier ('Nope :: Nope')
+        f: Description-Content-Type must be text/plain, text/x-rst or text/markdown ('text/html')
+        f: Dynamic cannot name Name, Version or Metadata-Version (Version)
+        ");
+    }
+}

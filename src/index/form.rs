@@ -1,0 +1,107 @@
+//! The legacy upload form (SPEC §1): metadata fields taken from the file's core metadata,
+//! multi-use fields repeated once per value, digests in lowercase hex (no md5), and the file
+//! itself streamed from disk as `application/octet-stream` with a known length, so memory does
+//! not grow with file size and the body can be rebuilt for every attempt.
+
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use futures_util::StreamExt;
+use tokio_util::io::ReaderStream;
+
+use crate::dist::{Digests, Distribution, Field};
+
+/// Bytes of the file part handed to the connection so far, for progress bars and for the
+/// stall watchdog.
+#[derive(Debug, Default)]
+pub struct Progress {
+    sent: AtomicU64,
+    last_change_ms: AtomicU64,
+}
+
+impl Progress {
+    /// Bytes sent.
+    pub fn sent(&self) -> u64 {
+        self.sent.load(Ordering::Relaxed)
+    }
+
+    /// Milliseconds (on the caller's clock) of the last change.
+    pub fn last_change_ms(&self) -> u64 {
+        self.last_change_ms.load(Ordering::Relaxed)
+    }
+
+    fn add(&self, n: u64, now_ms: u64) {
+        self.sent.fetch_add(n, Ordering::Relaxed);
+        self.last_change_ms.store(now_ms, Ordering::Relaxed);
+    }
+
+    /// Starts an attempt from zero.
+    pub fn reset(&self, now_ms: u64) {
+        self.sent.store(0, Ordering::Relaxed);
+        self.last_change_ms.store(now_ms, Ordering::Relaxed);
+    }
+}
+
+/// The text fields of the form, in the order they are sent.
+pub fn fields(
+    dist: &Distribution,
+    digests: &Digests,
+    attestations: Option<&str>,
+) -> Vec<(&'static str, String)> {
+    let meta = &dist.metadata;
+    let mut out: Vec<(&'static str, String)> = vec![
+        (":action", "file_upload".into()),
+        ("protocol_version", "1".into()),
+    ];
+    // PEP 639: before 2.4, License-File was emitted loosely by old setuptools; drop it there.
+    let keep_license_files = meta.metadata_version_tuple() >= Some((2, 4));
+    for field in Field::all() {
+        if field == Field::LicenseFile && !keep_license_files {
+            continue;
+        }
+        for value in meta.get_all(field) {
+            out.push((field.form_key(), value.clone()));
+        }
+    }
+    // GitLab requires the key even when the project sets no Requires-Python.
+    if meta.get(Field::RequiresPython).is_none() {
+        out.push((Field::RequiresPython.form_key(), String::new()));
+    }
+    out.push(("filetype", dist.filename.kind().filetype().into()));
+    out.push(("pyversion", dist.filename.pyversion()));
+    out.push(("sha256_digest", digests.sha256.as_str().to_string()));
+    out.push(("blake2_256_digest", digests.blake2_256.clone()));
+    if let Some(json) = attestations {
+        out.push(("attestations", json.to_string()));
+    }
+    out
+}
+
+/// The whole multipart form: the text fields, then the file part streamed from `path`.
+pub async fn multipart(
+    fields: &[(&'static str, String)],
+    path: &Path,
+    file_name: &str,
+    size: u64,
+    progress: Arc<Progress>,
+    clock: impl Fn() -> u64 + Send + Sync + 'static,
+) -> std::io::Result<reqwest::multipart::Form> {
+    let mut form = reqwest::multipart::Form::new();
+    for (key, value) in fields {
+        form = form.text(*key, value.clone());
+    }
+    let file = tokio::fs::File::open(path).await?;
+    let stream = ReaderStream::with_capacity(file, 256 * 1024).map(move |chunk| {
+        if let Ok(bytes) = &chunk {
+            progress.add(bytes.len() as u64, clock());
+        }
+        chunk
+    });
+    let part =
+        reqwest::multipart::Part::stream_with_length(reqwest::Body::wrap_stream(stream), size)
+            .file_name(file_name.to_string())
+            .mime_str("application/octet-stream")
+            .expect("a valid mime type");
+    Ok(form.part("content", part))
+}

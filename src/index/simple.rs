@@ -1,0 +1,276 @@
+//! Asking an index what it already has: the simple API, PEP 691 JSON or PEP 503 HTML.
+//!
+//! One request per project. A 404 means the project is unknown (nothing exists yet); any
+//! other failure is an error, never "absent": uploading blind is how conflicts are missed.
+
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
+use url::Url;
+
+use super::response::{decode_entities, message_from_body};
+use super::retry::{RetryPolicy, is_retryable_status, parse_retry_after};
+use crate::auth::Credentials;
+use crate::dist::hash::Sha256Hex;
+use crate::secret::redact_url;
+
+const ACCEPT: &str = "application/vnd.pypi.simple.v1+json, text/html;q=0.1";
+const TIMEOUT: Duration = Duration::from_secs(60);
+
+/// The files an index lists for a project: filename → sha256 (when the index gives one).
+pub type ProjectFiles = BTreeMap<String, Option<Sha256Hex>>;
+
+/// Why a lookup failed.
+#[derive(Debug, thiserror::Error)]
+pub enum LookupError {
+    /// The index answered with an error status.
+    #[error("{url} answered {status}: {message}")]
+    Status {
+        /// The URL asked (redacted).
+        url: String,
+        /// HTTP status.
+        status: u16,
+        /// The index's message.
+        message: String,
+    },
+    /// No answer.
+    #[error("cannot reach {url}")]
+    Transport {
+        /// The URL asked (redacted).
+        url: String,
+        /// The cause.
+        #[source]
+        source: reqwest::Error,
+    },
+    /// An answer we cannot read.
+    #[error("{url} sent an unreadable simple-API page: {reason}")]
+    Parse {
+        /// The URL asked (redacted).
+        url: String,
+        /// What was wrong.
+        reason: String,
+    },
+}
+
+impl LookupError {
+    /// How to fix it.
+    pub fn hint(&self) -> Option<&'static str> {
+        match self {
+            LookupError::Status {
+                status: 401 | 403, ..
+            } => Some(
+                "the simple index refused to list files: give credentials that may read it, or point --check-url at a readable simple index",
+            ),
+            LookupError::Status { status: 404, .. } => None,
+            LookupError::Parse { .. } => Some("is --check-url a simple-index (PEP 503/691) URL?"),
+            _ => None,
+        }
+    }
+}
+
+/// Looks up one project. `Ok(None)` when the index does not know it.
+pub async fn lookup(
+    client: &reqwest::Client,
+    check_url: &Url,
+    normalized_name: &str,
+    credentials: Option<&Credentials>,
+    policy: &RetryPolicy,
+) -> Result<Option<ProjectFiles>, LookupError> {
+    let mut url = check_url
+        .join(&format!("{normalized_name}/"))
+        .map_err(|e| LookupError::Parse {
+            url: redact_url(check_url),
+            reason: e.to_string(),
+        })?;
+    let origin = check_url.origin();
+    let started = Instant::now();
+    let (mut attempt, mut redirects) = (0u32, 0u32);
+    loop {
+        attempt += 1;
+        let mut request = client
+            .get(url.clone())
+            .header(reqwest::header::ACCEPT, ACCEPT)
+            .timeout(TIMEOUT);
+        // Credentials go only to the origin they were given for.
+        if let Some(c) = credentials.filter(|_| url.origin() == origin) {
+            request = request.basic_auth(&c.username, Some(c.password.reveal()));
+        }
+        let shown = redact_url(&url);
+        let response = match request.send().await {
+            Ok(r) => r,
+            Err(source) => match policy.delay(attempt, started, None) {
+                Some(wait) => {
+                    tokio::time::sleep(wait).await;
+                    continue;
+                }
+                None => return Err(LookupError::Transport { url: shown, source }),
+            },
+        };
+        let status = response.status().as_u16();
+        if response.status().is_redirection() && redirects < 5 {
+            if let Some(next) = response
+                .headers()
+                .get(reqwest::header::LOCATION)
+                .and_then(|l| l.to_str().ok())
+                .and_then(|l| url.join(l).ok())
+            {
+                redirects += 1;
+                url = next;
+                continue;
+            }
+        }
+        if status == 404 {
+            return Ok(None);
+        }
+        let content_type = response
+            .headers()
+            .get(reqwest::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_ascii_lowercase();
+        let retry_after = response
+            .headers()
+            .get(reqwest::header::RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(parse_retry_after);
+        let body = match response.text().await {
+            Ok(b) => b,
+            Err(source) => match policy.delay(attempt, started, None) {
+                Some(wait) => {
+                    tokio::time::sleep(wait).await;
+                    continue;
+                }
+                None => return Err(LookupError::Transport { url: shown, source }),
+            },
+        };
+        if !(200..300).contains(&status) {
+            if is_retryable_status(status) {
+                if let Some(wait) = policy.delay(attempt, started, retry_after) {
+                    tokio::time::sleep(wait).await;
+                    continue;
+                }
+            }
+            return Err(LookupError::Status {
+                url: shown,
+                status,
+                message: message_from_body(status, &body),
+            });
+        }
+        let parsed = if content_type.contains("json") {
+            parse_json(&body)
+        } else {
+            Ok(parse_html(&body, &url))
+        };
+        return parsed
+            .map(Some)
+            .map_err(|reason| LookupError::Parse { url: shown, reason });
+    }
+}
+
+/// PEP 691: `files[].filename` and `files[].hashes.sha256`.
+fn parse_json(body: &str) -> Result<ProjectFiles, String> {
+    #[derive(serde::Deserialize)]
+    struct Page {
+        files: Vec<File>,
+    }
+    #[derive(serde::Deserialize)]
+    struct File {
+        filename: String,
+        #[serde(default)]
+        hashes: BTreeMap<String, String>,
+    }
+    let page: Page = serde_json::from_str(body).map_err(|e| e.to_string())?;
+    Ok(page
+        .files
+        .into_iter()
+        .map(|f| {
+            (
+                f.filename,
+                f.hashes.get("sha256").map(|h| Sha256Hex::new(h)),
+            )
+        })
+        .collect())
+}
+
+/// PEP 503: one anchor per file; the text is the filename, the URL fragment `#sha256=…`.
+fn parse_html(body: &str, base: &Url) -> ProjectFiles {
+    let mut files = ProjectFiles::new();
+    let lower = body.to_ascii_lowercase();
+    let mut at = 0;
+    while let Some(start) = lower[at..].find("<a ").map(|i| at + i) {
+        let Some(tag_end) = lower[start..].find('>').map(|i| start + i) else {
+            break;
+        };
+        let Some(close) = lower[tag_end..].find("</a>").map(|i| tag_end + i) else {
+            break;
+        };
+        let tag = &body[start..tag_end];
+        let text = decode_entities(body[tag_end + 1..close].trim());
+        at = close + 4;
+        let Some(href) = attribute(tag, "href") else {
+            continue;
+        };
+        let href = decode_entities(&href);
+        let url = base.join(&href).ok();
+        let sha256 = url
+            .as_ref()
+            .and_then(|u| u.fragment())
+            .and_then(|f| f.strip_prefix("sha256="))
+            .map(Sha256Hex::new);
+        let filename = if text.is_empty() {
+            url.as_ref()
+                .and_then(|u| u.path_segments())
+                .and_then(|mut s| s.next_back())
+                .unwrap_or("")
+                .to_string()
+        } else {
+            text
+        };
+        if !filename.is_empty() {
+            files.insert(filename, sha256);
+        }
+    }
+    files
+}
+
+fn attribute(tag: &str, name: &str) -> Option<String> {
+    let lower = tag.to_ascii_lowercase();
+    let pos = lower.find(&format!("{name}="))? + name.len() + 1;
+    let rest = &tag[pos..];
+    let quote = rest.chars().next()?;
+    if quote == '"' || quote == '\'' {
+        rest[1..]
+            .find(quote)
+            .map(|end| rest[1..1 + end].to_string())
+    } else {
+        Some(
+            rest.split(|c: char| c.is_whitespace() || c == '>')
+                .next()
+                .unwrap_or("")
+                .to_string(),
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_pep_503_anchors() {
+        let base = Url::parse("http://127.0.0.1:1/simple/demo/").unwrap();
+        let html = r#"<html><body><a href="../../packages/demo-1.0.tar.gz#sha256=ABCD" data-requires-python="&gt;=3.9">demo-1.0.tar.gz</a>
+<A HREF='/f/demo-1.0-py3-none-any.whl#md5=00'>demo-1.0-py3-none-any.whl</A></body></html>"#;
+        let files = parse_html(html, &base);
+        assert_eq!(files["demo-1.0.tar.gz"], Some(Sha256Hex::new("abcd")));
+        assert_eq!(files["demo-1.0-py3-none-any.whl"], None);
+    }
+
+    #[test]
+    fn parses_pep_691_json() {
+        let json = r#"{"meta":{"api-version":"1.1"},"name":"demo","files":[{"filename":"demo-1.0.tar.gz","url":"x","hashes":{"sha256":"AB"}},{"filename":"demo-1.0-py3-none-any.whl","url":"y","hashes":{}}]}"#;
+        let files = parse_json(json).unwrap();
+        assert_eq!(files["demo-1.0.tar.gz"], Some(Sha256Hex::new("ab")));
+        assert_eq!(files["demo-1.0-py3-none-any.whl"], None);
+    }
+}

@@ -1,0 +1,433 @@
+//! Sending one file, safely: retries only after looking at the index again, because a
+//! failed or lost response does not mean the file did not land.
+
+use std::future::Future;
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, OnceLock};
+use std::time::{Duration, Instant};
+
+use super::Index;
+use super::form::{self, Progress};
+use super::response::{Answer, Refusal, RefusalKind, classify};
+use super::simple::LookupError;
+use crate::dist::{Digests, Distribution};
+use crate::secret::redact_url;
+
+/// How an upload ended well.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UploadOutcome {
+    /// Stored by this run, after this many attempts.
+    Uploaded {
+        /// Attempts made (1 = first try).
+        attempts: u32,
+    },
+    /// The index already had these exact bytes (a lost response, a parallel job, or an
+    /// index that answers identical re-uploads with an error).
+    AlreadyPresent,
+}
+
+/// How an upload ended badly.
+#[derive(Debug, thiserror::Error)]
+pub enum UploadError {
+    /// The index refused the file.
+    #[error("{file}: the index refused the upload ({status}): {message}", status = .refusal.status, message = .refusal.message)]
+    Refused {
+        /// File name.
+        file: String,
+        /// The refusal.
+        refusal: Refusal,
+    },
+    /// Same name, other bytes.
+    #[error(
+        "{file}: the index already has a different file of this name (index sha256 {index}, local sha256 {local})"
+    )]
+    Conflict {
+        /// File name.
+        file: String,
+        /// Our sha256.
+        local: String,
+        /// The index's sha256, or "unknown".
+        index: String,
+    },
+    /// The index says the file exists but no simple index is known to compare hashes.
+    #[error("{file}: the index says the file already exists: {message}")]
+    ExistsUnverified {
+        /// File name.
+        file: String,
+        /// The index's message.
+        message: String,
+    },
+    /// Every attempt failed.
+    #[error("{file}: gave up after {attempts} attempts: {last}")]
+    Exhausted {
+        /// File name.
+        file: String,
+        /// Attempts made.
+        attempts: u32,
+        /// The last failure.
+        last: String,
+    },
+    /// A redirect we must not follow with credentials.
+    #[error("{file}: the index redirected the upload ({status}) to {location}")]
+    Redirected {
+        /// File name.
+        file: String,
+        /// HTTP status.
+        status: u16,
+        /// Where to (redacted).
+        location: String,
+    },
+    /// The file could not be read.
+    #[error("{file}: cannot read the file")]
+    Io {
+        /// File name.
+        file: String,
+        /// The cause.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The index could not be asked whether the file landed.
+    #[error("{file}: cannot tell whether the file landed")]
+    Recheck {
+        /// File name.
+        file: String,
+        /// The cause.
+        #[source]
+        source: LookupError,
+    },
+}
+
+impl UploadError {
+    /// How to fix it.
+    pub fn hint(&self) -> Option<String> {
+        match self {
+            UploadError::Refused { refusal, .. } => refusal.hint().map(str::to_string),
+            UploadError::Conflict { .. } => Some(
+                "a published file can never be replaced: rebuild with a new version (or a wheel build tag), or delete the stale local file".into(),
+            ),
+            UploadError::ExistsUnverified { .. } => Some(
+                "skip-identical needs the simple index to compare hashes: pass --check-url".into(),
+            ),
+            UploadError::Redirected { location, .. } => Some(format!(
+                "credentials are never sent to another URL: if {location} is right, pass it as --repository-url"
+            )),
+            UploadError::Exhausted { .. } => Some("the index kept failing: re-run later; files already uploaded are skipped".into()),
+            UploadError::Recheck { source, .. } => source.hint().map(str::to_string),
+            UploadError::Io { .. } => None,
+        }
+    }
+
+    /// The file this error is about.
+    pub fn file(&self) -> &str {
+        match self {
+            UploadError::Refused { file, .. }
+            | UploadError::Conflict { file, .. }
+            | UploadError::ExistsUnverified { file, .. }
+            | UploadError::Exhausted { file, .. }
+            | UploadError::Redirected { file, .. }
+            | UploadError::Io { file, .. }
+            | UploadError::Recheck { file, .. } => file,
+        }
+    }
+}
+
+/// Milliseconds since the first call: the clock of the stall watchdog.
+pub fn clock_ms() -> u64 {
+    static START: OnceLock<Instant> = OnceLock::new();
+    START.get_or_init(Instant::now).elapsed().as_millis() as u64
+}
+
+/// A failure after which the file may or may not have landed.
+struct Ambiguous {
+    message: String,
+    retry_after: Option<Duration>,
+}
+
+/// Whether the index has the file, by hash.
+enum Presence {
+    Identical,
+    Different(String),
+    Absent,
+}
+
+impl Index {
+    /// Uploads one file, retrying transient failures. `attestations` is the JSON array for
+    /// the `attestations` field.
+    pub async fn upload(
+        &self,
+        dist: &Distribution,
+        digests: &Digests,
+        attestations: Option<&str>,
+        progress: Arc<Progress>,
+    ) -> Result<UploadOutcome, UploadError> {
+        let file = dist.file_name().to_string();
+        let fields = form::fields(dist, digests, attestations);
+        let started = Instant::now();
+        let (mut attempt, mut redirects) = (0u32, 0u32);
+        loop {
+            attempt += 1;
+            let failure = match self.attempt(dist, &fields, progress.clone()).await? {
+                Sent::Answer {
+                    status,
+                    location,
+                    retry_after,
+                    body,
+                } => {
+                    if matches!(status, 307 | 308) && redirects < 5 {
+                        let url = self.upload_url();
+                        match location.as_deref().and_then(|l| url.join(l).ok()) {
+                            // Same origin: re-POST there (e.g. `/legacy` → `/legacy/`), and keep it.
+                            Some(next) if next.origin() == url.origin() => {
+                                *self.upload_url.lock().expect("not poisoned") = next;
+                                redirects += 1;
+                                attempt -= 1;
+                                continue;
+                            }
+                            Some(next) => {
+                                return Err(UploadError::Redirected {
+                                    file,
+                                    status,
+                                    location: redact_url(&next),
+                                });
+                            }
+                            None => {}
+                        }
+                    }
+                    if (300..400).contains(&status) {
+                        let location = location.unwrap_or_default();
+                        return Err(UploadError::Redirected {
+                            file,
+                            status,
+                            location,
+                        });
+                    }
+                    match classify(status, retry_after.as_deref(), &body) {
+                        Answer::Accepted => {
+                            return Ok(UploadOutcome::Uploaded { attempts: attempt });
+                        }
+                        Answer::FileExists(message) => {
+                            return self.after_exists(&file, digests, message).await;
+                        }
+                        Answer::Refused(refusal) => {
+                            return Err(UploadError::Refused { file, refusal });
+                        }
+                        Answer::Transient {
+                            status,
+                            message,
+                            retry_after,
+                        } => Ambiguous {
+                            message: format!("{status} {message}"),
+                            retry_after,
+                        },
+                    }
+                }
+                Sent::Lost(message) => Ambiguous {
+                    message,
+                    retry_after: None,
+                },
+            };
+            let wait = self.retry.delay(attempt, started, failure.retry_after);
+            if let Some(wait) = wait {
+                tokio::time::sleep(wait).await;
+            }
+            // Before sending again, see whether the failed attempt landed after all.
+            match self.presence(&file, digests).await {
+                Ok(Presence::Identical) => {
+                    return Ok(UploadOutcome::Uploaded { attempts: attempt });
+                }
+                Ok(Presence::Different(index)) => {
+                    return Err(UploadError::Conflict {
+                        file,
+                        local: digests.sha256.to_string(),
+                        index,
+                    });
+                }
+                Ok(Presence::Absent) | Err(_) if wait.is_some() => continue,
+                Ok(Presence::Absent) | Err(_) => {
+                    return Err(UploadError::Exhausted {
+                        file,
+                        attempts: attempt,
+                        last: failure.message,
+                    });
+                }
+            }
+        }
+    }
+
+    async fn after_exists(
+        &self,
+        file: &str,
+        digests: &Digests,
+        message: String,
+    ) -> Result<UploadOutcome, UploadError> {
+        if self.check_url().is_none() {
+            return Err(UploadError::ExistsUnverified {
+                file: file.to_string(),
+                message,
+            });
+        }
+        match self.presence(file, digests).await {
+            Ok(Presence::Identical) => Ok(UploadOutcome::AlreadyPresent),
+            Ok(Presence::Different(index)) => Err(UploadError::Conflict {
+                file: file.to_string(),
+                local: digests.sha256.to_string(),
+                index,
+            }),
+            // The index says "exists" but does not list it (e.g. a blake2 collision with a
+            // file of another name, or a deleted filename): report the index's own words.
+            Ok(Presence::Absent) => Err(UploadError::Refused {
+                file: file.to_string(),
+                refusal: Refusal {
+                    status: 400,
+                    message,
+                    kind: RefusalKind::Invalid,
+                },
+            }),
+            Err(source) => Err(UploadError::Recheck {
+                file: file.to_string(),
+                source,
+            }),
+        }
+    }
+
+    async fn presence(&self, file: &str, digests: &Digests) -> Result<Presence, LookupError> {
+        let Ok(filename) = crate::dist::DistFilename::parse(file) else {
+            return Ok(Presence::Absent);
+        };
+        let files = self.lookup(&filename.normalized_name()).await?;
+        Ok(match files.as_ref().and_then(|f| f.get(file)) {
+            None => Presence::Absent,
+            Some(Some(sha)) if *sha == digests.sha256 => Presence::Identical,
+            Some(Some(sha)) => Presence::Different(sha.to_string()),
+            Some(None) => Presence::Different("unknown (the index lists no sha256)".into()),
+        })
+    }
+
+    async fn attempt(
+        &self,
+        dist: &Distribution,
+        fields: &[(&'static str, String)],
+        progress: Arc<Progress>,
+    ) -> Result<Sent, UploadError> {
+        let file = dist.file_name();
+        let io = |source| UploadError::Io {
+            file: file.to_string(),
+            source,
+        };
+        progress.reset(clock_ms());
+        let form = form::multipart(
+            fields,
+            &dist.path,
+            file,
+            dist.size,
+            progress.clone(),
+            clock_ms,
+        )
+        .await
+        .map_err(io)?;
+        let mut request = self.client.post(self.upload_url()).multipart(form);
+        if let Some(c) = &self.credentials {
+            request = request.basic_auth(&c.username, Some(c.password.reveal()));
+        }
+        self.traffic.upload_requests.fetch_add(1, Ordering::Relaxed);
+        let response = match self.watch(request.send(), &progress, dist.size).await {
+            Ok(r) => r,
+            Err(message) => return Ok(Sent::Lost(message)),
+        };
+        let status = response.status().as_u16();
+        let header = |name| {
+            response
+                .headers()
+                .get(name)
+                .and_then(|v: &reqwest::header::HeaderValue| v.to_str().ok())
+                .map(str::to_string)
+        };
+        let (location, retry_after) = (
+            header(reqwest::header::LOCATION),
+            header(reqwest::header::RETRY_AFTER),
+        );
+        let body = match tokio::time::timeout(self.response_timeout, response.text()).await {
+            Ok(Ok(body)) => body,
+            // The index said yes; a broken body after that does not undo it.
+            Ok(Err(_)) if (200..300).contains(&status) => String::new(),
+            Ok(Err(e)) => {
+                return Ok(Sent::Lost(format!(
+                    "{status} with an unreadable body: {}",
+                    transport_message(&e)
+                )));
+            }
+            Err(_) => {
+                return Ok(Sent::Lost(format!(
+                    "{status} and then no body for {}s",
+                    self.response_timeout.as_secs()
+                )));
+            }
+        };
+        Ok(Sent::Answer {
+            status,
+            location,
+            retry_after,
+            body,
+        })
+    }
+
+    /// Runs the request, abandoning it when the body stops moving (or, once sent, when the
+    /// answer does not come): a stalled transfer is detected instead of a blanket timeout.
+    async fn watch(
+        &self,
+        send: impl Future<Output = reqwest::Result<reqwest::Response>>,
+        progress: &Progress,
+        size: u64,
+    ) -> Result<reqwest::Response, String> {
+        tokio::pin!(send);
+        let mut tick = tokio::time::interval(Duration::from_millis(250));
+        loop {
+            tokio::select! {
+                result = &mut send => return result.map_err(|e| transport_message(&e)),
+                _ = tick.tick() => {
+                    let idle = Duration::from_millis(clock_ms().saturating_sub(progress.last_change_ms()));
+                    let (limit, what) = if progress.sent() >= size {
+                        (self.response_timeout, "no answer after the file was sent")
+                    } else {
+                        (self.stall_timeout, "the upload stalled")
+                    };
+                    if idle > limit {
+                        return Err(format!("{what} ({} s without progress at {} of {size} bytes)", idle.as_secs(), progress.sent()));
+                    }
+                }
+            }
+        }
+    }
+}
+
+enum Sent {
+    Answer {
+        status: u16,
+        location: Option<String>,
+        retry_after: Option<String>,
+        body: String,
+    },
+    Lost(String),
+}
+
+/// A transport error in words, with its root cause (reqwest's top message alone is vague).
+fn transport_message(e: &reqwest::Error) -> String {
+    let mut message = if e.is_timeout() {
+        "timed out".to_string()
+    } else if e.is_connect() {
+        "connection failed".to_string()
+    } else {
+        "connection broken".to_string()
+    };
+    let mut source = std::error::Error::source(e);
+    let mut last = None;
+    while let Some(s) = source {
+        last = Some(s.to_string());
+        source = s.source();
+    }
+    if let Some(root) = last {
+        message.push_str(": ");
+        message.push_str(&root);
+    }
+    message
+}

@@ -1,0 +1,208 @@
+//! The two URLs of an index: where to upload (legacy API) and where to look at what it
+//! already has (simple API), and the rules for deriving one from the other.
+
+use url::Url;
+
+/// PyPI's upload endpoint.
+pub const PYPI_UPLOAD: &str = "https://upload.pypi.org/legacy/";
+/// TestPyPI's upload endpoint.
+pub const TESTPYPI_UPLOAD: &str = "https://test.pypi.org/legacy/";
+
+/// Why a repository URL cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum UrlError {
+    /// Not a URL.
+    #[error("'{url}' is not a valid URL")]
+    Invalid {
+        /// What was given.
+        url: String,
+        /// The cause.
+        #[source]
+        source: url::ParseError,
+    },
+    /// Not http(s).
+    #[error("'{0}' is not an http(s) URL")]
+    Scheme(String),
+    /// Plain http to a host other than loopback.
+    #[error("refusing to send credentials over plain http to {0}")]
+    PlainHttp(String),
+    /// A simple-index URL given as the upload URL.
+    #[error("'{given}' looks like a simple-index URL, not an upload URL")]
+    SimpleGiven {
+        /// What was given.
+        given: String,
+        /// The probable upload URL.
+        suggestion: String,
+    },
+}
+
+impl UrlError {
+    /// How to fix it, in the user's words.
+    pub fn hint(&self) -> Option<String> {
+        match self {
+            UrlError::PlainHttp(_) => {
+                Some("use https, or pass --allow-http if this network is trusted".into())
+            }
+            UrlError::SimpleGiven { suggestion, .. } => {
+                Some(format!("the upload URL is probably {suggestion}"))
+            }
+            _ => None,
+        }
+    }
+}
+
+/// Parses and vets an upload URL.
+pub fn upload_url(given: &str, allow_http: bool) -> Result<Url, UrlError> {
+    let url = Url::parse(given).map_err(|source| UrlError::Invalid {
+        url: given.to_string(),
+        source,
+    })?;
+    check_scheme(&url, allow_http)?;
+    let path = url.path();
+    if path.contains("/simple") || path.contains("/+simple") {
+        let suggestion = match url.host_str() {
+            Some("pypi.org") => PYPI_UPLOAD.to_string(),
+            Some("test.pypi.org") => TESTPYPI_UPLOAD.to_string(),
+            _ => {
+                let mut u = url.clone();
+                let base = path
+                    .split("/simple")
+                    .next()
+                    .unwrap_or("")
+                    .split("/+simple")
+                    .next()
+                    .unwrap_or("");
+                u.set_path(&format!("{}/", base.trim_end_matches('/')));
+                u.to_string()
+            }
+        };
+        return Err(UrlError::SimpleGiven {
+            given: given.to_string(),
+            suggestion,
+        });
+    }
+    Ok(url)
+}
+
+/// Parses and vets a simple-index URL given by the user (a trailing slash is added).
+pub fn check_url(given: &str, allow_http: bool) -> Result<Url, UrlError> {
+    let with_slash = if given.ends_with('/') {
+        given.to_string()
+    } else {
+        format!("{given}/")
+    };
+    let url = Url::parse(&with_slash).map_err(|source| UrlError::Invalid {
+        url: given.to_string(),
+        source,
+    })?;
+    check_scheme(&url, allow_http)?;
+    Ok(url)
+}
+
+fn check_scheme(url: &Url, allow_http: bool) -> Result<(), UrlError> {
+    match url.scheme() {
+        "https" => Ok(()),
+        "http" if allow_http || is_loopback(url) => Ok(()),
+        "http" => Err(UrlError::PlainHttp(
+            url.host_str().unwrap_or("").to_string(),
+        )),
+        _ => Err(UrlError::Scheme(url.to_string())),
+    }
+}
+
+/// Whether the URL's host is this machine.
+pub fn is_loopback(url: &Url) -> bool {
+    match url.host() {
+        Some(url::Host::Domain(d)) => d == "localhost",
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    }
+}
+
+/// The simple-index URL for an upload URL, for the indexes whose layout is known:
+/// PyPI, TestPyPI, Warehouse-like `/legacy/`, devpi `/<user>/<index>/` and pypiserver `/`.
+pub fn derive_check_url(upload: &Url) -> Option<Url> {
+    match upload.host_str() {
+        Some("upload.pypi.org") => return Url::parse("https://pypi.org/simple/").ok(),
+        Some("test.pypi.org") => return Url::parse("https://test.pypi.org/simple/").ok(),
+        _ => {}
+    }
+    let segments: Vec<&str> = upload.path_segments()?.filter(|s| !s.is_empty()).collect();
+    let path = match segments.as_slice() {
+        [] => "/simple/".to_string(),
+        // Warehouse layout (and this project's test index): `/legacy/` beside `/simple/`.
+        [prefix @ .., "legacy"] => format!(
+            "/{}simple/",
+            prefix.iter().map(|s| format!("{s}/")).collect::<String>()
+        ),
+        [user, index] => format!("/{user}/{index}/+simple/"),
+        _ => return None,
+    };
+    let mut url = upload.clone();
+    url.set_path(&path);
+    url.set_query(None);
+    Some(url)
+}
+
+/// Whether uploads go to PyPI or TestPyPI (whose release pages we can link to).
+pub fn release_page(upload: &Url, project: &str, version: &str) -> Option<String> {
+    let host = match upload.host_str()? {
+        "upload.pypi.org" | "pypi.org" => "pypi.org",
+        "test.pypi.org" => "test.pypi.org",
+        _ => return None,
+    };
+    Some(format!("https://{host}/project/{project}/{version}/"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn derive(u: &str) -> Option<String> {
+        derive_check_url(&Url::parse(u).unwrap()).map(|u| u.to_string())
+    }
+
+    #[test]
+    fn derives_simple_urls_for_known_layouts() {
+        assert_eq!(
+            derive(PYPI_UPLOAD).as_deref(),
+            Some("https://pypi.org/simple/")
+        );
+        assert_eq!(
+            derive(TESTPYPI_UPLOAD).as_deref(),
+            Some("https://test.pypi.org/simple/")
+        );
+        assert_eq!(
+            derive("http://127.0.0.1:3141/alice/stable/").as_deref(),
+            Some("http://127.0.0.1:3141/alice/stable/+simple/")
+        );
+        assert_eq!(
+            derive("http://127.0.0.1:8080/").as_deref(),
+            Some("http://127.0.0.1:8080/simple/")
+        );
+        assert_eq!(
+            derive("http://127.0.0.1:8080/legacy/").as_deref(),
+            Some("http://127.0.0.1:8080/simple/")
+        );
+        assert_eq!(
+            derive("https://gitlab.example/api/v4/projects/1/packages/pypi"),
+            None
+        );
+    }
+
+    #[test]
+    fn refuses_plain_http_and_simple_urls() {
+        assert!(matches!(
+            upload_url("http://example.org/legacy/", false),
+            Err(UrlError::PlainHttp(_))
+        ));
+        assert!(upload_url("http://example.org/legacy/", true).is_ok());
+        assert!(upload_url("http://127.0.0.1:1/legacy/", false).is_ok());
+        let e = upload_url("https://pypi.org/simple/", false).unwrap_err();
+        assert_eq!(
+            e.hint().unwrap(),
+            "the upload URL is probably https://upload.pypi.org/legacy/"
+        );
+    }
+}

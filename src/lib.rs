@@ -1,0 +1,15 @@
+//! rust-pypi-publish: publish Python distributions to PyPI, TestPyPI or any index that speaks
+//! the legacy upload API — strict before upload, skip-identical, retries, trusted publishing.
+//!
+//! The folders follow a publish: [`dist`] (find, parse, check, hash) → [`auth`]
+//! (credentials) → [`index`] (look, upload) → [`publish`] (the orchestration) → [`report`].
+#![warn(missing_docs)]
+
+pub mod auth;
+pub mod cli;
+pub mod commands;
+pub mod dist;
+pub mod index;
+pub mod publish;
+pub mod report;
+pub mod secret;

@@ -1,0 +1,447 @@
+//! A publish, step by step (SPEC §1–§2):
+//!
+//! 1. **preflight** — find the files, read and check every one (nothing is sent if any fails);
+//! 2. **hash** — sha256 and blake2b-256 of every file, one streaming pass each;
+//! 3. **plan** — ask the index once per project what it has, and classify every file as new,
+//!    already present (same sha256) or a conflict (same name, other bytes); any conflict
+//!    stops the run before the first upload;
+//! 4. **upload** — the new files, wheels before sdists, at most N at a time;
+//! 5. **report** — one row per file.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::Instant;
+
+use futures_util::{StreamExt, stream};
+
+use crate::dist::{self, Digests, DistKind, Distribution, Problem, Target, discover};
+use crate::index::form::Progress;
+use crate::index::{Index, LookupError, UploadError, UploadOutcome, url};
+use crate::report::Reporter;
+
+/// What to publish, and how.
+#[derive(Debug, Clone)]
+pub struct PublishOptions {
+    /// Files and folders to publish.
+    pub paths: Vec<PathBuf>,
+    /// Uploads in flight at once.
+    pub concurrency: usize,
+    /// Do everything except the uploads.
+    pub dry_run: bool,
+    /// Run the preflight rules (on by default; the reference action's `verify-metadata`).
+    pub verify_metadata: bool,
+}
+
+/// The state of one file at the end.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FileStatus {
+    /// Uploaded by this run.
+    Uploaded,
+    /// The index already had these exact bytes.
+    AlreadyPresent,
+    /// Would be uploaded (dry run).
+    WouldUpload,
+    /// The upload failed.
+    Failed,
+    /// Not tried (an earlier stage stopped the run).
+    NotAttempted,
+}
+
+impl FileStatus {
+    /// For tables and outputs.
+    pub fn label(self) -> &'static str {
+        match self {
+            FileStatus::Uploaded => "uploaded",
+            FileStatus::AlreadyPresent => "already present",
+            FileStatus::WouldUpload => "would upload",
+            FileStatus::Failed => "failed",
+            FileStatus::NotAttempted => "not attempted",
+        }
+    }
+}
+
+/// One file in the report.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct FileReport {
+    /// File name.
+    pub file: String,
+    /// Path on disk.
+    pub path: PathBuf,
+    /// Project name as in the metadata.
+    pub project: String,
+    /// Version as in the metadata.
+    pub version: String,
+    /// Wheel or sdist.
+    pub kind: DistKind,
+    /// Bytes.
+    pub size: u64,
+    /// Lowercase hex sha256.
+    pub sha256: String,
+    /// The outcome.
+    pub status: FileStatus,
+    /// Where the release can be seen.
+    pub url: Option<String>,
+    /// Attempts made.
+    pub attempts: u32,
+    /// Why it failed.
+    pub error: Option<String>,
+    /// How to fix it.
+    pub hint: Option<String>,
+}
+
+/// The outcome of a publish.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct PublishReport {
+    /// One row per distribution.
+    pub files: Vec<FileReport>,
+    /// Paths passed over.
+    pub skipped: Vec<(PathBuf, String)>,
+    /// Preflight problems (warnings on success; errors when the run stopped there).
+    pub problems: Vec<Problem>,
+    /// Files in conflict with the index.
+    pub conflicts: Vec<String>,
+    /// Upload requests sent.
+    pub upload_requests: u64,
+    /// Simple-API lookups made.
+    pub lookups: u64,
+    /// Wall time in seconds.
+    pub seconds: f64,
+    /// Whether this was a dry run.
+    pub dry_run: bool,
+    /// The upload URL (without credentials).
+    pub repository_url: String,
+}
+
+impl PublishReport {
+    /// Whether every file is uploaded or already present (or would be, in a dry run).
+    pub fn succeeded(&self) -> bool {
+        !self.files.is_empty()
+            && self.files.iter().all(|f| {
+                matches!(
+                    f.status,
+                    FileStatus::Uploaded | FileStatus::AlreadyPresent | FileStatus::WouldUpload
+                )
+            })
+    }
+}
+
+/// Why a publish stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum PublishError {
+    /// No files.
+    #[error(transparent)]
+    Discover(#[from] discover::DiscoverError),
+    /// Preflight found errors; nothing was uploaded.
+    #[error("{count} problem(s) found before upload; nothing was uploaded", count = .0.len())]
+    Preflight(Vec<Problem>),
+    /// A file could not be hashed.
+    #[error("cannot read {}", path.display())]
+    Hash {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The index could not be asked what it has.
+    #[error("cannot look up what the index already has for '{project}'")]
+    Lookup {
+        /// Normalized project name.
+        project: String,
+        /// The cause.
+        #[source]
+        source: LookupError,
+    },
+    /// Files whose name exists on the index with other bytes; nothing was uploaded.
+    #[error("{count} file(s) conflict with the index; nothing was uploaded", count = .0.len())]
+    Conflicts(Vec<UploadError>),
+    /// Some uploads failed (the report says which).
+    #[error("{failed} of {total} file(s) failed to upload")]
+    Uploads {
+        /// Failed count.
+        failed: usize,
+        /// Total.
+        total: usize,
+    },
+}
+
+impl PublishError {
+    /// How to fix it.
+    pub fn hint(&self) -> Option<String> {
+        match self {
+            PublishError::Lookup { source, .. } => source.hint().map(str::to_string),
+            PublishError::Conflicts(errors) => errors.first().and_then(UploadError::hint),
+            PublishError::Uploads { .. } => {
+                Some("re-run the same command: files already on the index are skipped".into())
+            }
+            _ => None,
+        }
+    }
+}
+
+struct Planned {
+    dist: Distribution,
+    digests: Digests,
+    status: FileStatus,
+}
+
+/// Runs a publish against `index`. The report is returned in both cases: on error it says
+/// what was and was not uploaded.
+pub async fn publish(
+    options: &PublishOptions,
+    index: &Index,
+    reporter: &dyn Reporter,
+) -> (PublishReport, Result<(), PublishError>) {
+    let started = Instant::now();
+    let mut report = PublishReport {
+        dry_run: options.dry_run,
+        repository_url: crate::secret::redact_url(&index.upload_url()),
+        ..PublishReport::default()
+    };
+    let result = run(options, index, reporter, &mut report).await;
+    report.upload_requests = index.traffic.upload_requests.load(Ordering::Relaxed);
+    report.lookups = index.traffic.lookups.load(Ordering::Relaxed);
+    report.seconds = started.elapsed().as_secs_f64();
+    (report, result)
+}
+
+async fn run(
+    options: &PublishOptions,
+    index: &Index,
+    reporter: &dyn Reporter,
+    report: &mut PublishReport,
+) -> Result<(), PublishError> {
+    // 1. Preflight.
+    let target = Target::for_url(&index.upload_url());
+    let dists = preflight(options, target, reporter, report)?;
+
+    // 2. Hash.
+    let mut planned = hash_all(dists).await?;
+
+    // 3. Plan against the index.
+    plan(index, &mut planned, report, reporter).await?;
+
+    // 4. Upload: wheels first, so installers never see an sdist-only release.
+    if options.dry_run {
+        for p in planned
+            .iter_mut()
+            .filter(|p| p.status == FileStatus::NotAttempted)
+        {
+            p.status = FileStatus::WouldUpload;
+        }
+    }
+    let mut outcomes: BTreeMap<String, Result<UploadOutcome, UploadError>> = BTreeMap::new();
+    for kind in [DistKind::Wheel, DistKind::Sdist] {
+        let batch: Vec<&Planned> = planned
+            .iter()
+            .filter(|p| p.dist.filename.kind() == kind && p.status == FileStatus::NotAttempted)
+            .collect();
+        let results: Vec<(String, Result<UploadOutcome, UploadError>)> = stream::iter(batch)
+            .map(|p| async move {
+                let progress = Arc::new(Progress::default());
+                reporter.upload_started(p.dist.file_name(), p.digests.size, progress.clone());
+                let result = index.upload(&p.dist, &p.digests, None, progress).await;
+                let status = match &result {
+                    Ok(UploadOutcome::Uploaded { attempts: 1 }) => "uploaded".to_string(),
+                    Ok(UploadOutcome::Uploaded { attempts }) => {
+                        format!("uploaded after {attempts} attempts")
+                    }
+                    Ok(UploadOutcome::AlreadyPresent) => "already present".to_string(),
+                    Err(e) => e.to_string(),
+                };
+                reporter.upload_finished(p.dist.file_name(), &status, result.is_ok());
+                (p.dist.file_name().to_string(), result)
+            })
+            .buffer_unordered(options.concurrency.max(1))
+            .collect()
+            .await;
+        outcomes.extend(results);
+    }
+
+    // 5. Report.
+    let upload_url = index.upload_url();
+    let mut failed = 0;
+    for p in planned {
+        let mut row = row(&p, &upload_url, index);
+        match outcomes.remove(&row.file) {
+            Some(Ok(UploadOutcome::Uploaded { attempts })) => {
+                row.status = FileStatus::Uploaded;
+                row.attempts = attempts;
+            }
+            Some(Ok(UploadOutcome::AlreadyPresent)) => row.status = FileStatus::AlreadyPresent,
+            Some(Err(e)) => {
+                failed += 1;
+                row.status = FileStatus::Failed;
+                row.hint = e.hint();
+                row.error = Some(e.to_string());
+            }
+            None => {}
+        }
+        report.files.push(row);
+    }
+    if failed > 0 {
+        return Err(PublishError::Uploads {
+            failed,
+            total: report.files.len(),
+        });
+    }
+    Ok(())
+}
+
+fn preflight(
+    options: &PublishOptions,
+    target: Target,
+    reporter: &dyn Reporter,
+    report: &mut PublishReport,
+) -> Result<Vec<Distribution>, PublishError> {
+    let found = discover::discover(&options.paths)?;
+    for s in &found.skipped {
+        reporter.skipped(&s.path, s.reason);
+        report.skipped.push((s.path.clone(), s.reason.to_string()));
+    }
+    let checked = dist::check::check_files(&found.dists, target);
+    // Without verify-metadata only the problems that make a file unreadable stop the run.
+    let problems: Vec<Problem> = if options.verify_metadata {
+        checked.problems
+    } else {
+        checked
+            .problems
+            .into_iter()
+            .filter(|p| matches!(p.code, "archive" | "filename" | "metadata-utf8" | "io"))
+            .collect()
+    };
+    for p in &problems {
+        reporter.problem(p);
+    }
+    report.problems = problems.clone();
+    let readable: BTreeSet<&str> = checked.dists.iter().map(|d| d.file_name()).collect();
+    let has_errors = problems.iter().any(|p| p.severity == dist::Severity::Error);
+    if has_errors || readable.len() != found.dists.len() {
+        return Err(PublishError::Preflight(
+            problems
+                .into_iter()
+                .filter(|p| p.severity == dist::Severity::Error)
+                .collect(),
+        ));
+    }
+    Ok(checked.dists)
+}
+
+async fn hash_all(dists: Vec<Distribution>) -> Result<Vec<Planned>, PublishError> {
+    let workers = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let hashed: Vec<Result<Planned, PublishError>> = stream::iter(dists)
+        .map(|dist| async move {
+            let path = dist.path.clone();
+            let digests = tokio::task::spawn_blocking(move || dist::hash::digest_file(&path))
+                .await
+                .expect("hashing never panics")
+                .map_err(|source| PublishError::Hash {
+                    path: dist.path.clone(),
+                    source,
+                })?;
+            Ok(Planned {
+                dist,
+                digests,
+                status: FileStatus::NotAttempted,
+            })
+        })
+        .buffered(workers)
+        .collect()
+        .await;
+    hashed.into_iter().collect()
+}
+
+async fn plan(
+    index: &Index,
+    planned: &mut [Planned],
+    report: &mut PublishReport,
+    reporter: &dyn Reporter,
+) -> Result<(), PublishError> {
+    if index.check_url().is_none() {
+        reporter.warning(
+            "no simple index is known for this repository URL: files cannot be compared with what the index has (pass --check-url to enable skip-identical)",
+        );
+        return Ok(());
+    }
+    let projects: BTreeSet<String> = planned
+        .iter()
+        .map(|p| p.dist.filename.normalized_name())
+        .collect();
+    let lookups: Vec<(String, Result<_, LookupError>)> = stream::iter(projects)
+        .map(|project| async move {
+            let result = index.lookup(&project).await;
+            (project, result)
+        })
+        .buffer_unordered(4)
+        .collect()
+        .await;
+    let mut known = BTreeMap::new();
+    for (project, result) in lookups {
+        let files = result.map_err(|source| PublishError::Lookup {
+            project: project.clone(),
+            source,
+        })?;
+        known.insert(project, files.unwrap_or_default());
+    }
+    let mut conflicts = Vec::new();
+    for p in planned.iter_mut() {
+        let files = &known[&p.dist.filename.normalized_name()];
+        match files.get(p.dist.file_name()) {
+            None => {}
+            Some(Some(sha)) if *sha == p.digests.sha256 => {
+                p.status = FileStatus::AlreadyPresent;
+                reporter.note(&format!(
+                    "{}: already present on the index (same sha256), skipped",
+                    p.dist.file_name()
+                ));
+            }
+            Some(other) => conflicts.push(UploadError::Conflict {
+                file: p.dist.file_name().to_string(),
+                local: p.digests.sha256.to_string(),
+                index: other.as_ref().map_or(
+                    "unknown (the index lists no sha256)".to_string(),
+                    ToString::to_string,
+                ),
+            }),
+        }
+    }
+    if !conflicts.is_empty() {
+        report.conflicts = conflicts.iter().map(ToString::to_string).collect();
+        report.files = planned
+            .iter()
+            .map(|p| row(p, &index.upload_url(), index))
+            .collect();
+        return Err(PublishError::Conflicts(conflicts));
+    }
+    Ok(())
+}
+
+fn row(p: &Planned, upload_url: &::url::Url, index: &Index) -> FileReport {
+    let (project, version) = (
+        p.dist.metadata.name().to_string(),
+        p.dist.metadata.version().to_string(),
+    );
+    let url =
+        url::release_page(upload_url, &p.dist.filename.normalized_name(), &version).or_else(|| {
+            index
+                .check_url()
+                .map(|c| format!("{}{}/", c, p.dist.filename.normalized_name()))
+        });
+    FileReport {
+        file: p.dist.file_name().to_string(),
+        path: p.dist.path.clone(),
+        project,
+        version,
+        kind: p.dist.filename.kind(),
+        size: p.digests.size,
+        sha256: p.digests.sha256.to_string(),
+        status: p.status,
+        url,
+        attempts: 0,
+        error: None,
+        hint: None,
+    }
+}
