@@ -154,18 +154,17 @@ pub fn check_files(paths: &[PathBuf], target: Target) -> Report {
 }
 
 fn one_sdist_per_release(report: &mut Report) {
-    let mut seen: BTreeMap<(String, String), String> = BTreeMap::new();
+    // PyPI keys releases by canonical version: 1.0 and 1.0.0 are one release.
+    let mut seen: BTreeMap<(String, Option<Version>), String> = BTreeMap::new();
     for dist in report
         .dists
         .iter()
         .filter(|d| d.filename.kind() == DistKind::Sdist)
     {
-        let version = dist
-            .filename
-            .version
-            .as_ref()
-            .map_or(dist.filename.version_str.clone(), Version::to_string);
-        let key = (dist.filename.normalized_name(), version);
+        let key = (
+            dist.filename.normalized_name(),
+            dist.filename.version.clone(),
+        );
         if let Some(first) = seen.get(&key) {
             report.problems.push(Problem {
                 file: dist.file_name().to_string(),

@@ -1,0 +1,505 @@
+//! `pypi-publish check`: the GOOD corpus (built by real backends) passes and parses exactly
+//! like Python's `packaging`; the BAD corpus (one broken rule per file) fails, each file with
+//! its own one-line message, and nothing else.
+
+mod common;
+
+use std::path::Path;
+use std::process::Command;
+use std::time::Instant;
+
+use common::dists::{metadata, sdist_tar, sdist_zip, wheel_members, wheel_owned};
+use common::{Run, publish, tempdir};
+
+#[test]
+fn good_corpus_passes_and_parses_like_packaging() {
+    let corpus = common::good_corpus();
+    let run = publish(&corpus, &["check", ".", "--json"]);
+    assert_eq!(run.code, Some(0), "{}", run.all());
+    let ours: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let files = ours["files"].as_array().unwrap();
+    assert!(files.len() >= 10, "corpus too small: {}", files.len());
+
+    let names: Vec<String> = files
+        .iter()
+        .map(|f| f["path"].as_str().unwrap().to_string())
+        .collect();
+    let oracle: Run = Command::new(common::venv_bin("python"))
+        .arg(common::repo().join("tests/py/raw_metadata.py"))
+        .args(&names)
+        .current_dir(&corpus)
+        .output()
+        .unwrap()
+        .into();
+    assert_eq!(oracle.code, Some(0), "{}", oracle.all());
+    let theirs: serde_json::Value = serde_json::from_str(&oracle.stdout).unwrap();
+    let mut versions = std::collections::BTreeSet::new();
+    for file in files {
+        let name = file["file"].as_str().unwrap();
+        let expected = &theirs[name];
+        assert!(
+            expected.get("__unparsed__").is_none(),
+            "{name}: packaging left fields unparsed: {expected}"
+        );
+        let mut expected = expected.clone();
+        expected.as_object_mut().unwrap().remove("__unparsed__");
+        assert_eq!(
+            file["metadata"], expected,
+            "{name}: our parse differs from packaging's"
+        );
+        assert_eq!(file["problems"], serde_json::json!([]), "{name}");
+        versions.insert(
+            file["metadata"]["metadata_version"]
+                .as_str()
+                .unwrap()
+                .to_string(),
+        );
+    }
+    for v in ["2.1", "2.2", "2.3", "2.4"] {
+        assert!(
+            versions.contains(v),
+            "the corpus has no metadata {v}: {versions:?}"
+        );
+    }
+}
+
+/// One bad case: a file built in `dir`, and the line `check` must print for it.
+struct Case {
+    file: String,
+    expected: &'static str,
+}
+
+fn bad_corpus(dir: &Path) -> Vec<Case> {
+    let mut cases = Vec::new();
+    let mut case = |file: String, expected: &'static str| cases.push(Case { file, expected });
+
+    // Archive-level problems.
+    let good = wheel_members("trunc-1.0", &metadata("trunc", "1.0", ""));
+    let path = wheel_owned(dir, "trunc-1.0-py3-none-any.whl", &good);
+    let bytes = std::fs::read(&path).unwrap();
+    std::fs::write(&path, &bytes[..bytes.len() / 2]).unwrap();
+    case(
+        "trunc-1.0-py3-none-any.whl".into(),
+        "corrupt or truncated zip archive",
+    );
+
+    let mut members = wheel_members("nometa-1.0", "");
+    members.retain(|(n, _)| !n.ends_with("METADATA"));
+    wheel_owned(dir, "nometa-1.0-py3-none-any.whl", &members);
+    case(
+        "nometa-1.0-py3-none-any.whl".into(),
+        "no nometa-1.0.dist-info/METADATA in the archive",
+    );
+
+    let mut members = wheel_members("twometa-1.0", &metadata("twometa", "1.0", ""));
+    members.push((
+        "other-2.0.dist-info/METADATA".into(),
+        metadata("other", "2.0", "").into_bytes(),
+    ));
+    wheel_owned(dir, "twometa-1.0-py3-none-any.whl", &members);
+    case(
+        "twometa-1.0-py3-none-any.whl".into(),
+        "more than one .dist-info/METADATA",
+    );
+
+    let mut members = wheel_members("nowheel-1.0", &metadata("nowheel", "1.0", ""));
+    members.retain(|(n, _)| !n.ends_with("/WHEEL"));
+    wheel_owned(dir, "nowheel-1.0-py3-none-any.whl", &members);
+    case(
+        "nowheel-1.0-py3-none-any.whl".into(),
+        "wheel has no nowheel-1.0.dist-info/WHEEL",
+    );
+
+    // A METADATA member of 20 MiB of zeros: a zip bomb aimed at the metadata reader.
+    let mut members = wheel_members("bomb-1.0", "");
+    for m in members.iter_mut().filter(|(n, _)| n.ends_with("METADATA")) {
+        m.1 = vec![b'A'; 20 * 1024 * 1024];
+    }
+    wheel_owned(dir, "bomb-1.0-py3-none-any.whl", &members);
+    case(
+        "bomb-1.0-py3-none-any.whl".into(),
+        "bomb-1.0.dist-info/METADATA is larger than 16777216 bytes",
+    );
+
+    // Filename ↔ metadata.
+    wheel_owned(
+        dir,
+        "mismatch-1.0-py3-none-any.whl",
+        &wheel_members("mismatch-1.0", &metadata("other-name", "1.0", "")),
+    );
+    case(
+        "mismatch-1.0-py3-none-any.whl".into(),
+        "the filename's project name must match the metadata Name (filename has 'mismatch', metadata has 'other-name')",
+    );
+
+    wheel_owned(
+        dir,
+        "vermismatch-1.0-py3-none-any.whl",
+        &wheel_members("vermismatch-1.0", &metadata("vermismatch", "1.1", "")),
+    );
+    case(
+        "vermismatch-1.0-py3-none-any.whl".into(),
+        "the filename's version must match the metadata Version (filename has '1.0', metadata has '1.1')",
+    );
+
+    // Metadata rules.
+    wheel_owned(
+        dir,
+        "localver-1.0+abc-py3-none-any.whl",
+        &wheel_members("localver-1.0+abc", &metadata("localver", "1.0+abc", "")),
+    );
+    case(
+        "localver-1.0+abc-py3-none-any.whl".into(),
+        "Can't use PEP 440 local versions. ('1.0+abc')",
+    );
+
+    let m20 =
+        metadata("meta20", "1.0", "").replace("Metadata-Version: 2.4", "Metadata-Version: 2.0");
+    wheel_owned(
+        dir,
+        "meta20-1.0-py3-none-any.whl",
+        &wheel_members("meta20-1.0", &m20),
+    );
+    case(
+        "meta20-1.0-py3-none-any.whl".into(),
+        "Metadata-Version must be one of 1.0, 1.1, 1.2, 2.1, 2.2, 2.3, 2.4, 2.5 ('2.0')",
+    );
+
+    let mut members = wheel_members("badutf-1.0", "");
+    for m in members.iter_mut().filter(|(n, _)| n.ends_with("METADATA")) {
+        m.1 = b"Metadata-Version: 2.1\nName: badutf\nVersion: 1.0\nSummary: caf\xe9\n".to_vec();
+    }
+    wheel_owned(dir, "badutf-1.0-py3-none-any.whl", &members);
+    case(
+        "badutf-1.0-py3-none-any.whl".into(),
+        "badutf-1.0.dist-info/METADATA is not valid UTF-8",
+    );
+
+    let long =
+        metadata("longsum", "1.0", "").replace("A synthetic test distribution", &"x".repeat(600));
+    wheel_owned(
+        dir,
+        "longsum-1.0-py3-none-any.whl",
+        &wheel_members("longsum-1.0", &long),
+    );
+    case(
+        "longsum-1.0-py3-none-any.whl".into(),
+        "Summary must be 512 characters or fewer (600 characters)",
+    );
+
+    wheel_owned(
+        dir,
+        "badclass-1.0-py3-none-any.whl",
+        &wheel_members(
+            "badclass-1.0",
+            &metadata(
+                "badclass",
+                "1.0",
+                "Classifier: Programming Language :: Cobol\n",
+            ),
+        ),
+    );
+    case(
+        "badclass-1.0-py3-none-any.whl".into(),
+        "unknown trove classifier ('Programming Language :: Cobol')",
+    );
+
+    wheel_owned(
+        dir,
+        "nolicense-1.0-py3-none-any.whl",
+        &wheel_members(
+            "nolicense-1.0",
+            &metadata("nolicense", "1.0", "License-File: LICENSE\n"),
+        ),
+    );
+    case(
+        "nolicense-1.0-py3-none-any.whl".into(),
+        "License-File is not in the archive (nolicense-1.0.dist-info/licenses/LICENSE)",
+    );
+
+    let rst = metadata("badrst", "1.0", "")
+        .replace("text/markdown", "text/x-rst")
+        .replace("# badrst", "Long Title\n=====");
+    wheel_owned(
+        dir,
+        "badrst-1.0-py3-none-any.whl",
+        &wheel_members("badrst-1.0", &rst),
+    );
+    case(
+        "badrst-1.0-py3-none-any.whl".into(),
+        "The description failed to render as reStructuredText (text/x-rst)",
+    );
+
+    wheel_owned(
+        dir,
+        "dynname-1.0-py3-none-any.whl",
+        &wheel_members(
+            "dynname-1.0",
+            &metadata("dynname", "1.0", "Dynamic: Name\n"),
+        ),
+    );
+    case(
+        "dynname-1.0-py3-none-any.whl".into(),
+        "Dynamic cannot name Name, Version or Metadata-Version (Name)",
+    );
+
+    wheel_owned(
+        dir,
+        "badurl-1.0-py3-none-any.whl",
+        &wheel_members(
+            "badurl-1.0",
+            &metadata(
+                "badurl",
+                "1.0",
+                "Project-URL: A label that is far too long to be shown, https://e.org\n",
+            ),
+        ),
+    );
+    case(
+        "badurl-1.0-py3-none-any.whl".into(),
+        "Project-URL label must not be longer than 32 characters",
+    );
+
+    // Platform tags and sdist names (PyPI's rules).
+    wheel_owned(
+        dir,
+        "plat-1.0-cp312-cp312-linux_x86_64.whl",
+        &wheel_members("plat-1.0", &metadata("plat", "1.0", "")),
+    );
+    case(
+        "plat-1.0-cp312-cp312-linux_x86_64.whl".into(),
+        "Binary wheel 'plat-1.0-cp312-cp312-linux_x86_64.whl' has an unsupported platform tag 'linux_x86_64'.",
+    );
+
+    let pkg_info = metadata("Legacy.Name", "1.0", "");
+    sdist_tar(
+        dir,
+        "Legacy.Name-1.0.tar.gz",
+        &[
+            ("Legacy.Name-1.0/PKG-INFO", pkg_info.as_bytes()),
+            ("Legacy.Name-1.0/setup.py", b""),
+        ],
+    );
+    case(
+        "Legacy.Name-1.0.tar.gz".into(),
+        "Filename 'Legacy.Name-1.0.tar.gz' is invalid, should be 'legacy_name-1.0.tar.gz'.",
+    );
+
+    let pkg_info = metadata("zipped", "1.0", "");
+    sdist_zip(
+        dir,
+        "zipped-1.0.zip",
+        &[("zipped-1.0/PKG-INFO", pkg_info.as_bytes())],
+    );
+    case(
+        "zipped-1.0.zip".into(),
+        "Filename 'zipped-1.0.zip' is invalid, should be 'zipped-1.0.tar.gz'.",
+    );
+
+    let pkg_info = metadata("twotops", "1.0", "");
+    sdist_tar(
+        dir,
+        "twotops-1.0.tar.gz",
+        &[
+            ("twotops-1.0/PKG-INFO", pkg_info.as_bytes()),
+            ("elsewhere/x", b""),
+        ],
+    );
+    case(
+        "twotops-1.0.tar.gz".into(),
+        "Incorrect number of top-level directories in sdist",
+    );
+
+    cases
+}
+
+#[test]
+fn bad_corpus_fails_one_line_per_file() {
+    let dir = tempdir();
+    let cases = bad_corpus(dir.path());
+    let mut seen_lines = std::collections::BTreeSet::new();
+    for case in &cases {
+        let run = publish(dir.path(), &["check", &case.file]);
+        assert_eq!(run.code, Some(1), "{}: {}", case.file, run.all());
+        let lines: Vec<&str> = run.stdout.lines().collect();
+        assert_eq!(
+            lines.len(),
+            1,
+            "{}: expected exactly one problem line, got:\n{}",
+            case.file,
+            run.stdout
+        );
+        let line = lines[0];
+        assert!(line.starts_with(&format!("{}: ", case.file)), "{line}");
+        assert!(
+            line.contains(case.expected),
+            "{}: expected {:?} in {line:?}",
+            case.file,
+            case.expected
+        );
+        assert!(
+            seen_lines.insert(line.split_once(": ").unwrap().1.to_string()),
+            "two cases share a message: {line}"
+        );
+    }
+    // The whole folder at once: every problem reported, none hidden behind the first.
+    let run = publish(dir.path(), &["check", "."]);
+    assert_eq!(run.code, Some(1));
+    for case in &cases {
+        assert!(
+            run.stdout.contains(case.expected),
+            "missing in folder run: {}",
+            case.expected
+        );
+    }
+}
+
+#[test]
+fn one_sdist_per_release_and_other_indexes_rules() {
+    let dir = tempdir();
+    let pkg_info = metadata("twice", "1.0", "");
+    sdist_tar(
+        dir.path(),
+        "twice-1.0.tar.gz",
+        &[("twice-1.0/PKG-INFO", pkg_info.as_bytes())],
+    );
+    sdist_tar(
+        dir.path(),
+        "twice-1.0.0.tar.gz",
+        &[(
+            "twice-1.0.0/PKG-INFO",
+            metadata("twice", "1.0.0", "").as_bytes(),
+        )],
+    );
+    let run = publish(dir.path(), &["check", "."]);
+    assert_eq!(run.code, Some(1), "{}", run.all());
+    assert!(
+        run.stdout
+            .contains("Only one sdist may be uploaded per release."),
+        "{}",
+        run.stdout
+    );
+
+    // A private index accepts linux_x86_64 wheels and local versions: only general rules apply.
+    let other = tempdir();
+    wheel_owned(
+        other.path(),
+        "plat-1.0+cu12-cp312-cp312-linux_x86_64.whl",
+        &wheel_members("plat-1.0+cu12", &metadata("plat", "1.0+cu12", "")),
+    );
+    let run = publish(
+        other.path(),
+        &[
+            "check",
+            ".",
+            "--repository-url",
+            "https://pkgs.example.org/legacy/",
+        ],
+    );
+    assert_eq!(run.code, Some(0), "{}", run.all());
+}
+
+#[test]
+fn skips_non_distributions_and_refuses_empty_folders() {
+    let dir = tempdir();
+    wheel_owned(
+        dir.path(),
+        "ok-1.0-py3-none-any.whl",
+        &wheel_members("ok-1.0", &metadata("ok", "1.0", "")),
+    );
+    for extra in [
+        "ok-1.0-py3-none-any.whl.publish.attestation",
+        "ok-1.0.tar.gz.asc",
+        "SHA256SUMS",
+        "sbom.spdx.json",
+    ] {
+        std::fs::write(dir.path().join(extra), "x").unwrap();
+    }
+    std::fs::create_dir(dir.path().join("sub")).unwrap();
+    let run = publish(dir.path(), &["check", ".", "--verbose"]);
+    assert_eq!(run.code, Some(0), "{}", run.all());
+    for (entry, reason) in [
+        ("publish.attestation", "attestation"),
+        (".asc", "signature"),
+        ("SHA256SUMS", "checksum"),
+        ("sbom.spdx.json", "SBOM"),
+        ("sub", "folder"),
+    ] {
+        assert!(
+            run.stderr
+                .lines()
+                .any(|l| l.contains(entry) && l.contains(&format!("({reason})"))),
+            "{entry}: {}",
+            run.stderr
+        );
+    }
+    let empty = tempdir();
+    let run = publish(empty.path(), &["check", "."]);
+    assert_eq!(run.code, Some(2));
+    assert!(
+        run.stderr
+            .contains("no distributions (.whl, .tar.gz, .zip) found in ."),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn hostile_archives_are_bounded_in_time() {
+    let dir = tempdir();
+    // A tar.gz that expands to 1 GiB of zeros (about 1 MiB on disk).
+    let path = dir.path().join("tarbomb-1.0.tar.gz");
+    {
+        let gz = flate2::write::GzEncoder::new(
+            std::fs::File::create(&path).unwrap(),
+            flate2::Compression::fast(),
+        );
+        let mut tar = tar::Builder::new(gz);
+        let mut header = tar::Header::new_gnu();
+        let size = 1u64 << 30;
+        header.set_size(size);
+        header.set_mode(0o644);
+        header.set_cksum();
+        tar.append_data(
+            &mut header,
+            "tarbomb-1.0/zeros",
+            std::io::repeat(0).take_bytes(size),
+        )
+        .unwrap();
+        tar.into_inner().unwrap().finish().unwrap();
+    }
+    // A wheel with 100 000 entries.
+    let mut members = wheel_members("many-1.0", &metadata("many", "1.0", ""));
+    members.extend((0..100_000).map(|i| (format!("many/f{i}.py"), Vec::new())));
+    wheel_owned(dir.path(), "many-1.0-py3-none-any.whl", &members);
+
+    let started = Instant::now();
+    let run = publish(dir.path(), &["check", "tarbomb-1.0.tar.gz"]);
+    assert_eq!(run.code, Some(1), "{}", run.all());
+    assert!(
+        run.stdout.contains("File exceeds compression ratio of 50"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        started.elapsed().as_secs() < 10,
+        "tar bomb took {:?}",
+        started.elapsed()
+    );
+
+    let started = Instant::now();
+    let run = publish(dir.path(), &["check", "many-1.0-py3-none-any.whl"]);
+    assert_eq!(run.code, Some(0), "{}", run.all());
+    assert!(
+        started.elapsed().as_secs() < 10,
+        "100k entries took {:?}",
+        started.elapsed()
+    );
+}
+
+trait TakeBytes: std::io::Read + Sized {
+    fn take_bytes(self, n: u64) -> std::io::Take<Self> {
+        self.take(n)
+    }
+}
+impl<R: std::io::Read> TakeBytes for R {}

@@ -1,0 +1,80 @@
+//! Synthetic distributions written by the tests: a valid baseline that each bad case
+//! changes in exactly one way.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use flate2::Compression;
+use flate2::write::GzEncoder;
+
+/// Core metadata with every field the baseline needs; `extra` is appended before the body.
+pub fn metadata(name: &str, version: &str, extra: &str) -> String {
+    format!(
+        "Metadata-Version: 2.4\nName: {name}\nVersion: {version}\nSummary: A synthetic test distribution\nRequires-Python: >=3.9\nClassifier: Programming Language :: Python :: 3\n{extra}Description-Content-Type: text/markdown\n\n# {name}\n\nA synthetic distribution.\n"
+    )
+}
+
+/// A wheel with `files` (path, bytes) in it; `dist-info` files are added unless given.
+pub fn wheel(dir: &Path, filename: &str, files: &[(&str, &[u8])]) -> PathBuf {
+    let path = dir.join(filename);
+    let mut zip = zip::ZipWriter::new(std::fs::File::create(&path).unwrap());
+    let options = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated);
+    for (name, bytes) in files {
+        zip.start_file(*name, options).unwrap();
+        zip.write_all(bytes).unwrap();
+    }
+    zip.finish().unwrap();
+    path
+}
+
+/// The standard members of a wheel named `{name}-{version}`, with `metadata`.
+pub fn wheel_members(stem: &str, metadata: &str) -> Vec<(String, Vec<u8>)> {
+    let di = format!("{stem}.dist-info");
+    vec![
+        (
+            format!("{}/__init__.py", stem.split('-').next().unwrap()),
+            b"".to_vec(),
+        ),
+        (format!("{di}/METADATA"), metadata.as_bytes().to_vec()),
+        (
+            format!("{di}/WHEEL"),
+            b"Wheel-Version: 1.0\nGenerator: test\nRoot-Is-Purelib: true\nTag: py3-none-any\n"
+                .to_vec(),
+        ),
+        (format!("{di}/RECORD"), b"".to_vec()),
+    ]
+}
+
+/// Writes a wheel from owned members.
+pub fn wheel_owned(dir: &Path, filename: &str, members: &[(String, Vec<u8>)]) -> PathBuf {
+    let borrowed: Vec<(&str, &[u8])> = members
+        .iter()
+        .map(|(n, b)| (n.as_str(), b.as_slice()))
+        .collect();
+    wheel(dir, filename, &borrowed)
+}
+
+/// A `.tar.gz` sdist with `files` (path, bytes).
+pub fn sdist_tar(dir: &Path, filename: &str, files: &[(&str, &[u8])]) -> PathBuf {
+    let path = dir.join(filename);
+    let gz = GzEncoder::new(
+        std::fs::File::create(&path).unwrap(),
+        Compression::default(),
+    );
+    let mut tar = tar::Builder::new(gz);
+    for (name, bytes) in files {
+        let mut header = tar::Header::new_gnu();
+        header.set_size(bytes.len() as u64);
+        header.set_mode(0o644);
+        header.set_cksum();
+        tar.append_data(&mut header, name, *bytes).unwrap();
+    }
+    tar.into_inner().unwrap().finish().unwrap();
+    path
+}
+
+/// A `.zip` sdist.
+pub fn sdist_zip(dir: &Path, filename: &str, files: &[(&str, &[u8])]) -> PathBuf {
+    wheel(dir, filename, files)
+}

@@ -1,0 +1,176 @@
+//! The one helper every integration test uses: a temp dir, the built binaries, the project's
+//! Python venv, and servers started on loopback that stop when dropped.
+#![allow(dead_code)]
+
+pub mod dists;
+pub mod servers;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// The repository root.
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The `pypi-publish` binary under test.
+pub fn bin() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_pypi-publish"))
+}
+
+/// The test index binary (a workspace member built beside ours; built on demand).
+pub fn test_index_bin() -> PathBuf {
+    let path = bin().with_file_name("test-index");
+    if !path.exists() {
+        let status = Command::new(env!("CARGO"))
+            .args(["build", "-p", "test-index"])
+            .current_dir(repo())
+            .status()
+            .expect("cargo runs");
+        assert!(status.success(), "building test-index failed");
+    }
+    path
+}
+
+/// The venv `scripts/dev-env` creates (override with PYPI_PUBLISH_TEST_VENV).
+pub fn venv() -> PathBuf {
+    let venv = std::env::var_os("PYPI_PUBLISH_TEST_VENV")
+        .map_or_else(|| repo().join(".venv"), PathBuf::from);
+    assert!(
+        venv.join("bin/python").exists(),
+        "no Python venv at {}: run scripts/dev-env first (scripts/test does)",
+        venv.display()
+    );
+    venv
+}
+
+/// A program from the venv.
+pub fn venv_bin(name: &str) -> PathBuf {
+    venv().join("bin").join(name)
+}
+
+/// A command's output, decoded.
+#[derive(Debug)]
+pub struct Run {
+    pub code: Option<i32>,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    pub fn all(&self) -> String {
+        format!("{}{}", self.stdout, self.stderr)
+    }
+}
+
+impl From<Output> for Run {
+    fn from(o: Output) -> Self {
+        Run {
+            code: o.status.code(),
+            stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
+        }
+    }
+}
+
+/// Runs `pypi-publish` with `args` in `dir`, with a clean credential environment.
+pub fn publish(dir: &Path, args: &[&str]) -> Run {
+    publish_env(dir, args, &[])
+}
+
+/// Like [`publish`], with extra environment variables.
+pub fn publish_env(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
+    let mut cmd = Command::new(bin());
+    cmd.args(args).current_dir(dir);
+    for k in [
+        "TWINE_USERNAME",
+        "TWINE_PASSWORD",
+        "PYPI_PUBLISH_TOKEN",
+        "PYPI_PUBLISH_PASSWORD",
+        "PYPI_PUBLISH_USERNAME",
+        "PYPI_PUBLISH_REPOSITORY_URL",
+        "PYPI_PUBLISH_CHECK_URL",
+        "SSL_CERT_FILE",
+        "REQUESTS_CA_BUNDLE",
+        "HTTPS_PROXY",
+        "https_proxy",
+        "HTTP_PROXY",
+        "http_proxy",
+        "ALL_PROXY",
+    ] {
+        cmd.env_remove(k);
+    }
+    cmd.env("NO_PROXY", "*");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.output().expect("pypi-publish runs").into()
+}
+
+/// A fresh temp dir.
+pub fn tempdir() -> tempfile::TempDir {
+    tempfile::Builder::new()
+        .prefix("pypi-publish-test")
+        .tempdir()
+        .expect("temp dir")
+}
+
+/// The corpus of good distributions, built once per test binary by real build backends
+/// (`tests/py/build_corpus.py`) into `target/corpus`.
+pub fn good_corpus() -> PathBuf {
+    static BUILT: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    BUILT
+        .get_or_init(|| {
+            if let Some(given) = std::env::var_os("PYPI_PUBLISH_TEST_CORPUS") {
+                return PathBuf::from(given);
+            }
+            let out = repo().join("target/corpus");
+            let stamp = out.join(".complete");
+            if !stamp.exists() {
+                let _ = std::fs::remove_dir_all(&out);
+                let run: Run = Command::new(venv_bin("python"))
+                    .arg(repo().join("tests/py/build_corpus.py"))
+                    .arg(&out)
+                    .output()
+                    .expect("python runs")
+                    .into();
+                assert_eq!(
+                    run.code,
+                    Some(0),
+                    "building the corpus failed:\n{}",
+                    run.all()
+                );
+                std::fs::write(&stamp, "").unwrap();
+            }
+            out
+        })
+        .clone()
+}
+
+/// Copies every distribution of the good corpus into `dir`.
+pub fn copy_corpus(dir: &Path) -> Vec<String> {
+    let mut names = Vec::new();
+    for entry in std::fs::read_dir(good_corpus()).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        if name.ends_with(".whl") || name.ends_with(".tar.gz") {
+            std::fs::copy(&path, dir.join(&name)).unwrap();
+            names.push(name);
+        }
+    }
+    names.sort();
+    names
+}
+
+/// sha256 of a file, by the `sha256sum` tool (not our own code).
+pub fn sha256sum(path: &Path) -> String {
+    let out = Command::new("sha256sum")
+        .arg(path)
+        .output()
+        .expect("sha256sum runs");
+    String::from_utf8_lossy(&out.stdout)
+        .split_whitespace()
+        .next()
+        .unwrap_or_default()
+        .to_string()
+}

@@ -1,0 +1,239 @@
+//! Uploads to REAL indexes started on loopback — pypiserver and devpi-server (non-volatile) —
+//! proven with real `pip download`: every file is served with the exact sha256; a re-run
+//! uploads nothing; a same-name different-bytes file stops the run before anything is sent;
+//! bad credentials give the clear 401/403 message.
+
+mod common;
+
+use std::path::Path;
+use std::process::Command;
+
+use common::servers::{devpi, pypiserver};
+use common::{Run, copy_corpus, publish, sha256sum, tempdir, venv_bin};
+
+const PASSWORD: &str = "pw-Zq81-real-index";
+
+/// Downloads `file` from the simple index with pip (wheels) or by its simple-API link
+/// (sdists, which pip would build), and returns the sha256 of what was served.
+fn served_sha256(simple: &str, file: &str, dest: &Path) -> String {
+    let filename = file;
+    let got = dest.join(filename);
+    if filename.ends_with(".whl") {
+        let parts: Vec<&str> = filename.split('-').collect();
+        let requirement = format!("{}=={}", parts[0], parts[1]);
+        let mut cmd = Command::new(venv_bin("python"));
+        cmd.args([
+            "-m",
+            "pip",
+            "download",
+            "--no-deps",
+            "--only-binary",
+            ":all:",
+            "--disable-pip-version-check",
+            "--no-cache-dir",
+        ])
+        .args(["--index-url", simple, "--dest"])
+        .arg(dest);
+        if filename.contains("manylinux") {
+            cmd.args([
+                "--platform",
+                "manylinux_2_17_x86_64",
+                "--python-version",
+                "3.11",
+                "--implementation",
+                "cp",
+            ]);
+        }
+        let run: Run = cmd.arg(&requirement).output().unwrap().into();
+        assert_eq!(
+            run.code,
+            Some(0),
+            "pip download {requirement}: {}",
+            run.all()
+        );
+    } else {
+        let script = "import sys, re, urllib.request as u; simple, name, f, out = sys.argv[1:]; page = u.urlopen(simple + name + '/').read().decode(); href = re.search(r'href=\"([^\"]*' + re.escape(f) + r'[^\"]*)\"', page).group(1); open(out, 'wb').write(u.urlopen(u.urljoin(simple + name + '/', href.split('#')[0])).read())";
+        let project = filename
+            .rsplit_once('-')
+            .unwrap()
+            .0
+            .replace('_', "-")
+            .to_lowercase();
+        let run: Run = Command::new(venv_bin("python"))
+            .args(["-c", script, simple, &project, filename])
+            .arg(&got)
+            .output()
+            .unwrap()
+            .into();
+        assert_eq!(run.code, Some(0), "fetching {filename}: {}", run.all());
+    }
+    assert!(got.exists(), "{filename} was not downloaded");
+    sha256sum(&got)
+}
+
+fn exercise(upload_url: &str, username: &str, simple: &str) {
+    let dir = tempdir();
+    let dist = dir.path().join("dist");
+    std::fs::create_dir(&dist).unwrap();
+    let files = copy_corpus(&dist);
+    let report = dir.path().join("report.json");
+    let creds = ["--username", username, "--password", PASSWORD];
+
+    // 1. Upload everything.
+    let mut args = vec![
+        "upload",
+        "dist",
+        "--repository-url",
+        upload_url,
+        "--no-progress",
+        "--json",
+        "report.json",
+    ];
+    args.extend(creds);
+    let run = publish(dir.path(), &args);
+    assert_eq!(run.code, Some(0), "{}", run.all());
+    assert!(!run.all().contains(PASSWORD), "the password leaked");
+    let json: serde_json::Value = serde_json::from_slice(&std::fs::read(&report).unwrap()).unwrap();
+    assert_eq!(json["upload_requests"], files.len(), "{json}");
+    assert!(
+        json["files"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|f| f["status"] == "uploaded"),
+        "{json}"
+    );
+
+    // 2. Every file is served with the exact bytes.
+    let downloads = dir.path().join("downloads");
+    std::fs::create_dir(&downloads).unwrap();
+    for file in &files {
+        assert_eq!(
+            served_sha256(simple, file, &downloads),
+            sha256sum(&dist.join(file)),
+            "{file}"
+        );
+    }
+
+    // 3. A re-run uploads nothing and looks each project up once.
+    let run = publish(dir.path(), &args);
+    assert_eq!(run.code, Some(0), "{}", run.all());
+    let json: serde_json::Value = serde_json::from_slice(&std::fs::read(&report).unwrap()).unwrap();
+    assert_eq!(json["upload_requests"], 0, "{json}");
+    let projects: std::collections::BTreeSet<&str> =
+        files.iter().map(|f| f.split('-').next().unwrap()).collect();
+    assert_eq!(json["lookups"], projects.len(), "{json}");
+    assert!(
+        json["files"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|f| f["status"] == "already-present"),
+        "{json}"
+    );
+
+    // 4. Same name, other bytes: a conflict, and the new file beside it is NOT uploaded.
+    let victim = files.iter().find(|f| f.ends_with(".whl")).unwrap();
+    let mut bytes = std::fs::read(dist.join(victim)).unwrap();
+    // A zip comment changes the bytes and keeps the archive valid.
+    let len = bytes.len();
+    bytes[len - 2..].copy_from_slice(&4u16.to_le_bytes());
+    bytes.extend_from_slice(b"diff");
+    std::fs::write(dist.join(victim), &bytes).unwrap();
+    let fresh = common::dists::metadata("brand-new-project", "0.1", "");
+    common::dists::wheel_owned(
+        &dist,
+        "brand_new_project-0.1-py3-none-any.whl",
+        &common::dists::wheel_members("brand_new_project-0.1", &fresh),
+    );
+    let run = publish(dir.path(), &args);
+    assert_eq!(run.code, Some(1), "{}", run.all());
+    assert!(
+        run.stdout.contains(&format!(
+            "{victim}: the index already has a different file of this name"
+        )),
+        "{}",
+        run.all()
+    );
+    assert!(
+        run.stderr.contains("nothing was uploaded"),
+        "{}",
+        run.stderr
+    );
+    let json: serde_json::Value = serde_json::from_slice(&std::fs::read(&report).unwrap()).unwrap();
+    assert_eq!(json["upload_requests"], 0, "{json}");
+    std::fs::remove_file(dist.join("brand_new_project-0.1-py3-none-any.whl")).unwrap();
+
+    // 5. Bad credentials: the index's refusal, with a hint, and no secret in the output.
+    let newdir = tempdir();
+    common::dists::wheel_owned(
+        newdir.path(),
+        "brand_new_project-0.1-py3-none-any.whl",
+        &common::dists::wheel_members("brand_new_project-0.1", &fresh),
+    );
+    let run = publish(
+        newdir.path(),
+        &[
+            "upload",
+            ".",
+            "--repository-url",
+            upload_url,
+            "--no-progress",
+            "--username",
+            username,
+            "--password",
+            "wrong-Secret-77",
+        ],
+    );
+    assert_eq!(run.code, Some(1), "{}", run.all());
+    assert!(
+        run.stderr.contains("the index refused the upload (40"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("hint: "), "{}", run.stderr);
+    assert!(!run.all().contains("wrong-Secret-77"));
+    let run = publish(
+        newdir.path(),
+        &[
+            "upload",
+            ".",
+            "--repository-url",
+            upload_url,
+            "--no-progress",
+        ],
+    );
+    assert_eq!(run.code, Some(1), "{}", run.all());
+    assert!(
+        run.stderr.contains("the index refused the upload (401)"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("the index wants credentials"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn pypiserver_end_to_end() {
+    let dir = tempdir();
+    let server = pypiserver(dir.path(), PASSWORD);
+    exercise(
+        &format!("{}/", server.url),
+        "__token__",
+        &format!("{}/simple/", server.url),
+    );
+}
+
+#[test]
+fn devpi_non_volatile_end_to_end() {
+    let dir = tempdir();
+    let server = devpi(dir.path(), PASSWORD);
+    exercise(
+        &format!("{}/alice/stable/", server.url),
+        "alice",
+        &format!("{}/alice/stable/+simple/", server.url),
+    );
+}
