@@ -9,6 +9,7 @@ pub mod auth;
 pub mod cli;
 pub mod commands;
 pub mod dist;
+pub mod github;
 pub mod index;
 pub mod publish;
 pub mod report;

@@ -1,5 +1,6 @@
 //! The commands: each parses nothing, prints its results, and returns an exit status.
 
+pub mod action;
 pub mod check;
 pub mod upload;
 
@@ -29,7 +30,7 @@ pub fn run(cli: crate::cli::Cli) -> anyhow::Result<Status> {
     match cli.command {
         Command::Check(args) => check::run(&args),
         Command::Upload(args) => runtime()?.block_on(upload::run(args, |k| std::env::var(k).ok())),
-        Command::Action => anyhow::bail!("the action mode is not available yet"),
+        Command::Action => runtime()?.block_on(action::run(|k| std::env::var(k).ok())),
     }
 }
 

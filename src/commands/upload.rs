@@ -15,10 +15,7 @@ use crate::secret::Secret;
 /// Runs an upload. `env` reads environment variables (injected for tests).
 pub async fn run(args: UploadArgs, env: impl Fn(&str) -> Option<String>) -> anyhow::Result<Status> {
     let upload_url = url::upload_url(&args.repository_url, args.allow_http).map_err(with_hint)?;
-    let check_url = match &args.check_url {
-        Some(given) => Some(url::check_url(given, args.allow_http).map_err(with_hint)?),
-        None => url::derive_check_url(&upload_url),
-    };
+    let check_url = resolve_check_url(args.check_url.as_deref(), &upload_url, args.allow_http)?;
     let given = GivenCredentials {
         username: args.username.clone(),
         password: args.password.clone().map(Secret::new),
@@ -43,8 +40,13 @@ pub async fn run(args: UploadArgs, env: impl Fn(&str) -> Option<String>) -> anyh
         .ca_bundle
         .clone()
         .or_else(|| client::ca_bundle_from_env(&env));
-    let http = client::build(ca_bundle.as_deref(), usize::from(args.concurrency))?;
-    let mut index = Index::new(http, upload_url, check_url, credentials);
+    let mut index = connect(
+        upload_url,
+        check_url,
+        credentials,
+        ca_bundle.as_deref(),
+        usize::from(args.concurrency),
+    )?;
     index.retry = RetryPolicy {
         max_attempts: args.attempts,
         ..RetryPolicy::default()
@@ -70,13 +72,39 @@ pub async fn run(args: UploadArgs, env: impl Fn(&str) -> Option<String>) -> anyh
     }
 }
 
-fn print_report(report: &PublishReport) {
+/// The index for a run: the upload URL, the simple index and an HTTP client.
+pub fn connect(
+    upload_url: ::url::Url,
+    check_url: Option<::url::Url>,
+    credentials: Option<crate::auth::Credentials>,
+    ca_bundle: Option<&std::path::Path>,
+    concurrency: usize,
+) -> anyhow::Result<Index> {
+    let http = client::build(ca_bundle, concurrency)?;
+    Ok(Index::new(http, upload_url, check_url, credentials))
+}
+
+/// The simple-index URL: the one given, or one derived from the upload URL.
+pub fn resolve_check_url(
+    given: Option<&str>,
+    upload_url: &::url::Url,
+    allow_http: bool,
+) -> anyhow::Result<Option<::url::Url>> {
+    Ok(match given {
+        Some(given) => Some(url::check_url(given, allow_http).map_err(with_hint)?),
+        None => url::derive_check_url(upload_url),
+    })
+}
+
+/// Prints the final table on stdout.
+pub fn print_report(report: &PublishReport) {
     if !report.files.is_empty() {
         print!("{}", table::render(report));
     }
 }
 
-fn print_failure(error: &crate::publish::PublishError, report: &PublishReport) {
+/// Prints every problem, conflict and failure, then the error chain and its hint.
+pub fn print_failure(error: &crate::publish::PublishError, report: &PublishReport) {
     use crate::publish::PublishError;
     match error {
         PublishError::Preflight(problems) => {
@@ -104,7 +132,7 @@ fn print_failure(error: &crate::publish::PublishError, report: &PublishReport) {
 }
 
 /// Attaches a URL error's hint to the message that reaches the user.
-fn with_hint(e: url::UrlError) -> anyhow::Error {
+pub fn with_hint(e: url::UrlError) -> anyhow::Error {
     match e.hint() {
         Some(hint) => anyhow::anyhow!("{e}\n  hint: {hint}"),
         None => e.into(),

@@ -1,0 +1,137 @@
+//! `pypi-publish action`: the GitHub Action entry point. Reads the inputs, masks the secret
+//! before anything else is printed, publishes, then writes outputs and the job summary.
+
+use std::path::PathBuf;
+
+use super::Status;
+use super::upload::{connect, print_failure, print_report, resolve_check_url, with_hint};
+use crate::auth::{CredentialSource, Credentials};
+use crate::github::workflow::{annotation, mask};
+use crate::github::{ActionInputs, reporter::GitHub, summary};
+use crate::index::url;
+use crate::publish::{PublishOptions, publish};
+
+/// Runs the action with the variables `env` gives.
+pub async fn run(env: impl Fn(&str) -> Option<String>) -> anyhow::Result<Status> {
+    let inputs = match ActionInputs::read(&env) {
+        Ok(i) => i,
+        Err(e) => {
+            println!(
+                "{}",
+                annotation("error", None, "invalid input", &e.to_string())
+            );
+            return Ok(Status::Failure);
+        }
+    };
+    // Mask first: nothing printed after this line can show the password.
+    if !inputs.password.is_empty() {
+        println!("{}", mask(inputs.password.reveal()));
+    }
+    for alias in &inputs.deprecated_used {
+        println!(
+            "{}",
+            annotation(
+                "warning",
+                None,
+                "deprecated input",
+                &format!("'{alias}' is deprecated: use '{}'", alias.replace('_', "-"))
+            )
+        );
+    }
+    let credentials = if inputs.password.is_empty() {
+        if !inputs.dry_run && inputs.trusted_publishing != "never" {
+            let message = "trusted publishing is not available in this version yet: set the `password` input to an API token (user `__token__`)";
+            println!("{}", annotation("error", None, "no credentials", message));
+            return Ok(Status::Failure);
+        }
+        None
+    } else if inputs.trusted_publishing == "always" {
+        let message = "trusted-publishing is `always` but a password was given: remove the password or set trusted-publishing to auto";
+        println!(
+            "{}",
+            annotation("error", None, "conflicting credentials", message)
+        );
+        return Ok(Status::Failure);
+    } else {
+        Some(Credentials {
+            username: inputs.user.clone(),
+            password: inputs.password.clone(),
+            source: CredentialSource::ActionInputs,
+        })
+    };
+    let identity = credentials
+        .as_ref()
+        .map_or("none (dry run)".to_string(), |c| {
+            format!("{} (user `{}`)", c.source.describe(), c.username)
+        });
+
+    let upload_url = url::upload_url(&inputs.repository_url, false).map_err(with_hint)?;
+    let check_url = resolve_check_url(inputs.check_url.as_deref(), &upload_url, false)?;
+    let index = connect(
+        upload_url,
+        check_url,
+        credentials,
+        inputs.ca_bundle.as_deref(),
+        inputs.concurrency,
+    )?;
+    let options = PublishOptions {
+        paths: vec![inputs.packages_dir.clone()],
+        concurrency: inputs.concurrency,
+        dry_run: inputs.dry_run,
+        verify_metadata: inputs.verify_metadata,
+    };
+    let reporter = GitHub {
+        packages_dir: inputs.packages_dir.clone(),
+        verbose: inputs.verbose,
+    };
+    if inputs.verbose {
+        println!("::group::Preflight and upload");
+    }
+    let (report, result) = publish(&options, &index, &reporter).await;
+    if inputs.verbose {
+        println!("::endgroup::");
+    }
+    if inputs.print_hash {
+        // The reference action's format: the path, then one line per digest.
+        println!("Showing hash values of files to be uploaded:");
+        for f in &report.files {
+            println!("{}\nSHA256: {}\n", f.path.display(), f.sha256);
+        }
+    }
+    print_report(&report);
+    let report_path = env("RUNNER_TEMP")
+        .map(PathBuf::from)
+        .filter(|p| p.is_dir())
+        .unwrap_or_else(|| PathBuf::from("."))
+        .join("pypi-publish-report.json");
+    std::fs::write(&report_path, serde_json::to_vec_pretty(&report)?)?;
+    if let Some(path) = env("GITHUB_OUTPUT").filter(|p| !p.is_empty()) {
+        summary::write_outputs(path.as_ref(), &summary::outputs(&report, &report_path))?;
+    }
+    let failure = result.as_ref().err().map(|e| match e.hint() {
+        Some(hint) => format!("{e}\nhint: {hint}"),
+        None => e.to_string(),
+    });
+    if let Some(path) = env("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty()) {
+        summary::write_summary(
+            path.as_ref(),
+            &summary::markdown(&report, &identity, failure.as_deref()),
+        )?;
+    }
+    match result {
+        Ok(()) => Ok(Status::Success),
+        Err(e) => {
+            print_failure(&e, &report);
+            println!(
+                "{}",
+                annotation(
+                    "error",
+                    None,
+                    "publish failed",
+                    failure.as_deref().unwrap_or_default()
+                )
+            );
+            Ok(Status::Failure)
+        }
+    }
+}

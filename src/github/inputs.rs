@@ -1,0 +1,170 @@
+//! The action's inputs, read as the runner passes them: `INPUT_<NAME>` upper-cased with
+//! hyphens kept. Like the reference action, a kebab-case input falls back to its deprecated
+//! snake_case alias (which carries the default), and booleans are true unless "false".
+
+use std::path::PathBuf;
+
+use crate::secret::Secret;
+
+/// Every input, resolved.
+#[derive(Debug, Clone)]
+pub struct ActionInputs {
+    /// `user`.
+    pub user: String,
+    /// `password` (empty: trusted publishing).
+    pub password: Secret,
+    /// `repository-url`.
+    pub repository_url: String,
+    /// `packages-dir`.
+    pub packages_dir: PathBuf,
+    /// `verify-metadata`.
+    pub verify_metadata: bool,
+    /// `skip-existing` (accepted; skip-identical is always on).
+    pub skip_existing: bool,
+    /// `verbose`.
+    pub verbose: bool,
+    /// `print-hash`.
+    pub print_hash: bool,
+    /// `attestations`.
+    pub attestations: bool,
+    /// `trusted-publishing`: auto, always or never.
+    pub trusted_publishing: String,
+    /// `check-url` (empty: derived).
+    pub check_url: Option<String>,
+    /// `concurrency`.
+    pub concurrency: usize,
+    /// `dry-run`.
+    pub dry_run: bool,
+    /// `ca-bundle`.
+    pub ca_bundle: Option<PathBuf>,
+    /// Deprecated aliases that were used (for warnings).
+    pub deprecated_used: Vec<&'static str>,
+}
+
+/// An input that cannot be used.
+#[derive(Debug, thiserror::Error)]
+#[error("input '{name}' has an invalid value '{value}': {expected}")]
+pub struct InputError {
+    /// Input name.
+    pub name: &'static str,
+    /// What was given.
+    pub value: String,
+    /// What is allowed.
+    pub expected: &'static str,
+}
+
+const ALIASES: &[(&str, &str, &str)] = &[
+    (
+        "repository-url",
+        "repository_url",
+        crate::index::url::PYPI_UPLOAD,
+    ),
+    ("packages-dir", "packages_dir", "dist"),
+    ("verify-metadata", "verify_metadata", "true"),
+    ("skip-existing", "skip_existing", "false"),
+    ("print-hash", "print_hash", "true"),
+];
+
+/// Defaults where the reference has them (used when the variables are absent, e.g. when the
+/// binary is run by hand).
+const DEFAULTS: &[(&str, &str)] = &[
+    ("user", "__token__"),
+    ("verbose", "true"),
+    ("attestations", "true"),
+    ("trusted-publishing", "auto"),
+    ("concurrency", "4"),
+    ("dry-run", "false"),
+];
+
+impl ActionInputs {
+    /// Reads the inputs through `env`.
+    pub fn read(env: impl Fn(&str) -> Option<String>) -> Result<Self, InputError> {
+        let raw = |name: &str| {
+            env(&format!("INPUT_{}", name.to_ascii_uppercase())).map(|v| v.trim().to_string())
+        };
+        let mut deprecated_used = Vec::new();
+        let mut get = |name: &'static str| -> String {
+            if let Some(v) = raw(name).filter(|v| !v.is_empty()) {
+                return v;
+            }
+            if let Some((_, alias, default)) = ALIASES.iter().find(|(k, _, _)| *k == name) {
+                return match raw(alias).filter(|v| !v.is_empty()) {
+                    Some(v) => {
+                        if v != *default {
+                            deprecated_used.push(*alias);
+                        }
+                        v
+                    }
+                    None => default.to_string(),
+                };
+            }
+            DEFAULTS
+                .iter()
+                .find(|(k, _)| *k == name)
+                .map_or(String::new(), |(_, d)| d.to_string())
+        };
+        let flag = |v: String| !v.eq_ignore_ascii_case("false");
+        let optional = |v: String| (!v.is_empty()).then_some(v);
+        let trusted_publishing = get("trusted-publishing").to_ascii_lowercase();
+        if !["auto", "always", "never"].contains(&trusted_publishing.as_str()) {
+            return Err(InputError {
+                name: "trusted-publishing",
+                value: trusted_publishing,
+                expected: "auto, always or never",
+            });
+        }
+        let concurrency_raw = get("concurrency");
+        let concurrency = match concurrency_raw.parse::<usize>() {
+            Ok(n) if (1..=64).contains(&n) => n,
+            _ => {
+                return Err(InputError {
+                    name: "concurrency",
+                    value: concurrency_raw,
+                    expected: "a whole number from 1 to 64",
+                });
+            }
+        };
+        Ok(Self {
+            user: get("user"),
+            password: Secret::new(get("password")),
+            repository_url: get("repository-url"),
+            packages_dir: PathBuf::from(get("packages-dir")),
+            verify_metadata: flag(get("verify-metadata")),
+            skip_existing: flag(get("skip-existing")),
+            verbose: flag(get("verbose")),
+            print_hash: flag(get("print-hash")),
+            attestations: flag(get("attestations")),
+            trusted_publishing,
+            check_url: optional(get("check-url")),
+            concurrency,
+            dry_run: flag(get("dry-run")),
+            ca_bundle: optional(get("ca-bundle")).map(PathBuf::from),
+            deprecated_used,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kebab_wins_snake_falls_back_defaults_apply() {
+        let env = |k: &str| match k {
+            "INPUT_PACKAGES-DIR" => Some("".to_string()),
+            "INPUT_PACKAGES_DIR" => Some("wheelhouse".to_string()),
+            "INPUT_REPOSITORY-URL" => Some("https://test.pypi.org/legacy/".to_string()),
+            "INPUT_REPOSITORY_URL" => Some("https://upload.pypi.org/legacy/".to_string()),
+            "INPUT_VERBOSE" => Some("False".to_string()),
+            _ => None,
+        };
+        let i = ActionInputs::read(env).unwrap();
+        assert_eq!(i.packages_dir, PathBuf::from("wheelhouse"));
+        assert_eq!(i.deprecated_used, vec!["packages_dir"]);
+        assert_eq!(i.repository_url, "https://test.pypi.org/legacy/");
+        assert!(!i.verbose && i.verify_metadata && i.print_hash && !i.dry_run);
+        assert_eq!((i.user.as_str(), i.concurrency), ("__token__", 4));
+        let bad = ActionInputs::read(|k| (k == "INPUT_CONCURRENCY").then(|| "0".to_string()));
+        assert!(bad.is_err());
+    }
+}

@@ -1,0 +1,82 @@
+//! The GitHub reporter: plain log lines plus `::error`/`::warning` annotations tied to the
+//! distribution file, so problems show on the run page and in the PR's files view.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use super::workflow::annotation;
+use crate::dist::{Problem, Severity};
+use crate::index::form::Progress;
+use crate::report::Reporter;
+use crate::report::table::human_size;
+
+/// Prints to stdout, where the runner reads workflow commands.
+pub struct GitHub {
+    /// The packages folder, to give annotations a workspace-relative path.
+    pub packages_dir: PathBuf,
+    /// Print skipped entries and notes too.
+    pub verbose: bool,
+}
+
+impl GitHub {
+    fn path_of(&self, file: &str) -> String {
+        self.packages_dir.join(file).display().to_string()
+    }
+}
+
+impl Reporter for GitHub {
+    fn skipped(&self, path: &Path, reason: &str) {
+        if self.verbose {
+            println!("skipped {} ({reason})", path.display());
+        }
+    }
+
+    fn problem(&self, problem: &Problem) {
+        let level = match problem.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        };
+        let message = if problem.found.is_empty() {
+            problem.rule.clone()
+        } else {
+            format!("{} ({})", problem.rule, problem.found)
+        };
+        println!(
+            "{}",
+            annotation(
+                level,
+                Some(&self.path_of(&problem.file)),
+                &format!("{}: {}", problem.file, problem.code),
+                &message
+            )
+        );
+    }
+
+    fn note(&self, message: &str) {
+        println!("{message}");
+    }
+
+    fn warning(&self, message: &str) {
+        println!("{}", annotation("warning", None, "pypi-publish", message));
+    }
+
+    fn upload_started(&self, file: &str, size: u64, _progress: Arc<Progress>) {
+        println!("Uploading {file} ({})", human_size(size));
+    }
+
+    fn upload_finished(&self, file: &str, status: &str, ok: bool) {
+        if ok {
+            println!("{file}: {status}");
+        } else {
+            println!(
+                "{}",
+                annotation(
+                    "error",
+                    Some(&self.path_of(file)),
+                    &format!("{file}: upload failed"),
+                    status
+                )
+            );
+        }
+    }
+}
