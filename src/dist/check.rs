@@ -353,7 +353,7 @@ fn check_license_files(meta: &CoreMetadata, contents: &ArchiveContents, f: &mut 
             Some(dist_info) => format!("{dist_info}/licenses/{path}"),
             None => path.clone(),
         };
-        if !contents.members.iter().any(|m| *m == in_archive) {
+        if !contents.members.contains(&in_archive) {
             f.error(
                 "license-file",
                 "License-File is not in the archive",

@@ -64,16 +64,20 @@ pub fn upload_url(given: &str, allow_http: bool) -> Result<Url, UrlError> {
             Some("pypi.org") => PYPI_UPLOAD.to_string(),
             Some("test.pypi.org") => TESTPYPI_UPLOAD.to_string(),
             _ => {
-                let mut u = url.clone();
-                let base = path
-                    .split("/simple")
-                    .next()
-                    .unwrap_or("")
+                let base = path.split("/simple").next().unwrap_or("");
+                let base = base
                     .split("/+simple")
                     .next()
-                    .unwrap_or("");
-                u.set_path(&format!("{}/", base.trim_end_matches('/')));
-                u.to_string()
+                    .unwrap_or("")
+                    .trim_end_matches('/');
+                let mut u = url.clone();
+                u.set_path(&format!("{base}/"));
+                if base.is_empty() {
+                    // A root simple index: pypiserver takes uploads at `/`, Warehouse at `/legacy/`.
+                    format!("{u} (pypiserver) or {u}legacy/ (Warehouse)")
+                } else {
+                    u.to_string()
+                }
             }
         };
         return Err(UrlError::SimpleGiven {

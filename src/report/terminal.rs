@@ -20,16 +20,19 @@ pub struct Terminal {
     verbose: bool,
 }
 
+/// Bars of the uploads in flight, with the byte counters they show.
+type ActiveBars = Arc<Mutex<HashMap<String, (ProgressBar, Arc<Progress>)>>>;
+
 struct Bars {
     multi: MultiProgress,
-    active: Arc<Mutex<HashMap<String, (ProgressBar, Arc<Progress>)>>>,
+    active: ActiveBars,
 }
 
 impl Terminal {
     /// Progress bars when stderr is a terminal and `progress` is wanted.
     pub fn new(progress: bool, verbose: bool) -> Self {
         let bars = (progress && std::io::stderr().is_terminal()).then(|| {
-            let active: Arc<Mutex<HashMap<String, (ProgressBar, Arc<Progress>)>>> = Arc::default();
+            let active: ActiveBars = Arc::default();
             let ticking = Arc::downgrade(&active);
             // Bars read the byte counters the uploads update; a thread keeps them current.
             std::thread::spawn(move || {

@@ -1,0 +1,274 @@
+//! Uploads to the Warehouse-faithful test index: the form this tool sends compared field by
+//! field with the one `twine upload` (7.x) sends for the same files; a same-origin 308 from
+//! `/legacy` re-POSTed; `--dry-run` sending nothing; PyPI's own refusals passed through.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::process::Command;
+
+use common::dists::{metadata, sdist_tar, wheel_members, wheel_owned};
+use common::servers::TestIndex;
+use common::{Run, publish, tempdir, venv_bin};
+
+const TOKEN: &str = "pypi-FormFidelity-4242";
+
+fn rich_metadata(version: &str) -> String {
+    metadata(
+        "Form.Demo",
+        version,
+        "Author-email: Alice <alice@example.org>\nKeywords: one,two\nProject-URL: Source, https://example.org/src\nProject-URL: Docs, https://example.org/docs\nRequires-Dist: packaging>=24\nRequires-Dist: rich; extra == \"cli\"\nProvides-Extra: cli\nClassifier: License :: OSI Approved :: MIT License\nLicense: MIT\n",
+    )
+}
+
+fn build(dir: &std::path::Path) -> Vec<String> {
+    let meta = rich_metadata("1.0");
+    wheel_owned(
+        dir,
+        "form_demo-1.0-py3-none-any.whl",
+        &wheel_members("form_demo-1.0", &meta),
+    );
+    sdist_tar(
+        dir,
+        "form_demo-1.0.tar.gz",
+        &[
+            ("form_demo-1.0/PKG-INFO", meta.as_bytes()),
+            ("form_demo-1.0/pyproject.toml", b""),
+        ],
+    );
+    vec![
+        "form_demo-1.0-py3-none-any.whl".into(),
+        "form_demo-1.0.tar.gz".into(),
+    ]
+}
+
+fn as_map(form: &serde_json::Value) -> BTreeMap<String, Vec<String>> {
+    let mut map: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for pair in form.as_array().unwrap() {
+        let key = pair[0].as_str().unwrap().to_string();
+        let value = match &pair[1] {
+            serde_json::Value::String(s) => s.clone(),
+            other => other.to_string(),
+        };
+        map.entry(key).or_default().push(value);
+    }
+    map
+}
+
+#[test]
+fn form_matches_twine_field_by_field() {
+    let ours = TestIndex::start(&["--token", TOKEN]);
+    let twines = TestIndex::start(&["--token", TOKEN]);
+    let dir = tempdir();
+    let files = build(dir.path());
+
+    let run = publish(
+        dir.path(),
+        &[
+            "upload",
+            ".",
+            "--repository-url",
+            &ours.upload_url(),
+            "--token",
+            TOKEN,
+            "--no-progress",
+        ],
+    );
+    assert_eq!(run.code, Some(0), "{}", run.all());
+    let twine: Run = Command::new(venv_bin("twine"))
+        .args([
+            "upload",
+            "--non-interactive",
+            "--disable-progress-bar",
+            "--repository-url",
+            &twines.upload_url(),
+            "-u",
+            "__token__",
+            "-p",
+            TOKEN,
+        ])
+        .args(&files)
+        .current_dir(dir.path())
+        .output()
+        .unwrap()
+        .into();
+    assert_eq!(twine.code, Some(0), "{}", twine.all());
+
+    for file in &files {
+        let (a, b) = (as_map(&ours.form(file)), as_map(&twines.form(file)));
+        // Intended differences, each documented in the README (Form fidelity):
+        // - twine sends md5_digest; PyPI documents it as base64 but compares hex, so we send none.
+        // - twine sends `comment` and legacy empty fields; empty values carry nothing.
+        // - requires_python is sent even when empty (GitLab needs it).
+        let ignore = ["md5_digest", "comment"];
+        let keys: std::collections::BTreeSet<&String> = a.keys().chain(b.keys()).collect();
+        for key in keys {
+            if ignore.contains(&key.as_str()) {
+                continue;
+            }
+            let (x, y) = (
+                a.get(key).cloned().unwrap_or_default(),
+                b.get(key).cloned().unwrap_or_default(),
+            );
+            // Keywords: we send the metadata value verbatim; twine re-joins it with ", ".
+            let norm = |v: Vec<String>| {
+                v.into_iter()
+                    .filter(|s| !s.is_empty())
+                    .map(|s| {
+                        if key == "keywords" {
+                            s.split(',').map(str::trim).collect::<Vec<_>>().join(",")
+                        } else {
+                            s
+                        }
+                    })
+                    .collect::<Vec<_>>()
+            };
+            assert_eq!(
+                norm(x),
+                norm(y),
+                "{file}: field '{key}' differs from twine's"
+            );
+        }
+        assert!(
+            !a.contains_key("md5_digest"),
+            "{file}: we must not send md5"
+        );
+        assert_eq!(a["name"], ["Form.Demo"], "the name is sent verbatim");
+        assert_eq!(a["classifiers"].len(), 2);
+        assert_eq!(
+            a["project_urls"],
+            [
+                "Source, https://example.org/src",
+                "Docs, https://example.org/docs"
+            ]
+        );
+    }
+}
+
+#[test]
+fn legacy_without_slash_dry_run_and_refusals() {
+    let index = TestIndex::start(&["--token", TOKEN, "--max-file-size", "2000"]);
+    let dir = tempdir();
+    build(dir.path());
+
+    // --dry-run: the index is looked at, nothing is sent.
+    let run = publish(
+        dir.path(),
+        &[
+            "upload",
+            ".",
+            "--repository-url",
+            &index.upload_url(),
+            "--token",
+            TOKEN,
+            "--dry-run",
+            "--no-progress",
+        ],
+    );
+    assert_eq!(run.code, Some(0), "{}", run.all());
+    assert!(run.stdout.contains("would upload"), "{}", run.stdout);
+    assert_eq!(index.stats()["upload_requests"], 0);
+
+    // `/legacy` answers 308 to `/legacy/`: the POST is repeated there, with the body.
+    let no_slash = index.upload_url().trim_end_matches('/').to_string();
+    let run = publish(
+        dir.path(),
+        &[
+            "upload",
+            ".",
+            "--repository-url",
+            &no_slash,
+            "--check-url",
+            &index.simple_url(),
+            "--token",
+            TOKEN,
+            "--no-progress",
+        ],
+    );
+    assert_eq!(run.code, Some(0), "{}", run.all());
+    assert_eq!(index.stats()["uploads_stored"], 2);
+
+    // PyPI's size limit message comes through with the hint.
+    let big = tempdir();
+    let mut members = wheel_members("form_demo-2.0", &rich_metadata("2.0"));
+    members.push((
+        "form_demo/blob.bin".into(),
+        (0..50_000u32)
+            .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+            .collect(),
+    ));
+    wheel_owned(big.path(), "form_demo-2.0-py3-none-any.whl", &members);
+    let run = publish(
+        big.path(),
+        &[
+            "upload",
+            ".",
+            "--repository-url",
+            &index.upload_url(),
+            "--token",
+            TOKEN,
+            "--no-progress",
+        ],
+    );
+    assert_eq!(run.code, Some(1), "{}", run.all());
+    assert!(run.stderr.contains("File too large."), "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("hint: the file is over the index's size limit"),
+        "{}",
+        run.stderr
+    );
+
+    // A simple-index URL given as the upload URL is caught before anything is sent.
+    let run = publish(
+        dir.path(),
+        &[
+            "upload",
+            ".",
+            "--repository-url",
+            &index.simple_url(),
+            "--token",
+            TOKEN,
+        ],
+    );
+    assert_eq!(run.code, Some(2), "{}", run.all());
+    assert!(
+        run.stderr.contains("looks like a simple-index URL")
+            && run.stderr.contains(&index.upload_url()),
+        "{}",
+        run.stderr
+    );
+
+    // A wrong token: PyPI's 403 text and our hint; the token never printed.
+    let other = tempdir();
+    wheel_owned(
+        other.path(),
+        "form_demo-3.0-py3-none-any.whl",
+        &wheel_members("form_demo-3.0", &rich_metadata("3.0")),
+    );
+    let run = publish(
+        other.path(),
+        &[
+            "upload",
+            ".",
+            "--repository-url",
+            &index.upload_url(),
+            "--token",
+            "pypi-Wrong-31337",
+            "--no-progress",
+        ],
+    );
+    assert_eq!(run.code, Some(1), "{}", run.all());
+    assert!(
+        run.stderr
+            .contains("Invalid or non-existent authentication information"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("hint: the credentials were refused"),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.all().contains("pypi-Wrong-31337"));
+}
