@@ -120,8 +120,16 @@ fn exercise(upload_url: &str, username: &str, simple: &str) {
     assert_eq!(run.code, Some(0), "{}", run.all());
     let json: serde_json::Value = serde_json::from_slice(&std::fs::read(&report).unwrap()).unwrap();
     assert_eq!(json["upload_requests"], 0, "{json}");
-    let projects: std::collections::BTreeSet<&str> =
-        files.iter().map(|f| f.split('-').next().unwrap()).collect();
+    let projects: std::collections::BTreeSet<String> = files
+        .iter()
+        .map(|f| {
+            f.split('-')
+                .next()
+                .unwrap()
+                .to_lowercase()
+                .replace(['_', '.'], "-")
+        })
+        .collect();
     assert_eq!(json["lookups"], projects.len(), "{json}");
     assert!(
         json["files"]

@@ -1,0 +1,3 @@
+from ._add import add
+
+__all__ = ["add"]

@@ -1,0 +1,111 @@
+//! Observability for tests: request counters, the stored files, and the exact form
+//! of the last accepted upload of each file (`/_/stats`, `/_/reset-stats`,
+//! `/_/forms/<filename>`). None of this exists on PyPI.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde_json::{Value, json};
+
+use crate::app::AppState;
+use crate::form::{self, PostData};
+
+/// Counters since start or the last reset.
+#[derive(Debug, Default)]
+pub struct Stats {
+    /// POSTs to the upload endpoint, whatever their outcome.
+    pub upload_requests: AtomicU64,
+    /// Uploads that stored a new file.
+    pub uploads_stored: AtomicU64,
+    /// Requests under `/simple/`.
+    pub simple_requests: AtomicU64,
+}
+
+impl Stats {
+    pub fn bump(counter: &AtomicU64) {
+        counter.fetch_add(1, Ordering::Relaxed);
+    }
+
+    fn reset(&self) {
+        for counter in [
+            &self.upload_requests,
+            &self.uploads_stored,
+            &self.simple_requests,
+        ] {
+            counter.store(0, Ordering::Relaxed);
+        }
+    }
+}
+
+/// The received form as `[key, value]` pairs: text values as strings, file parts as
+/// `{"filename", "content_type"}`; the file bytes are never included.
+pub fn describe_form(post: &PostData) -> Vec<(String, Value)> {
+    post.items
+        .iter()
+        .map(|(key, value)| {
+            let value = match value {
+                form::Value::Text(text) => Value::String(text.clone()),
+                form::Value::File {
+                    filename,
+                    content_type,
+                } => {
+                    json!({"filename": filename, "content_type": content_type})
+                }
+            };
+            (key.clone(), value)
+        })
+        .collect()
+}
+
+/// `GET /_/stats`
+pub async fn get_stats(State(state): State<Arc<AppState>>) -> Json<Value> {
+    let store = state.store.lock().await;
+    let files: Vec<Value> = store
+        .catalogue
+        .files
+        .values()
+        .map(|f| {
+            json!({
+                "filename": f.filename,
+                "sha256": f.sha256,
+                "size": f.size,
+                "project": f.project,
+                "version": f.version,
+                "via_trusted_publishing": f.via_trusted_publishing,
+                "has_attestations": f.attestations.is_some(),
+            })
+        })
+        .collect();
+    let stats = &state.stats;
+    Json(json!({
+        "upload_requests": stats.upload_requests.load(Ordering::Relaxed),
+        "uploads_stored": stats.uploads_stored.load(Ordering::Relaxed),
+        "simple_requests": stats.simple_requests.load(Ordering::Relaxed),
+        "files": files,
+    }))
+}
+
+/// `POST /_/reset-stats`: zero the counters (files stay).
+pub async fn reset_stats(State(state): State<Arc<AppState>>) -> StatusCode {
+    state.stats.reset();
+    StatusCode::NO_CONTENT
+}
+
+/// `GET /_/forms/<filename>`
+pub async fn get_form(
+    State(state): State<Arc<AppState>>,
+    Path(filename): Path<String>,
+) -> Response {
+    let store = state.store.lock().await;
+    match store.catalogue.files.get(&filename) {
+        Some(file) => {
+            let pairs: Vec<Value> = file.form.iter().map(|(k, v)| json!([k, v])).collect();
+            Json(Value::Array(pairs)).into_response()
+        }
+        None => (StatusCode::NOT_FOUND, "no such file").into_response(),
+    }
+}

@@ -1,0 +1,329 @@
+//! The look inside the uploaded file: `_is_valid_dist_file` (is it the archive its
+//! extension says, with PKG-INFO / WHEEL where Warehouse looks), and for wheels the
+//! RECORD, entry points, METADATA and License-File checks of `file_upload`. YARA
+//! scanning and ZIP framing checks are not reproduced.
+
+use std::fs::File;
+use std::io::{BufReader, Read};
+use std::path::Path;
+
+use flate2::read::GzDecoder;
+use zip::{CompressionMethod, ZipArchive};
+
+/// An opened distribution, kept for the later checks.
+pub enum Opened {
+    Zip(Box<ZipArchive<File>>),
+    /// Member names of a tar archive, as `tarfile` reports them.
+    Tar(Vec<String>),
+}
+
+/// `os.path.commonpath(names)`; `None` when it would raise (absolute mixed with
+/// relative), which Warehouse does not expect either.
+fn common_path(names: &[String]) -> Option<String> {
+    if names.is_empty() {
+        return Some(String::new());
+    }
+    let absolute = names[0].starts_with('/');
+    if names.iter().any(|n| n.starts_with('/') != absolute) {
+        return None;
+    }
+    let split: Vec<Vec<&str>> = names
+        .iter()
+        .map(|n| {
+            n.split('/')
+                .filter(|c| !c.is_empty() && *c != ".")
+                .collect()
+        })
+        .collect();
+    let mut common: Vec<&str> = split[0].clone();
+    for parts in &split[1..] {
+        let len = common.iter().zip(parts).take_while(|(a, b)| a == b).count();
+        common.truncate(len);
+    }
+    Some(format!(
+        "{}{}",
+        if absolute { "/" } else { "" },
+        common.join("/")
+    ))
+}
+
+fn join(top: &str, name: &str) -> String {
+    if top.is_empty() || top.ends_with('/') {
+        format!("{top}{name}")
+    } else {
+        format!("{top}/{name}")
+    }
+}
+
+/// `_is_valid_dist_file`. `Err(Some(msg))` / `Err(None)` become Warehouse's
+/// "Invalid distribution file. {msg}" (yes, `None` is printed as such).
+pub fn open_dist(path: &Path, filename: &str) -> Result<Opened, Option<String>> {
+    if filename.ends_with(".zip") || filename.ends_with(".whl") {
+        let file = File::open(path).map_err(|_| None)?;
+        let Ok(mut archive) = ZipArchive::new(file) else {
+            return Err(Some("File is not a zipfile".to_owned()));
+        };
+        let compressed = std::fs::metadata(path).map(|m| m.len()).unwrap_or(1).max(1);
+        let mut decompressed: u64 = 0;
+        let mut names = Vec::new();
+        for i in 0..archive.len() {
+            let entry = archive.by_index_raw(i).map_err(|_| None)?;
+            decompressed += entry.size();
+            if !matches!(
+                entry.compression(),
+                CompressionMethod::Stored | CompressionMethod::Deflated
+            ) {
+                return Err(Some(
+                    "File does not use a supported compression type".to_owned(),
+                ));
+            }
+            names.push(String::from_utf8_lossy(entry.name_raw()).into_owned());
+        }
+        // A zip bomb: more than 64 MiB unpacked at more than 50x.
+        if decompressed > 64 * 1024 * 1024 && decompressed / compressed > 50 {
+            return Err(Some("File exceeds compression ratio of 50".to_owned()));
+        }
+        if filename.ends_with(".zip") {
+            let top = common_path(&names).unwrap_or_default();
+            if matches!(top.as_str(), "." | "/" | "") {
+                return Err(Some(
+                    "Incorrect number of top-level directories in sdist".to_owned(),
+                ));
+            }
+            let target = join(&top, "PKG-INFO");
+            if archive.by_name(&target).is_err() {
+                return Err(Some(format!("PKG-INFO not found at {target}")));
+            }
+        } else {
+            let mut parts = filename.splitn(3, '-');
+            let (Some(name), Some(version), Some(_)) = (parts.next(), parts.next(), parts.next())
+            else {
+                return Err(Some(
+                    "Unable to parse name and version from wheel filename".to_owned(),
+                ));
+            };
+            let target = format!("{name}-{version}.dist-info/WHEEL");
+            if archive.by_name(&target).is_err() {
+                return Err(Some(format!("WHEEL not found at {target}")));
+            }
+        }
+        return Ok(Opened::Zip(Box::new(archive)));
+    }
+    // .tar.gz
+    let names = match tar_names(path) {
+        TarRead::NotTar => return Err(Some("File is not a tarfile".to_owned())),
+        TarRead::Broken => return Err(None),
+        TarRead::Sparse => {
+            return Err(Some(
+                "tar archive not accepted: Sparse members are not allowed. See https://docs.pypi.org/archives for more information"
+                    .to_owned(),
+            ));
+        }
+        TarRead::Names(names) => names,
+    };
+    let top = common_path(&names).unwrap_or_default();
+    if matches!(top.as_str(), "." | "/" | "") {
+        return Err(Some(
+            "Incorrect number of top-level directories in sdist".to_owned(),
+        ));
+    }
+    let target = join(&top, "PKG-INFO");
+    if !names.contains(&target) {
+        return Err(Some(format!("PKG-INFO not found at {target}")));
+    }
+    Ok(Opened::Tar(names))
+}
+
+enum TarRead {
+    NotTar,
+    Broken,
+    Sparse,
+    Names(Vec<String>),
+}
+
+/// Member names (trailing `/` dropped, like `TarInfo.name`), gzip or plain tar.
+fn tar_names(path: &Path) -> TarRead {
+    let Ok(file) = File::open(path) else {
+        return TarRead::Broken;
+    };
+    let mut reader = BufReader::new(file);
+    let mut magic = [0u8; 2];
+    let gz = reader.read_exact(&mut magic).is_ok() && magic == [0x1f, 0x8b];
+    let Ok(file) = File::open(path) else {
+        return TarRead::Broken;
+    };
+    let source: Box<dyn Read> = if gz {
+        Box::new(GzDecoder::new(BufReader::new(file)))
+    } else {
+        Box::new(BufReader::new(file))
+    };
+    let mut archive = tar::Archive::new(source);
+    let Ok(entries) = archive.entries() else {
+        return TarRead::NotTar;
+    };
+    let mut names = Vec::new();
+    let mut sparse = false;
+    for entry in entries {
+        let Ok(entry) = entry else {
+            return if names.is_empty() {
+                TarRead::NotTar
+            } else {
+                TarRead::Broken
+            };
+        };
+        sparse |= entry.header().entry_type().is_gnu_sparse();
+        let name = String::from_utf8_lossy(&entry.path_bytes()).into_owned();
+        names.push(name.trim_end_matches('/').to_owned());
+    }
+    if names.is_empty() {
+        TarRead::NotTar
+    } else if sparse {
+        TarRead::Sparse
+    } else {
+        TarRead::Names(names)
+    }
+}
+
+/// License-File entries of an sdist must exist under its top-level directory.
+pub fn check_sdist_license_files(
+    opened: &Opened,
+    filename: &str,
+    license_files: &[String],
+) -> Result<(), String> {
+    let Opened::Tar(names) = opened else {
+        return Ok(());
+    };
+    let top = common_path(names).unwrap_or_default();
+    for license_file in license_files {
+        let target = join(&top, license_file);
+        if !names.contains(&target) {
+            return Err(format!(
+                "License-File {license_file} does not exist in distribution file {filename} at {target}"
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn read_member(archive: &mut ZipArchive<File>, name: &str) -> Option<Vec<u8>> {
+    let mut entry = archive.by_name(name).ok()?;
+    let mut bytes = Vec::new();
+    entry.read_to_end(&mut bytes).ok()?;
+    Some(bytes)
+}
+
+/// The wheel checks after the filename rules: License-File entries, RECORD, entry
+/// points, METADATA. Returns the METADATA bytes (served per PEP 658).
+pub fn check_wheel_contents(
+    opened: &mut Opened,
+    filename: &str,
+    license_files: &[String],
+) -> Result<Vec<u8>, String> {
+    let Opened::Zip(archive) = opened else {
+        return Err("Invalid distribution file.".to_owned());
+    };
+    let mut parts = filename.splitn(3, '-');
+    let (name, version) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
+    let dist_info = format!("{name}-{version}.dist-info");
+    for license_file in license_files {
+        let target = format!("{dist_info}/licenses/{license_file}");
+        if read_member(archive, &target).is_none() {
+            return Err(format!(
+                "License-File {license_file} does not exist in distribution file {filename} at {target}"
+            ));
+        }
+    }
+    // A RECORD that differs from the archive only earns the owners an e-mail.
+    let record = format!("{dist_info}/RECORD");
+    if read_member(archive, &record).is_none_or(|bytes| String::from_utf8(bytes).is_err()) {
+        return Err(format!(
+            "Wheel '{filename}' does not contain the required RECORD file: {record}"
+        ));
+    }
+    if let Some(bytes) = read_member(archive, &format!("{dist_info}/entry_points.txt"))
+        && !entry_points_valid(&bytes)
+    {
+        return Err(format!(
+            "Wheel '{filename}' has invalid entry points defined in the entry_points.txt file"
+        ));
+    }
+    let metadata = format!("{dist_info}/METADATA");
+    read_member(archive, &metadata).ok_or_else(|| {
+        format!("Wheel '{filename}' does not contain the required METADATA file: {metadata}")
+    })
+}
+
+/// `validate_entrypoints`: UTF-8, an INI file `configparser` (delimiter `=`,
+/// strict) accepts, and script names matching `[\w.-]+`.
+fn entry_points_valid(bytes: &[u8]) -> bool {
+    let Ok(text) = std::str::from_utf8(bytes) else {
+        return false;
+    };
+    let mut sections: Vec<String> = Vec::new();
+    let mut keys: Vec<String> = Vec::new();
+    let mut in_value = false;
+    for line in text.lines() {
+        let trimmed = line.trim();
+        if trimmed.is_empty() || trimmed.starts_with('#') || trimmed.starts_with(';') {
+            continue;
+        }
+        if line.starts_with([' ', '\t']) && in_value {
+            continue; // continuation of the previous value
+        }
+        if let Some(section) = trimmed.strip_prefix('[').and_then(|s| s.strip_suffix(']')) {
+            if sections.iter().any(|s| s == section) {
+                return false;
+            }
+            sections.push(section.to_owned());
+            keys.clear();
+            in_value = false;
+            continue;
+        }
+        let Some((key, _)) = trimmed.split_once('=') else {
+            return false;
+        };
+        let Some(section) = sections.last() else {
+            return false;
+        };
+        let key = key.trim().to_owned();
+        if keys.contains(&key) {
+            return false;
+        }
+        if matches!(section.as_str(), "console_scripts" | "gui_scripts")
+            && (key.is_empty()
+                || !key
+                    .chars()
+                    .all(|c| c.is_alphanumeric() || matches!(c, '_' | '.' | '-')))
+        {
+            return false;
+        }
+        keys.push(key);
+        in_value = true;
+    }
+    true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn common_path_like_python() {
+        let names = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(
+            common_path(&names(&["foo-1.0", "foo-1.0/PKG-INFO"])).unwrap(),
+            "foo-1.0"
+        );
+        assert_eq!(common_path(&names(&["./foo/a", "foo/b"])).unwrap(), "foo");
+        assert_eq!(common_path(&names(&["a/x", "b/y"])).unwrap(), "");
+    }
+
+    #[test]
+    fn entry_points() {
+        assert!(entry_points_valid(b"[console_scripts]\nfoo = foo:main\n"));
+        assert!(!entry_points_valid(
+            b"[console_scripts]\n../foo = foo:main\n"
+        ));
+        assert!(!entry_points_valid(b"foo = bar\n"));
+    }
+}
