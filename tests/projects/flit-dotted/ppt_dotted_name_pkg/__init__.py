@@ -1,5 +1,0 @@
-"""Sample module for a dotted project name."""
-
-
-def name() -> str:
-    return "Ppt.Dotted_Name-Pkg"

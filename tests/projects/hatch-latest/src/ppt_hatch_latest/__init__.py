@@ -1,2 +1,0 @@
-def answer() -> int:
-    return 42

@@ -1,2 +1,0 @@
-def double(x: int) -> int:
-    return 2 * x

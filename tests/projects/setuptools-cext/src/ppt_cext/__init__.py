@@ -1,3 +1,0 @@
-from ._add import add
-
-__all__ = ["add"]

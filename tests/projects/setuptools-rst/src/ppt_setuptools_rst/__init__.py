@@ -1,3 +1,0 @@
-def shout(text):
-    """Upper-case text."""
-    return text.upper()

@@ -1,2 +1,0 @@
-def pi() -> float:
-    return 3.14
