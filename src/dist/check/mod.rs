@@ -1,0 +1,367 @@
+//! The preflight rules: everything PyPI would refuse, found before a byte is sent.
+//!
+//! Each rule mirrors a check in PyPI's upload endpoint (SPEC §1). A [`Problem`] names the
+//! file, the rule and what was found, and renders as one line:
+//! `<file>: <rule> (<what was found>)`. Checking keeps going past a bad file so that every
+//! problem in a release is reported at once.
+//!
+//! This module holds the file-level rules (names, archives, cross-file); [`metadata`] holds
+//! the rules on core-metadata fields.
+
+mod metadata;
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+use pep440_rs::Version;
+
+use super::archive::{self, ArchiveContents};
+use super::filename::{
+    DistFilename, FilenameDetail, SdistFormat, canonical_sdist_filename, is_pypi_platform_tag,
+};
+use super::metadata::{CoreMetadata, Field};
+use super::name::normalize;
+use super::{DistKind, Distribution};
+
+/// PyPI's default per-file size limit.
+pub const PYPI_FILE_LIMIT: u64 = 100 * 1024 * 1024;
+
+/// Which index's rules apply.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Target {
+    /// PyPI or TestPyPI: every Warehouse rule.
+    Pypi,
+    /// Any other index: the rules that make a distribution valid anywhere.
+    Other,
+}
+
+impl Target {
+    /// PyPI's rules for PyPI and TestPyPI hosts, the general ones elsewhere.
+    pub fn for_url(url: &url::Url) -> Self {
+        match url.host_str() {
+            Some("upload.pypi.org" | "test.pypi.org" | "pypi.org") => Target::Pypi,
+            _ => Target::Other,
+        }
+    }
+}
+
+/// How bad a problem is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// The index would refuse the file: nothing is uploaded.
+    Error,
+    /// Worth knowing; does not stop the upload.
+    Warning,
+}
+
+/// A rule a file breaks.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Problem {
+    /// The file's name.
+    pub file: String,
+    /// Stable identifier of the rule (for JSON and annotations).
+    pub code: &'static str,
+    /// The rule, in words.
+    pub rule: String,
+    /// What was found.
+    pub found: String,
+    /// Error or warning.
+    pub severity: Severity,
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.found.is_empty() {
+            write!(f, "{}: {}", self.file, self.rule)
+        } else {
+            write!(f, "{}: {} ({})", self.file, self.rule, self.found)
+        }
+    }
+}
+
+/// The outcome of checking a set of files.
+#[derive(Debug, Default)]
+pub struct Report {
+    /// Files that could be read (they may still have problems).
+    pub dists: Vec<Distribution>,
+    /// Every problem found, in file order.
+    pub problems: Vec<Problem>,
+}
+
+impl Report {
+    /// Whether any problem is an error.
+    pub fn has_errors(&self) -> bool {
+        self.problems.iter().any(|p| p.severity == Severity::Error)
+    }
+
+    /// Problems of one file.
+    pub fn problems_of<'a>(&'a self, file: &'a str) -> impl Iterator<Item = &'a Problem> + 'a {
+        self.problems.iter().filter(move |p| p.file == file)
+    }
+}
+
+/// Collects problems for one file.
+struct Findings<'a> {
+    file: &'a str,
+    out: &'a mut Vec<Problem>,
+}
+
+impl Findings<'_> {
+    fn error(&mut self, code: &'static str, rule: impl Into<String>, found: impl Into<String>) {
+        self.push(code, rule, found, Severity::Error);
+    }
+
+    fn warn(&mut self, code: &'static str, rule: impl Into<String>, found: impl Into<String>) {
+        self.push(code, rule, found, Severity::Warning);
+    }
+
+    fn push(
+        &mut self,
+        code: &'static str,
+        rule: impl Into<String>,
+        found: impl Into<String>,
+        severity: Severity,
+    ) {
+        self.out.push(Problem {
+            file: self.file.to_string(),
+            code,
+            rule: rule.into(),
+            found: found.into(),
+            severity,
+        });
+    }
+}
+
+/// Checks every file, in parallel, then the rules that span files (one sdist per release).
+pub fn check_files(paths: &[PathBuf], target: Target) -> Report {
+    let results: Vec<(Option<Distribution>, Vec<Problem>)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = paths
+            .iter()
+            .map(|path| scope.spawn(move || check_file(path, target)))
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("checking a file never panics"))
+            .collect()
+    });
+    let mut report = Report::default();
+    for (dist, problems) in results {
+        report.dists.extend(dist);
+        report.problems.extend(problems);
+    }
+    one_sdist_per_release(&mut report);
+    report
+}
+
+fn one_sdist_per_release(report: &mut Report) {
+    // PyPI keys releases by canonical version: 1.0 and 1.0.0 are one release.
+    let mut seen: BTreeMap<(String, Option<Version>), String> = BTreeMap::new();
+    for dist in report
+        .dists
+        .iter()
+        .filter(|d| d.filename.kind() == DistKind::Sdist)
+    {
+        let key = (
+            dist.filename.normalized_name(),
+            dist.filename.version.clone(),
+        );
+        if let Some(first) = seen.get(&key) {
+            report.problems.push(Problem {
+                file: dist.file_name().to_string(),
+                code: "one-sdist",
+                rule: "Only one sdist may be uploaded per release.".into(),
+                found: format!("{first} is an sdist of the same release"),
+                severity: Severity::Error,
+            });
+        } else {
+            seen.insert(key, dist.file_name().to_string());
+        }
+    }
+}
+
+/// Reads and checks one file.
+pub fn check_file(path: &Path, target: Target) -> (Option<Distribution>, Vec<Problem>) {
+    let file = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let mut problems = Vec::new();
+    let dist = {
+        let mut f = Findings {
+            file: &file,
+            out: &mut problems,
+        };
+        read_and_check(path, &file, target, &mut f)
+    };
+    (dist, problems)
+}
+
+fn read_and_check(
+    path: &Path,
+    file: &str,
+    target: Target,
+    f: &mut Findings<'_>,
+) -> Option<Distribution> {
+    check_filename_characters(file, f);
+    let filename = match DistFilename::parse(file) {
+        Ok(name) => name,
+        Err(e) => {
+            f.error("filename", e.to_string(), file);
+            return None;
+        }
+    };
+    let size = match std::fs::metadata(path) {
+        Ok(m) => m.len(),
+        Err(e) => {
+            f.error("io", "cannot read file", e.to_string());
+            return None;
+        }
+    };
+    let contents = match archive::read(path, &filename) {
+        Ok(c) => c,
+        Err(e) => {
+            let found = std::error::Error::source(&e)
+                .map(ToString::to_string)
+                .unwrap_or_default();
+            f.error("archive", e.to_string(), found);
+            return None;
+        }
+    };
+    let metadata = match CoreMetadata::parse(&contents.metadata) {
+        Ok(m) => m,
+        Err(e) => {
+            f.error(
+                "metadata-utf8",
+                format!("{} is not valid UTF-8", contents.metadata_path),
+                e.to_string(),
+            );
+            return None;
+        }
+    };
+    metadata::check_metadata(&metadata, target, f);
+    check_filename_matches(&filename, &metadata, target, f);
+    check_license_files(&metadata, &contents, f);
+    if target == Target::Pypi && size > PYPI_FILE_LIMIT {
+        f.warn(
+            "file-size",
+            "larger than PyPI's default 100 MiB limit: the upload fails unless the project has a raised limit",
+            format!("{:.1} MiB", size as f64 / 1024.0 / 1024.0),
+        );
+    }
+    Some(Distribution {
+        path: path.to_path_buf(),
+        filename,
+        metadata,
+        size,
+    })
+}
+
+fn check_filename_characters(file: &str, f: &mut Findings<'_>) {
+    if file.chars().any(|c| (c as u32) < 32 || c as u32 == 127) {
+        f.error(
+            "filename-characters",
+            "Cannot upload a file with non-printable characters (ordinals 0-31) or the DEL character (ordinal 127) in the name.",
+            file.escape_debug().to_string(),
+        );
+    }
+}
+
+fn check_filename_matches(
+    filename: &DistFilename,
+    meta: &CoreMetadata,
+    target: Target,
+    f: &mut Findings<'_>,
+) {
+    let (name, version) = (meta.name(), meta.version());
+    if !name.is_empty() && filename.normalized_name() != normalize(name) {
+        f.error(
+            "filename-name",
+            "the filename's project name must match the metadata Name",
+            format!("filename has '{}', metadata has '{name}'", filename.name),
+        );
+    }
+    let meta_version = Version::from_str(version).ok();
+    match (&filename.version, &meta_version) {
+        (Some(a), Some(b)) if a == b => {}
+        (_, None) => {} // reported by the Version rule
+        _ => f.error(
+            "filename-version",
+            "the filename's version must match the metadata Version",
+            format!(
+                "filename has '{}', metadata has '{version}'",
+                filename.version_str
+            ),
+        ),
+    }
+    match &filename.detail {
+        FilenameDetail::Wheel { platform_tags, .. } => {
+            if target == Target::Pypi {
+                for tag in platform_tags.iter().filter(|t| !is_pypi_platform_tag(t)) {
+                    f.error(
+                        "platform-tag",
+                        format!(
+                            "Binary wheel '{}' has an unsupported platform tag '{tag}'.",
+                            filename.as_str()
+                        ),
+                        tag.as_str(),
+                    );
+                }
+            }
+            if filename.name != normalize(&filename.name).replace('-', "_")
+                && target == Target::Pypi
+            {
+                // PEP 491: the name part is the normalized name with `_`.
+                f.warn(
+                    "wheel-name",
+                    "wheel filename's name part should be the normalized name with '_' (PEP 491)",
+                    filename.name.as_str(),
+                );
+            }
+        }
+        FilenameDetail::Sdist { format } => {
+            if target == Target::Pypi {
+                if let Some(v) = &meta_version {
+                    let canonical = canonical_sdist_filename(name, v);
+                    if *format == SdistFormat::Zip || filename.as_str() != canonical {
+                        f.error(
+                            "sdist-filename",
+                            format!(
+                                "Filename '{}' is invalid, should be '{canonical}'.",
+                                filename.as_str()
+                            ),
+                            if *format == SdistFormat::Zip {
+                                "PEP 625: sdists are .tar.gz"
+                            } else {
+                                "PEP 625 name"
+                            },
+                        );
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn check_license_files(meta: &CoreMetadata, contents: &ArchiveContents, f: &mut Findings<'_>) {
+    // PEP 639: License-File entries are paths in the archive from metadata 2.4 on; older
+    // setuptools wrote them loosely, and the upload form drops them there.
+    if meta.metadata_version_tuple() < Some((2, 4)) {
+        return;
+    }
+    for path in meta.get_all(Field::LicenseFile) {
+        let in_archive = match &contents.dist_info {
+            Some(dist_info) => format!("{dist_info}/licenses/{path}"),
+            None => path.clone(),
+        };
+        if !contents.members.contains(&in_archive) {
+            f.error(
+                "license-file",
+                "License-File is not in the archive",
+                in_archive,
+            );
+        }
+    }
+}
