@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
+use crate::auth::TrustedPublishingMode;
 use crate::index::url::PYPI_UPLOAD;
 
 /// Publish Python distributions to PyPI, TestPyPI or any index with the legacy upload API.
@@ -67,6 +68,14 @@ pub struct UploadArgs {
     /// API token (sets the username to `__token__`). Also PYPI_PUBLISH_TOKEN.
     #[arg(long, short = 't')]
     pub token: Option<String>,
+    /// Trusted publishing: `auto` uses it when no password or token is given inside GitHub
+    /// Actions or GitLab CI, `always` requires it, `never` turns it off.
+    #[arg(long, value_enum, value_name = "MODE", default_value_t = TrustedPublishingMode::Auto, env = "PYPI_PUBLISH_TRUSTED_PUBLISHING")]
+    pub trusted_publishing: TrustedPublishingMode,
+    /// Take the OIDC token for trusted publishing from this environment variable (GitLab
+    /// CI: the `id_tokens:` entry, PYPI_ID_TOKEN by default).
+    #[arg(long, value_name = "VAR", env = "PYPI_PUBLISH_ID_TOKEN_ENV")]
+    pub id_token_env: Option<String>,
     /// Uploads in flight at once.
     #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=64))]
     pub concurrency: u16,

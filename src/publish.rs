@@ -5,8 +5,10 @@
 //! 3. **plan** — ask the index once per project what it has, and classify every file as new,
 //!    already present (same sha256) or a conflict (same name, other bytes); any conflict
 //!    stops the run before the first upload;
-//! 4. **upload** — the new files, wheels before sdists, at most N at a time;
-//! 5. **report** — one row per file.
+//! 4. **authenticate** — with trusted publishing, mint the upload token now (only when
+//!    something is to be uploaded), so a refused exchange stops the run before any upload;
+//! 5. **upload** — the new files, wheels before sdists, at most N at a time;
+//! 6. **report** — one row per file.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
@@ -107,6 +109,8 @@ pub struct PublishReport {
     pub upload_requests: u64,
     /// Simple-API lookups made.
     pub lookups: u64,
+    /// Upload tokens minted by trusted publishing.
+    pub token_mints: u32,
     /// Wall time in seconds.
     pub seconds: f64,
     /// Whether this was a dry run.
@@ -158,6 +162,15 @@ pub enum PublishError {
     /// Files whose name exists on the index with other bytes; nothing was uploaded.
     #[error("{count} file(s) conflict with the index; nothing was uploaded", count = .0.len())]
     Conflicts(Vec<UploadError>),
+    /// Trusted publishing could not give an upload token; nothing was uploaded.
+    #[error("{source}; nothing was uploaded")]
+    TrustedPublishing {
+        /// The cause.
+        #[source]
+        source: Box<crate::auth::TrustedPublishingError>,
+        /// The diagnosis (cause and fix), worked out with the projects' state.
+        hint: Option<String>,
+    },
     /// Some uploads failed (the report says which).
     #[error("{failed} of {total} file(s) failed to upload")]
     Uploads {
@@ -173,6 +186,7 @@ impl PublishError {
     pub fn hint(&self) -> Option<String> {
         match self {
             PublishError::Lookup { source, .. } => source.hint().map(str::to_string),
+            PublishError::TrustedPublishing { hint, .. } => hint.clone(),
             PublishError::Conflicts(errors) => errors.first().and_then(UploadError::hint),
             PublishError::Uploads { .. } => {
                 Some("re-run the same command: files already on the index are skipped".into())
@@ -204,6 +218,9 @@ pub async fn publish(
     let result = run(options, index, reporter, &mut report).await;
     report.upload_requests = index.traffic.upload_requests.load(Ordering::Relaxed);
     report.lookups = index.traffic.lookups.load(Ordering::Relaxed);
+    if let Some(trusted) = index.trusted_publishing() {
+        report.token_mints = trusted.mints().await;
+    }
     report.seconds = started.elapsed().as_secs_f64();
     (report, result)
 }
@@ -222,9 +239,16 @@ async fn run(
     let mut planned = hash_all(dists).await?;
 
     // 3. Plan against the index.
-    plan(index, &mut planned, report, reporter).await?;
+    let known_projects = plan(index, &mut planned, report, reporter).await?;
 
-    // 4. Upload: wheels first, so installers never see an sdist-only release.
+    // 4. Authenticate, only when something is to be sent: a re-run with everything already
+    // present needs no token at all.
+    let pending = planned.iter().any(|p| p.status == FileStatus::NotAttempted);
+    if pending && !options.dry_run {
+        authenticate(index, &planned, &known_projects, report).await?;
+    }
+
+    // 5. Upload: wheels first, so installers never see an sdist-only release.
     if options.dry_run {
         for p in planned
             .iter_mut()
@@ -261,7 +285,7 @@ async fn run(
         outcomes.extend(results);
     }
 
-    // 5. Report.
+    // 6. Report.
     let upload_url = index.upload_url();
     let mut failed = 0;
     for p in planned {
@@ -354,17 +378,55 @@ async fn hash_all(dists: Vec<Distribution>) -> Result<Vec<Planned>, PublishError
     hashed.into_iter().collect()
 }
 
+/// Mints the first upload token, so a trusted-publishing failure stops the run before any
+/// upload, with a diagnosis that knows which projects the index has.
+async fn authenticate(
+    index: &Index,
+    planned: &[Planned],
+    known_projects: &BTreeMap<String, bool>,
+    report: &mut PublishReport,
+) -> Result<(), PublishError> {
+    let Some(trusted) = index.trusted_publishing() else {
+        return Ok(());
+    };
+    let Err(source) = trusted.credentials().await else {
+        return Ok(());
+    };
+    let mut ctx = crate::auth::diagnose::Context::for_upload_url(&index.upload_url());
+    let projects: BTreeSet<String> = planned
+        .iter()
+        .map(|p| p.dist.filename.normalized_name())
+        .collect();
+    ctx.projects = projects
+        .into_iter()
+        .map(|p| {
+            let exists = known_projects.get(&p).copied();
+            (p, exists)
+        })
+        .collect();
+    let hint = source.hint(&ctx);
+    report.files = planned
+        .iter()
+        .map(|p| row(p, &index.upload_url(), index))
+        .collect();
+    Err(PublishError::TrustedPublishing {
+        source: Box::new(source),
+        hint,
+    })
+}
+
+/// Classifies every file against the index; returns whether the index knows each project.
 async fn plan(
     index: &Index,
     planned: &mut [Planned],
     report: &mut PublishReport,
     reporter: &dyn Reporter,
-) -> Result<(), PublishError> {
+) -> Result<BTreeMap<String, bool>, PublishError> {
     if index.check_url().is_none() {
         reporter.warning(
             "no simple index is known for this repository URL: files cannot be compared with what the index has (pass --check-url to enable skip-identical)",
         );
-        return Ok(());
+        return Ok(BTreeMap::new());
     }
     let projects: BTreeSet<String> = planned
         .iter()
@@ -379,11 +441,13 @@ async fn plan(
         .collect()
         .await;
     let mut known = BTreeMap::new();
+    let mut exists = BTreeMap::new();
     for (project, result) in lookups {
         let files = result.map_err(|source| PublishError::Lookup {
             project: project.clone(),
             source,
         })?;
+        exists.insert(project.clone(), files.is_some());
         known.insert(project, files.unwrap_or_default());
     }
     let mut conflicts = Vec::new();
@@ -416,7 +480,7 @@ async fn plan(
             .collect();
         return Err(PublishError::Conflicts(conflicts));
     }
-    Ok(())
+    Ok(exists)
 }
 
 fn row(p: &Planned, upload_url: &::url::Url, index: &Index) -> FileReport {

@@ -19,6 +19,15 @@ impl Secret {
         &self.0
     }
 
+    /// `text` with every occurrence of the secret replaced by `****`: for messages from
+    /// servers, which may echo what they were sent.
+    pub fn scrub(&self, text: &str) -> String {
+        if self.0.len() < 4 {
+            return text.to_string();
+        }
+        text.replace(&self.0, "****")
+    }
+
     /// Whether it is empty (an empty input counts as "not given").
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()

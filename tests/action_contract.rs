@@ -5,60 +5,11 @@
 
 mod common;
 
-use std::process::Command;
-
 use common::dists::{metadata, wheel_members, wheel_owned};
 use common::servers::TestIndex;
-use common::{Run, bin, tempdir};
+use common::{run_action, tempdir};
 
 const TOKEN: &str = "pypi-ContractSecret-9f1b2c";
-
-fn run_action(
-    workspace: &std::path::Path,
-    commands: &std::path::Path,
-    inputs: &[(&str, &str)],
-) -> Run {
-    let mut cmd = Command::new(bin());
-    cmd.arg("action").current_dir(workspace).env_clear();
-    cmd.env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("GITHUB_ACTIONS", "true")
-        .env("GITHUB_WORKSPACE", workspace)
-        .env("GITHUB_REPOSITORY", "octo/demo")
-        .env("GITHUB_OUTPUT", commands.join("set_output"))
-        .env("GITHUB_STEP_SUMMARY", commands.join("step_summary"))
-        .env("GITHUB_ENV", commands.join("set_env"))
-        .env("RUNNER_TEMP", commands)
-        .env("NO_PROXY", "*");
-    // The runner exports every declared input, with its default when the workflow sets none.
-    let defaults = [
-        ("INPUT_USER", "__token__"),
-        ("INPUT_PASSWORD", ""),
-        ("INPUT_REPOSITORY-URL", ""),
-        ("INPUT_REPOSITORY_URL", "https://upload.pypi.org/legacy/"),
-        ("INPUT_PACKAGES-DIR", ""),
-        ("INPUT_PACKAGES_DIR", "dist"),
-        ("INPUT_VERIFY-METADATA", ""),
-        ("INPUT_VERIFY_METADATA", "true"),
-        ("INPUT_SKIP-EXISTING", ""),
-        ("INPUT_SKIP_EXISTING", "false"),
-        ("INPUT_VERBOSE", "true"),
-        ("INPUT_PRINT-HASH", ""),
-        ("INPUT_PRINT_HASH", "true"),
-        ("INPUT_ATTESTATIONS", "true"),
-        ("INPUT_TRUSTED-PUBLISHING", "auto"),
-        ("INPUT_CHECK-URL", ""),
-        ("INPUT_CONCURRENCY", "4"),
-        ("INPUT_DRY-RUN", "false"),
-        ("INPUT_CA-BUNDLE", ""),
-    ];
-    for (k, v) in defaults {
-        cmd.env(k, v);
-    }
-    for (k, v) in inputs {
-        cmd.env(k, v);
-    }
-    cmd.output().unwrap().into()
-}
 
 #[test]
 fn action_publishes_and_reports_like_the_runner_expects() {
@@ -166,8 +117,9 @@ fn action_without_password_explains_and_deprecated_aliases_warn() {
     let run = run_action(workspace.path(), commands.path(), &[]);
     assert_eq!(run.code, Some(1), "{}", run.all());
     assert!(
-        run.stdout
-            .contains("::error title=no credentials::trusted publishing is not available"),
+        run.stdout.contains(
+            "::error title=trusted publishing::trusted publishing: GitHub Actions gave this job no OIDC token"
+        ) && run.stdout.contains("id-token: write"),
         "{}",
         run.stdout
     );

@@ -4,8 +4,11 @@
 use std::path::PathBuf;
 
 use super::Status;
-use super::upload::{connect, print_failure, print_report, resolve_check_url, with_hint};
-use crate::auth::{CredentialSource, Credentials};
+use super::upload::{
+    choose_hint, connect, describe_auth, print_failure, print_report, resolve_check_url, with_hint,
+};
+use crate::auth::credentials::TOKEN_USERNAME;
+use crate::auth::{Auth, CredentialSource, Credentials, TrustedPublishingMode, choose};
 use crate::github::workflow::{annotation, mask};
 use crate::github::{ActionInputs, reporter::GitHub, summary};
 use crate::index::url;
@@ -38,41 +41,21 @@ pub async fn run(env: impl Fn(&str) -> Option<String>) -> anyhow::Result<Status>
             )
         );
     }
-    let credentials = if inputs.password.is_empty() {
-        if !inputs.dry_run && inputs.trusted_publishing != "never" {
-            let message = "trusted publishing is not available in this version yet: set the `password` input to an API token (user `__token__`)";
-            println!("{}", annotation("error", None, "no credentials", message));
-            return Ok(Status::Failure);
-        }
-        None
-    } else if inputs.trusted_publishing == "always" {
-        let message = "trusted-publishing is `always` but a password was given: remove the password or set trusted-publishing to auto";
-        println!(
-            "{}",
-            annotation("error", None, "conflicting credentials", message)
-        );
-        return Ok(Status::Failure);
-    } else {
-        Some(Credentials {
-            username: inputs.user.clone(),
-            password: inputs.password.clone(),
-            source: CredentialSource::ActionInputs,
-        })
-    };
-    let identity = credentials
-        .as_ref()
-        .map_or("none (dry run)".to_string(), |c| {
-            format!("{} (user `{}`)", c.source.describe(), c.username)
-        });
-
     let upload_url = url::upload_url(&inputs.repository_url, false).map_err(with_hint)?;
     let check_url = resolve_check_url(inputs.check_url.as_deref(), &upload_url, false)?;
+    let Some(auth) = choose_auth(&inputs, &upload_url, &env) else {
+        return Ok(Status::Failure);
+    };
+    let mode = TrustedPublishingMode::parse_input(&inputs.trusted_publishing).unwrap_or_default();
+    let identity = describe_auth(&auth, mode).unwrap_or_else(|| "no credentials".to_string());
+    println!("{identity}");
     let index = connect(
         upload_url,
         check_url,
-        credentials,
+        auth,
         inputs.ca_bundle.as_deref(),
         inputs.concurrency,
+        true,
     )?;
     let options = PublishOptions {
         paths: vec![inputs.packages_dir.clone()],
@@ -132,6 +115,51 @@ pub async fn run(env: impl Fn(&str) -> Option<String>) -> anyhow::Result<Status>
                 )
             );
             Ok(Status::Failure)
+        }
+    }
+}
+
+/// The reference action's rule: trusted publishing when `password` is empty and `user` is
+/// `__token__` (unless `trusted-publishing` says otherwise). `None`: an error was printed.
+fn choose_auth(
+    inputs: &ActionInputs,
+    upload_url: &::url::Url,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Option<Auth> {
+    let mut mode =
+        TrustedPublishingMode::parse_input(&inputs.trusted_publishing).unwrap_or_default();
+    let given = (!inputs.password.is_empty()).then(|| Credentials {
+        username: inputs.user.clone(),
+        password: inputs.password.clone(),
+        source: CredentialSource::ActionInputs,
+    });
+    if given.is_none() && inputs.user != TOKEN_USERNAME && mode == TrustedPublishingMode::Auto {
+        mode = TrustedPublishingMode::Never;
+    }
+    match choose(mode, given, env, None) {
+        Ok(auth) => Some(auth),
+        Err(e) if inputs.dry_run => {
+            println!(
+                "{}",
+                annotation(
+                    "warning",
+                    None,
+                    "no credentials",
+                    &format!("{e} (dry run: going on without credentials)")
+                )
+            );
+            Some(Auth::Fixed(None))
+        }
+        Err(e) => {
+            let message = match choose_hint(&e, upload_url) {
+                Some(hint) => format!("{e}\n{hint}"),
+                None => e.to_string(),
+            };
+            println!(
+                "{}",
+                annotation("error", None, "trusted publishing", &message)
+            );
+            None
         }
     }
 }

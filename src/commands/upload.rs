@@ -3,11 +3,18 @@
 use std::time::Duration;
 
 use super::Status;
+use std::sync::Arc;
+
 use crate::auth::credentials::GivenCredentials;
+use crate::auth::exchange::Exchange;
+use crate::auth::{
+    Auth, ChooseError, Credentials, TrustedPublishing, TrustedPublishingMode, choose,
+};
 use crate::cli::UploadArgs;
+use crate::github::workflow::mask;
 use crate::index::{Index, RetryPolicy, client, url};
 use crate::publish::{PublishOptions, PublishReport, publish};
-use crate::report::errors::render_chain;
+use crate::report::errors::{render_chain, render_hint};
 use crate::report::table;
 use crate::report::terminal::Terminal;
 use crate::secret::Secret;
@@ -21,31 +28,45 @@ pub async fn run(args: UploadArgs, env: impl Fn(&str) -> Option<String>) -> anyh
         password: args.password.clone().map(Secret::new),
         token: args.token.clone().map(Secret::new),
     };
-    let credentials = given.resolve(&env);
-    let terminal = Terminal::new(!args.no_progress, args.verbose);
-    match &credentials {
-        Some(c) => eprintln!(
-            "Using credentials from {} (user {})",
-            c.source.describe(),
-            c.username
-        ),
-        None if !args.dry_run => {
-            eprintln!(
-                "warning: no credentials given (--token, --username/--password, TWINE_USERNAME/TWINE_PASSWORD)"
-            )
+    let auth = match choose(
+        args.trusted_publishing,
+        given.resolve(&env),
+        &env,
+        args.id_token_env.as_deref(),
+    ) {
+        Ok(auth) => auth,
+        Err(e) if args.dry_run => {
+            eprintln!("warning: {e} (dry run: going on without credentials)");
+            Auth::Fixed(None)
         }
-        None => {}
+        Err(e) => {
+            eprintln!("error: {e}");
+            if let Some(hint) = choose_hint(&e, &upload_url) {
+                eprintln!("{}", render_hint(&hint));
+            }
+            return Ok(Status::Failure);
+        }
+    };
+    if let Some(line) = describe_auth(&auth, args.trusted_publishing) {
+        eprintln!("{line}");
+    } else if !args.dry_run {
+        eprintln!(
+            "warning: no credentials given (--token, --username/--password, TWINE_USERNAME/TWINE_PASSWORD, or trusted publishing in CI)"
+        );
     }
+    let terminal = Terminal::new(!args.no_progress, args.verbose);
     let ca_bundle = args
         .ca_bundle
         .clone()
         .or_else(|| client::ca_bundle_from_env(&env));
+    let in_github = env("GITHUB_ACTIONS").as_deref() == Some("true");
     let mut index = connect(
         upload_url,
         check_url,
-        credentials,
+        auth,
         ca_bundle.as_deref(),
         usize::from(args.concurrency),
+        in_github,
     )?;
     index.retry = RetryPolicy {
         max_attempts: args.attempts,
@@ -72,16 +93,72 @@ pub async fn run(args: UploadArgs, env: impl Fn(&str) -> Option<String>) -> anyh
     }
 }
 
-/// The index for a run: the upload URL, the simple index and an HTTP client.
+/// The index for a run: the upload URL, the simple index, an HTTP client, and the
+/// credentials (fixed, or minted by trusted publishing). `mask_tokens`: print
+/// `::add-mask::` for every minted token, before anything else can show it (GitHub Actions).
 pub fn connect(
     upload_url: ::url::Url,
     check_url: Option<::url::Url>,
-    credentials: Option<crate::auth::Credentials>,
+    auth: Auth,
     ca_bundle: Option<&std::path::Path>,
     concurrency: usize,
+    mask_tokens: bool,
 ) -> anyhow::Result<Index> {
     let http = client::build(ca_bundle, concurrency)?;
-    Ok(Index::new(http, upload_url, check_url, credentials))
+    Ok(match auth {
+        Auth::Fixed(credentials) => Index::new(http, upload_url, check_url, credentials),
+        Auth::Trusted(identity) => {
+            let exchange = Exchange::new(http.clone(), &upload_url, RetryPolicy::default());
+            let on_mint: Box<dyn Fn(&Credentials) + Send + Sync> = if mask_tokens {
+                Box::new(|c: &Credentials| {
+                    use std::io::Write as _;
+                    let mut out = std::io::stdout().lock();
+                    let _ = writeln!(out, "{}", mask(c.password.reveal()));
+                    let _ = out.flush();
+                })
+            } else {
+                Box::new(|_: &Credentials| {})
+            };
+            let trusted = TrustedPublishing::new(exchange, http.clone(), identity, on_mint);
+            Index::new(http, upload_url, check_url, None).with_trusted_publishing(Arc::new(trusted))
+        }
+    })
+}
+
+/// The one line that says what the run authenticates with (`None`: nothing).
+pub fn describe_auth(auth: &Auth, mode: TrustedPublishingMode) -> Option<String> {
+    match auth {
+        Auth::Fixed(Some(c)) => Some(format!(
+            "Using credentials from {} (user {})",
+            c.source.describe(),
+            c.username
+        )),
+        Auth::Fixed(None) => None,
+        Auth::Trusted(identity) if mode == TrustedPublishingMode::Auto => Some(format!(
+            "No password or token given: using trusted publishing ({})",
+            identity.describe()
+        )),
+        Auth::Trusted(identity) => Some(format!(
+            "Using trusted publishing ({})",
+            identity.describe()
+        )),
+    }
+}
+
+/// The fix for a failed choice of credentials.
+pub fn choose_hint(e: &ChooseError, upload_url: &::url::Url) -> Option<String> {
+    match e {
+        ChooseError::Identity(e) => {
+            // The audience is only known after asking the index; these are PyPI's.
+            let audience = if upload_url.host_str() == Some("test.pypi.org") {
+                "testpypi"
+            } else {
+                "pypi"
+            };
+            e.hint(audience)
+        }
+        ChooseError::Conflicting(_) => None,
+    }
 }
 
 /// The simple-index URL: the one given, or one derived from the upload URL.
@@ -122,12 +199,12 @@ pub fn print_failure(error: &crate::publish::PublishError, report: &PublishRepor
     for f in report.files.iter().filter(|f| f.error.is_some()) {
         eprintln!("error: {}", f.error.as_deref().unwrap_or_default());
         if let Some(hint) = &f.hint {
-            eprintln!("  hint: {hint}");
+            eprintln!("{}", render_hint(hint));
         }
     }
     eprintln!("{}", render_chain(error));
     if let Some(hint) = error.hint() {
-        eprintln!("  hint: {hint}");
+        eprintln!("{}", render_hint(&hint));
     }
 }
 

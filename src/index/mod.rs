@@ -18,7 +18,9 @@ pub use self::retry::RetryPolicy;
 pub use self::simple::{LookupError, ProjectFiles};
 pub use self::upload::{UploadError, UploadOutcome};
 
-use crate::auth::Credentials;
+use std::sync::Arc;
+
+use crate::auth::{Credentials, TrustedPublishing, TrustedPublishingError};
 
 /// Counters for the report (and the benchmark's "zero upload requests" check).
 #[derive(Debug, Default)]
@@ -36,6 +38,7 @@ pub struct Index {
     upload_url: Mutex<::url::Url>,
     check_url: Option<::url::Url>,
     credentials: Option<Credentials>,
+    trusted: Option<Arc<TrustedPublishing>>,
     /// Retry policy for uploads and lookups.
     pub retry: RetryPolicy,
     /// How long an upload may make no progress before it is abandoned as stalled.
@@ -59,6 +62,7 @@ impl Index {
             upload_url: Mutex::new(upload_url),
             check_url,
             credentials,
+            trusted: None,
             retry: RetryPolicy::default(),
             stall_timeout: Duration::from_secs(60),
             response_timeout: Duration::from_secs(300),
@@ -76,9 +80,30 @@ impl Index {
         self.check_url.as_ref()
     }
 
-    /// The credentials in use.
+    /// The fixed credentials in use (none with trusted publishing).
     pub fn credentials(&self) -> Option<&Credentials> {
         self.credentials.as_ref()
+    }
+
+    /// Uploads with tokens minted by trusted publishing instead of fixed credentials.
+    pub fn with_trusted_publishing(mut self, trusted: Arc<TrustedPublishing>) -> Self {
+        self.credentials = None;
+        self.trusted = Some(trusted);
+        self
+    }
+
+    /// Trusted publishing, when the run uses it.
+    pub fn trusted_publishing(&self) -> Option<&Arc<TrustedPublishing>> {
+        self.trusted.as_ref()
+    }
+
+    /// The credentials for the next upload request: a minted token (renewed before it
+    /// expires) or the fixed credentials.
+    pub async fn upload_credentials(&self) -> Result<Option<Credentials>, TrustedPublishingError> {
+        match &self.trusted {
+            Some(trusted) => trusted.credentials().await.map(Some),
+            None => Ok(self.credentials.clone()),
+        }
     }
 
     /// What the index has for a project (`Ok(None)`: it does not know the project, or no

@@ -52,6 +52,7 @@ pub enum RefusalKind {
     NotAnUploadEndpoint,
     TooLarge,
     Gone,
+    NoProjectForPublisher,
     Invalid,
     Other,
 }
@@ -80,6 +81,9 @@ impl Refusal {
             }
             RefusalKind::Gone => {
                 "the index no longer serves this endpoint: check the repository URL"
+            }
+            RefusalKind::NoProjectForPublisher => {
+                "a trusted publisher can only upload to a project that exists: create the project through a pending publisher (https://pypi.org/manage/account/publishing/), and check that its project name matches the distribution's Name"
             }
             RefusalKind::Invalid | RefusalKind::Other => return None,
         })
@@ -126,6 +130,9 @@ pub fn classify(status: u16, retry_after: Option<&str>, body: &str) -> Answer {
             RefusalKind::TooLarge
         }
         410 => RefusalKind::Gone,
+        400 if lower.contains("non-user identities cannot create new projects") => {
+            RefusalKind::NoProjectForPublisher
+        }
         400 => RefusalKind::Invalid,
         _ => RefusalKind::Other,
     };

@@ -77,6 +77,15 @@ pub enum UploadError {
         /// Where to (redacted).
         location: String,
     },
+    /// No upload token could be had (trusted publishing).
+    #[error("{file}: {source}")]
+    Credentials {
+        /// File name.
+        file: String,
+        /// The cause.
+        #[source]
+        source: crate::auth::TrustedPublishingError,
+    },
     /// The file could not be read.
     #[error("{file}: cannot read the file")]
     Io {
@@ -113,6 +122,9 @@ impl UploadError {
             )),
             UploadError::Exhausted { .. } => Some("the index kept failing: re-run later; files already uploaded are skipped".into()),
             UploadError::Recheck { source, .. } => source.hint().map(str::to_string),
+            UploadError::Credentials { source, .. } => {
+                source.hint(&crate::auth::diagnose::Context::default())
+            }
             UploadError::Io { .. } => None,
         }
     }
@@ -126,7 +138,8 @@ impl UploadError {
             | UploadError::Exhausted { file, .. }
             | UploadError::Redirected { file, .. }
             | UploadError::Io { file, .. }
-            | UploadError::Recheck { file, .. } => file,
+            | UploadError::Recheck { file, .. }
+            | UploadError::Credentials { file, .. } => file,
         }
     }
 }
@@ -325,8 +338,15 @@ impl Index {
         )
         .await
         .map_err(io)?;
+        let credentials =
+            self.upload_credentials()
+                .await
+                .map_err(|source| UploadError::Credentials {
+                    file: file.to_string(),
+                    source,
+                })?;
         let mut request = self.client.post(self.upload_url()).multipart(form);
-        if let Some(c) = &self.credentials {
+        if let Some(c) = &credentials {
             request = request.basic_auth(&c.username, Some(c.password.reveal()));
         }
         self.traffic.upload_requests.fetch_add(1, Ordering::Relaxed);

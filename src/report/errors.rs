@@ -3,13 +3,24 @@
 
 use std::error::Error;
 
-/// `error: …` plus one `Caused by:` line per source.
+/// `error: …` plus one `Caused by:` line per source that says something new (a message
+/// that already quotes its cause does not repeat it).
 pub fn render_chain(error: &(dyn Error + 'static)) -> String {
     let mut out = format!("error: {error}");
+    let mut shown = error.to_string();
     let mut source = error.source();
     while let Some(cause) = source {
-        out.push_str(&format!("\n  Caused by: {cause}"));
+        let text = cause.to_string();
+        if !shown.contains(&text) {
+            out.push_str(&format!("\n  Caused by: {text}"));
+        }
+        shown = text;
         source = cause.source();
     }
     out
+}
+
+/// A multi-line hint under its error, continuation lines indented.
+pub fn render_hint(hint: &str) -> String {
+    format!("  hint: {}", hint.replace('\n', "\n    "))
 }

@@ -97,6 +97,16 @@ pub fn publish_env(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
         "HTTP_PROXY",
         "http_proxy",
         "ALL_PROXY",
+        // A CI identity would switch on trusted publishing in auto mode.
+        "GITHUB_ACTIONS",
+        "GITHUB_EVENT_NAME",
+        "GITHUB_EVENT_PATH",
+        "ACTIONS_ID_TOKEN_REQUEST_URL",
+        "ACTIONS_ID_TOKEN_REQUEST_TOKEN",
+        "GITLAB_CI",
+        "PYPI_ID_TOKEN",
+        "PYPI_PUBLISH_TRUSTED_PUBLISHING",
+        "PYPI_PUBLISH_ID_TOKEN_ENV",
     ] {
         cmd.env_remove(k);
     }
@@ -173,4 +183,55 @@ pub fn sha256sum(path: &Path) -> String {
         .next()
         .unwrap_or_default()
         .to_string()
+}
+
+/// Runs the binary exactly as GitHub runs the container: the `action` argument, inputs as
+/// `INPUT_<NAME>` (hyphens kept, every declared input present with its default), the
+/// workspace as working directory, file commands in `commands`. `inputs` may also carry
+/// other variables (e.g. `ACTIONS_ID_TOKEN_REQUEST_URL`).
+pub fn run_action(
+    workspace: &std::path::Path,
+    commands: &std::path::Path,
+    inputs: &[(&str, &str)],
+) -> Run {
+    let mut cmd = Command::new(bin());
+    cmd.arg("action").current_dir(workspace).env_clear();
+    cmd.env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("GITHUB_ACTIONS", "true")
+        .env("GITHUB_WORKSPACE", workspace)
+        .env("GITHUB_REPOSITORY", "octo/demo")
+        .env("GITHUB_OUTPUT", commands.join("set_output"))
+        .env("GITHUB_STEP_SUMMARY", commands.join("step_summary"))
+        .env("GITHUB_ENV", commands.join("set_env"))
+        .env("RUNNER_TEMP", commands)
+        .env("NO_PROXY", "*");
+    // The runner exports every declared input, with its default when the workflow sets none.
+    let defaults = [
+        ("INPUT_USER", "__token__"),
+        ("INPUT_PASSWORD", ""),
+        ("INPUT_REPOSITORY-URL", ""),
+        ("INPUT_REPOSITORY_URL", "https://upload.pypi.org/legacy/"),
+        ("INPUT_PACKAGES-DIR", ""),
+        ("INPUT_PACKAGES_DIR", "dist"),
+        ("INPUT_VERIFY-METADATA", ""),
+        ("INPUT_VERIFY_METADATA", "true"),
+        ("INPUT_SKIP-EXISTING", ""),
+        ("INPUT_SKIP_EXISTING", "false"),
+        ("INPUT_VERBOSE", "true"),
+        ("INPUT_PRINT-HASH", ""),
+        ("INPUT_PRINT_HASH", "true"),
+        ("INPUT_ATTESTATIONS", "true"),
+        ("INPUT_TRUSTED-PUBLISHING", "auto"),
+        ("INPUT_CHECK-URL", ""),
+        ("INPUT_CONCURRENCY", "4"),
+        ("INPUT_DRY-RUN", "false"),
+        ("INPUT_CA-BUNDLE", ""),
+    ];
+    for (k, v) in defaults {
+        cmd.env(k, v);
+    }
+    for (k, v) in inputs {
+        cmd.env(k, v);
+    }
+    cmd.output().unwrap().into()
 }

@@ -64,6 +64,16 @@ pub struct Cli {
     #[arg(long, default_value_t = 900)]
     pub minted_token_lifetime: u64,
 
+    /// Keep the trusted-publishing endpoints but answer as PyPI does when the feature is
+    /// switched off (403 on the audience, 422 `not-enabled` on mint-token).
+    #[arg(long)]
+    pub oidc_disabled: bool,
+
+    /// Answer every upload this many milliseconds late (after reading it): makes a run
+    /// last long enough to outlive short-lived tokens in tests.
+    #[arg(long, default_value_t = 0)]
+    pub upload_delay_ms: u64,
+
     /// Bearer token the built-in issuer's token endpoint requires.
     #[arg(long, default_value = crate::oidc::DEFAULT_REQUEST_TOKEN)]
     pub issuer_request_token: String,
@@ -145,6 +155,8 @@ pub struct Config {
     pub minted_token_lifetime: u64,
     pub default_claims: serde_json::Map<String, serde_json::Value>,
     pub issuer_request_token: String,
+    pub upload_delay: std::time::Duration,
+    pub oidc_disabled: bool,
 }
 
 impl Config {
@@ -184,7 +196,7 @@ impl Config {
             max_project_size: cli.max_project_size,
             html_only: cli.html_only,
             upload_path,
-            oidc: cli.oidc || !publishers.is_empty(),
+            oidc: cli.oidc || cli.oidc_disabled || !publishers.is_empty(),
             publishers,
             audience: file.audience.unwrap_or(cli.audience),
             minted_token_lifetime: file
@@ -192,6 +204,8 @@ impl Config {
                 .unwrap_or(cli.minted_token_lifetime),
             default_claims: file.claims,
             issuer_request_token: cli.issuer_request_token,
+            upload_delay: std::time::Duration::from_millis(cli.upload_delay_ms),
+            oidc_disabled: cli.oidc_disabled,
         })
     }
 }

@@ -23,6 +23,8 @@ pub struct Stats {
     pub uploads_stored: AtomicU64,
     /// Requests under `/simple/`.
     pub simple_requests: AtomicU64,
+    /// Upload tokens minted by trusted publishing.
+    pub tokens_minted: AtomicU64,
 }
 
 impl Stats {
@@ -35,6 +37,7 @@ impl Stats {
             &self.upload_requests,
             &self.uploads_stored,
             &self.simple_requests,
+            &self.tokens_minted,
         ] {
             counter.store(0, Ordering::Relaxed);
         }
@@ -85,6 +88,7 @@ pub async fn get_stats(State(state): State<Arc<AppState>>) -> Json<Value> {
         "upload_requests": stats.upload_requests.load(Ordering::Relaxed),
         "uploads_stored": stats.uploads_stored.load(Ordering::Relaxed),
         "simple_requests": stats.simple_requests.load(Ordering::Relaxed),
+        "tokens_minted": stats.tokens_minted.load(Ordering::Relaxed),
         "files": files,
     }))
 }

@@ -33,9 +33,15 @@ const KNOWN_ISSUERS: [&str; 4] = [
     "https://platform.activestate.com/api/v1/oauth/oidc",
 ];
 
+/// Warehouse's message when the `disallow-oidc` flag is set.
+const NOT_ENABLED: &str = "Trusted publishing functionality not enabled";
+
 /// `GET /_/oidc/audience`
-pub async fn audience(State(state): State<Arc<AppState>>) -> Json<Value> {
-    Json(json!({"audience": state.config.audience}))
+pub async fn audience(State(state): State<Arc<AppState>>) -> Response {
+    if state.config.oidc_disabled {
+        return (StatusCode::FORBIDDEN, Json(json!({"message": NOT_ENABLED}))).into_response();
+    }
+    Json(json!({"audience": state.config.audience})).into_response()
 }
 
 fn invalid(code: &str, description: impl Into<String>) -> Response {
@@ -109,6 +115,9 @@ fn claims_valid(claims: &Map<String, Value>, audience: &str) -> bool {
 /// `POST /_/oidc/mint-token`
 pub async fn mint_token(State(state): State<Arc<AppState>>, body: Bytes) -> Response {
     let oidc = state.oidc.as_ref().expect("oidc enabled");
+    if state.config.oidc_disabled {
+        return invalid("not-enabled", NOT_ENABLED);
+    }
     let token = match token_from_body(&body) {
         Ok(token) => token,
         Err(description) => return invalid("invalid-payload", description),
@@ -201,5 +210,6 @@ pub async fn mint_token(State(state): State<Arc<AppState>>, body: Bytes) -> Resp
             expires_at,
         },
     );
+    crate::stats::Stats::bump(&state.stats.tokens_minted);
     Json(json!({"success": true, "token": secret, "expires": expires_at})).into_response()
 }

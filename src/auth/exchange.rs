@@ -1,0 +1,285 @@
+//! The index's half of trusted publishing (SPEC §3.1, §3.3): which audience it wants, and
+//! an OIDC token traded for a short-lived upload token.
+//!
+//! Both calls are retried on 5xx and transport errors (users see 503s from PyPI here), never
+//! on 422: a refusal is about the token or the publisher, and a JWT is single-use anyway.
+
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use super::ambient::short;
+use crate::index::RetryPolicy;
+use crate::index::retry::{is_retryable_status, parse_retry_after};
+use crate::secret::Secret;
+
+/// One entry of a 422's `errors` list.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+pub struct MintRefusal {
+    /// `invalid-publisher`, `invalid-token`, …
+    pub code: String,
+    /// The index's explanation.
+    pub description: String,
+}
+
+/// An upload token from the exchange.
+#[derive(Debug, Clone)]
+pub struct Minted {
+    /// The token (`pypi-…`).
+    pub token: Secret,
+    /// When it stops working (unix seconds), if the index said.
+    pub expires: Option<u64>,
+    /// Its life as minted, if the index said when it expires.
+    pub lifetime: Option<Duration>,
+}
+
+impl Minted {
+    /// Time left before expiry, as of now.
+    pub fn remaining(&self) -> Option<Duration> {
+        let now = SystemTime::now().duration_since(UNIX_EPOCH).ok()?.as_secs();
+        self.expires
+            .map(|e| Duration::from_secs(e.saturating_sub(now)))
+    }
+}
+
+/// Why the exchange failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ExchangeError {
+    /// 404 on the audience endpoint.
+    #[error("{host} does not offer trusted publishing (GET /_/oidc/audience answered 404)")]
+    Unsupported {
+        /// The index host.
+        host: String,
+    },
+    /// 403 on the audience endpoint.
+    #[error("trusted publishing is disabled on {host}: {message}")]
+    NotEnabled {
+        /// The index host.
+        host: String,
+        /// The index's message.
+        message: String,
+    },
+    /// The index refused the OIDC token.
+    #[error("{host} refused the OIDC token: {}", describe(.refusals))]
+    Refused {
+        /// The index host.
+        host: String,
+        /// Its reasons.
+        refusals: Vec<MintRefusal>,
+    },
+    /// Any other answer.
+    #[error("{what} at {host} answered {status}: {message}")]
+    Http {
+        /// Which call.
+        what: &'static str,
+        /// The index host.
+        host: String,
+        /// HTTP status.
+        status: u16,
+        /// The index's message.
+        message: String,
+    },
+    /// The index could not be reached (after retries).
+    #[error("cannot reach {host} for {what}: {message}")]
+    Transport {
+        /// Which call.
+        what: &'static str,
+        /// The index host.
+        host: String,
+        /// The cause.
+        message: String,
+    },
+    /// A 200 without what it should hold.
+    #[error("{what} at {host} answered without the expected JSON")]
+    Malformed {
+        /// Which call.
+        what: &'static str,
+        /// The index host.
+        host: String,
+    },
+}
+
+fn describe(refusals: &[MintRefusal]) -> String {
+    refusals
+        .iter()
+        .map(|r| format!("{} ({})", r.code, r.description))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// The exchange endpoints of one index.
+#[derive(Debug, Clone)]
+pub struct Exchange {
+    client: reqwest::Client,
+    origin: url::Url,
+    retry: RetryPolicy,
+}
+
+impl Exchange {
+    /// The exchange at the upload URL's origin (`https://upload.pypi.org/_/oidc/…`).
+    pub fn new(client: reqwest::Client, upload_url: &url::Url, retry: RetryPolicy) -> Self {
+        let mut origin = upload_url.clone();
+        origin.set_path("/");
+        origin.set_query(None);
+        origin.set_fragment(None);
+        let _ = origin.set_username("");
+        let _ = origin.set_password(None);
+        Self {
+            client,
+            origin,
+            retry,
+        }
+    }
+
+    /// The index's host, for messages.
+    pub fn host(&self) -> String {
+        self.origin.host_str().unwrap_or("the index").to_string()
+    }
+
+    /// `GET /_/oidc/audience`: the `aud` the index wants in OIDC tokens.
+    pub async fn audience(&self) -> Result<String, ExchangeError> {
+        const WHAT: &str = "the OIDC audience request";
+        let url = self.origin.join("_/oidc/audience").expect("valid path");
+        let (status, body) = self
+            .send(WHAT, || self.client.get(url.clone()), &Secret::new(""))
+            .await?;
+        match status {
+            200 => serde_json::from_str::<serde_json::Value>(&body)
+                .ok()
+                .and_then(|v| v.get("audience")?.as_str().map(str::to_string))
+                .ok_or(ExchangeError::Malformed {
+                    what: WHAT,
+                    host: self.host(),
+                }),
+            404 => Err(ExchangeError::Unsupported { host: self.host() }),
+            403 => Err(ExchangeError::NotEnabled {
+                host: self.host(),
+                message: json_message(&body),
+            }),
+            status => Err(ExchangeError::Http {
+                what: WHAT,
+                host: self.host(),
+                status,
+                message: json_message(&body),
+            }),
+        }
+    }
+
+    /// `POST /_/oidc/mint-token`: an upload token for the OIDC token `jwt`.
+    pub async fn mint(&self, jwt: &Secret) -> Result<Minted, ExchangeError> {
+        const WHAT: &str = "the token exchange";
+        let url = self.origin.join("_/oidc/mint-token").expect("valid path");
+        let body = serde_json::json!({ "token": jwt.reveal() }).to_string();
+        let (status, answer) = self
+            .send(
+                WHAT,
+                || {
+                    self.client
+                        .post(url.clone())
+                        .header(reqwest::header::CONTENT_TYPE, "application/json")
+                        .body(body.clone())
+                },
+                jwt,
+            )
+            .await?;
+        let json: Option<serde_json::Value> = serde_json::from_str(&answer).ok();
+        match status {
+            200 => {
+                let token = json
+                    .as_ref()
+                    .and_then(|v| v.get("token")?.as_str())
+                    .filter(|t| !t.is_empty())
+                    .ok_or(ExchangeError::Malformed {
+                        what: WHAT,
+                        host: self.host(),
+                    })?;
+                let expires = json.as_ref().and_then(|v| v.get("expires")?.as_u64());
+                let now = SystemTime::now()
+                    .duration_since(UNIX_EPOCH)
+                    .map_or(0, |d| d.as_secs());
+                Ok(Minted {
+                    token: Secret::new(token),
+                    expires,
+                    lifetime: expires.map(|e| Duration::from_secs(e.saturating_sub(now))),
+                })
+            }
+            422 => {
+                let refusals: Vec<MintRefusal> = json
+                    .and_then(|v| serde_json::from_value(v.get("errors")?.clone()).ok())
+                    .unwrap_or_default();
+                let refusals = refusals
+                    .into_iter()
+                    .map(|r| MintRefusal {
+                        code: r.code,
+                        description: jwt.scrub(&r.description),
+                    })
+                    .collect();
+                Err(ExchangeError::Refused {
+                    host: self.host(),
+                    refusals,
+                })
+            }
+            status => Err(ExchangeError::Http {
+                what: WHAT,
+                host: self.host(),
+                status,
+                message: jwt.scrub(&json_message(&answer)),
+            }),
+        }
+    }
+
+    /// Sends with retries on 5xx/429/transport errors; returns the final status and body.
+    async fn send(
+        &self,
+        what: &'static str,
+        request: impl Fn() -> reqwest::RequestBuilder,
+        secret: &Secret,
+    ) -> Result<(u16, String), ExchangeError> {
+        let started = Instant::now();
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let (last, retry_after) = match request().send().await {
+                Ok(response) => {
+                    let status = response.status().as_u16();
+                    let retry_after = response
+                        .headers()
+                        .get(reqwest::header::RETRY_AFTER)
+                        .and_then(|v| v.to_str().ok())
+                        .and_then(parse_retry_after);
+                    let body = response.text().await.unwrap_or_default();
+                    if !is_retryable_status(status) {
+                        return Ok((status, body));
+                    }
+                    (
+                        ExchangeError::Http {
+                            what,
+                            host: self.host(),
+                            status,
+                            message: secret.scrub(&json_message(&body)),
+                        },
+                        retry_after,
+                    )
+                }
+                Err(e) => (
+                    ExchangeError::Transport {
+                        what,
+                        host: self.host(),
+                        message: e.without_url().to_string(),
+                    },
+                    None,
+                ),
+            };
+            match self.retry.delay(attempt, started, retry_after) {
+                Some(wait) => tokio::time::sleep(wait).await,
+                None => return Err(last),
+            }
+        }
+    }
+}
+
+/// `{"message": …}` when the body is such JSON, else its first line.
+fn json_message(body: &str) -> String {
+    serde_json::from_str::<serde_json::Value>(body)
+        .ok()
+        .and_then(|v| v.get("message")?.as_str().map(str::to_string))
+        .unwrap_or_else(|| short(body))
+}

@@ -1,0 +1,237 @@
+//! Trusted publishing for a run: ask the index for its audience, get the job's OIDC token,
+//! trade it for an upload token, and trade a fresh one again before that token expires
+//! (tokens live 900 s and each OIDC token is single-use, so a long run needs both).
+
+use std::time::Duration;
+
+use tokio::sync::Mutex;
+
+use super::ambient::{AmbientError, IdentitySource};
+use super::claims::Claims;
+use super::credentials::{CredentialSource, Credentials};
+use super::diagnose::{self, Context};
+use super::exchange::{Exchange, ExchangeError, Minted};
+
+/// `--trusted-publishing`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum Mode {
+    /// Use it when no password or token is given (the reference action's rule).
+    #[default]
+    Auto,
+    /// Use it, and refuse other credentials.
+    Always,
+    /// Never use it.
+    Never,
+}
+
+impl Mode {
+    /// Parses the action input (`auto`, `always`, `never`; `true`/`false` as always/never).
+    pub fn parse_input(value: &str) -> Option<Mode> {
+        match value.trim().to_ascii_lowercase().as_str() {
+            "" | "auto" => Some(Mode::Auto),
+            "always" | "true" => Some(Mode::Always),
+            "never" | "false" => Some(Mode::Never),
+            _ => None,
+        }
+    }
+}
+
+/// Why trusted publishing failed.
+#[derive(Debug, thiserror::Error)]
+pub enum TrustedPublishingError {
+    /// No OIDC token.
+    #[error("trusted publishing: {source}")]
+    Identity {
+        /// The cause.
+        #[source]
+        source: AmbientError,
+        /// The audience it was for.
+        audience: String,
+    },
+    /// The index would not trade it.
+    #[error("trusted publishing: {source}")]
+    Exchange {
+        /// The cause.
+        #[source]
+        source: ExchangeError,
+        /// The token's claims, for the diagnosis.
+        claims: Option<Box<Claims>>,
+        /// The audience the index asked for.
+        audience: Option<String>,
+    },
+    /// The minted token expired and the identity cannot give a fresh OIDC token.
+    #[error(
+        "trusted publishing: the upload token expired and {0} holds a single-use OIDC token that cannot be exchanged again"
+    )]
+    NotRenewable(String),
+}
+
+impl TrustedPublishingError {
+    /// The cause and the fix, over several lines.
+    pub fn hint(&self, ctx: &Context) -> Option<String> {
+        match self {
+            TrustedPublishingError::Identity { source, audience } => source.hint(audience),
+            TrustedPublishingError::Exchange {
+                source,
+                claims,
+                audience,
+            } => match source {
+                ExchangeError::Refused { refusals, .. } => {
+                    let ctx = Context {
+                        audience: audience.clone(),
+                        ..ctx.clone()
+                    };
+                    Some(diagnose::refusal(refusals, claims.as_deref(), &ctx))
+                }
+                ExchangeError::Unsupported { .. } => Some(
+                    "this index has no trusted publishing: use an API token (--token), or --trusted-publishing never".into(),
+                ),
+                ExchangeError::NotEnabled { .. } => Some(
+                    "the index has turned trusted publishing off (PyPI does this during incidents): retry later, or publish with an API token".into(),
+                ),
+                _ => None,
+            },
+            TrustedPublishingError::NotRenewable(_) => Some(
+                "split the upload over several jobs, or use an API token for very long uploads".into(),
+            ),
+        }
+    }
+}
+
+struct State {
+    audience: Option<String>,
+    minted: Option<Minted>,
+    mints: u32,
+}
+
+/// Trusted publishing against one index, minting lazily and again before expiry.
+pub struct TrustedPublishing {
+    exchange: Exchange,
+    client: reqwest::Client,
+    identity: IdentitySource,
+    on_mint: Box<dyn Fn(&Credentials) + Send + Sync>,
+    state: Mutex<State>,
+}
+
+impl std::fmt::Debug for TrustedPublishing {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TrustedPublishing")
+            .field("identity", &self.identity.describe())
+            .finish_non_exhaustive()
+    }
+}
+
+impl TrustedPublishing {
+    /// Trusted publishing at `exchange` with `identity`. `on_mint` sees every new token
+    /// first (to mask it in the CI log before anything else is printed).
+    pub fn new(
+        exchange: Exchange,
+        client: reqwest::Client,
+        identity: IdentitySource,
+        on_mint: Box<dyn Fn(&Credentials) + Send + Sync>,
+    ) -> Self {
+        Self {
+            exchange,
+            client,
+            identity,
+            on_mint,
+            state: Mutex::new(State {
+                audience: None,
+                minted: None,
+                mints: 0,
+            }),
+        }
+    }
+
+    /// For the line that says which credentials are used.
+    pub fn describe(&self) -> String {
+        format!("trusted publishing ({})", self.identity.describe())
+    }
+
+    /// Upload tokens minted so far.
+    pub async fn mints(&self) -> u32 {
+        self.state.lock().await.mints
+    }
+
+    /// The audience the index asked for, once known.
+    pub async fn audience(&self) -> Option<String> {
+        self.state.lock().await.audience.clone()
+    }
+
+    /// Credentials for the next request: the current upload token, or a new one when it
+    /// has less than a quarter of its life (at most two minutes) left.
+    pub async fn credentials(&self) -> Result<Credentials, TrustedPublishingError> {
+        let mut state = self.state.lock().await;
+        if let Some(minted) = &state.minted
+            && minted
+                .remaining()
+                .is_none_or(|left| left > renew_margin(minted))
+        {
+            return Ok(Credentials::token(
+                minted.token.clone(),
+                CredentialSource::TrustedPublishing,
+            ));
+        }
+        if state.minted.is_some() && !self.identity.renewable() {
+            return Err(TrustedPublishingError::NotRenewable(
+                self.identity.describe(),
+            ));
+        }
+        let audience = match &state.audience {
+            Some(a) => a.clone(),
+            None => {
+                let a = self.exchange.audience().await.map_err(|source| {
+                    TrustedPublishingError::Exchange {
+                        source,
+                        claims: None,
+                        audience: None,
+                    }
+                })?;
+                state.audience = Some(a.clone());
+                a
+            }
+        };
+        let retry = self.exchange_retry();
+        let jwt = self
+            .identity
+            .token(&self.client, &audience, &retry)
+            .await
+            .map_err(|source| TrustedPublishingError::Identity {
+                source,
+                audience: audience.clone(),
+            })?;
+        let minted =
+            self.exchange
+                .mint(&jwt)
+                .await
+                .map_err(|source| TrustedPublishingError::Exchange {
+                    source,
+                    claims: Claims::decode(&jwt).map(Box::new),
+                    audience: Some(audience.clone()),
+                })?;
+        let credentials =
+            Credentials::token(minted.token.clone(), CredentialSource::TrustedPublishing);
+        (self.on_mint)(&credentials);
+        state.minted = Some(minted);
+        state.mints += 1;
+        Ok(credentials)
+    }
+
+    fn exchange_retry(&self) -> crate::index::RetryPolicy {
+        crate::index::RetryPolicy {
+            max_attempts: 5,
+            budget: Duration::from_secs(120),
+            ..crate::index::RetryPolicy::default()
+        }
+    }
+}
+
+/// How long before expiry a token is replaced: a quarter of its 900 s life is more than
+/// any single upload attempt should need, capped at two minutes.
+fn renew_margin(minted: &Minted) -> Duration {
+    let life = minted
+        .lifetime
+        .unwrap_or(Duration::from_secs(900))
+        .min(Duration::from_secs(900));
+    (life / 4).min(Duration::from_secs(120))
+}
