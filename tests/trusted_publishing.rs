@@ -193,6 +193,40 @@ fn action_publishes_with_a_minted_token_and_masks_it_first() {
     assert_eq!(index.stats()["tokens_minted"], 1);
     assert!(!run.stdout.contains("::add-mask::pypi-"));
 
+    // A refusal in action mode: an annotation with the diagnosis, a failed summary, and
+    // still no secret in any file the runner keeps.
+    wheel(&dist, "tp-demo", "1.1");
+    let mut refused = github(
+        &index,
+        "&job_workflow_ref=octo-org/octo-repo/.github/workflows/publish.yml@refs/heads/main",
+    );
+    refused.push(("INPUT_REPOSITORY-URL".into(), index.upload_url()));
+    let refused: Vec<(&str, &str)> = refused
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    let run = run_action(workspace.path(), commands.path(), &refused);
+    assert_eq!(run.code, Some(1), "{}", run.all());
+    assert!(
+        run.stdout
+            .contains("::error title=publish failed::trusted publishing:")
+            && run.stdout.contains("Workflow name:     publish.yml"),
+        "{}",
+        run.stdout
+    );
+    let summary = std::fs::read_to_string(commands.path().join("step_summary")).unwrap();
+    assert!(summary.contains("invalid-publisher"), "{summary}");
+    let outputs = std::fs::read_to_string(commands.path().join("set_output")).unwrap();
+    for (what, text) in [
+        ("stdout", &run.stdout),
+        ("stderr", &run.stderr),
+        ("summary", &summary),
+        ("outputs", &outputs),
+    ] {
+        assert_no_secrets(what, text, &[]);
+    }
+    std::fs::remove_file(dist.join("tp_demo-1.1-py3-none-any.whl")).unwrap();
+
     // A pending publisher creates its project on first use.
     let fresh = tempdir();
     wheel(fresh.path(), "fresh-proj", "1.0");

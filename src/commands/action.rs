@@ -47,8 +47,14 @@ pub async fn run(env: impl Fn(&str) -> Option<String>) -> anyhow::Result<Status>
         return Ok(Status::Failure);
     };
     let mode = TrustedPublishingMode::parse_input(&inputs.trusted_publishing).unwrap_or_default();
-    let identity = describe_auth(&auth, mode).unwrap_or_else(|| "no credentials".to_string());
-    println!("{identity}");
+    if let Some(line) = describe_auth(&auth, mode) {
+        println!("{line}");
+    }
+    let identity = match &auth {
+        Auth::Fixed(Some(c)) => format!("{} (user `{}`)", c.source.describe(), c.username),
+        Auth::Fixed(None) => "none".to_string(),
+        Auth::Trusted(identity) => format!("trusted publishing ({})", identity.describe()),
+    };
     let index = connect(
         upload_url,
         check_url,

@@ -29,8 +29,11 @@ pub struct AppState {
 
 /// Builds the state and the router.
 pub fn build(config: Config) -> Result<Router, String> {
-    let store = Store::open(config.data_dir.as_deref())
+    let mut store = Store::open(config.data_dir.as_deref())
         .map_err(|e| format!("cannot open data dir: {e}"))?;
+    for name in &config.existing_projects {
+        store.ensure_project(name);
+    }
     let oidc = if config.oidc {
         Some(oidc::Oidc::new(&config)?)
     } else {

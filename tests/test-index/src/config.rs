@@ -64,6 +64,11 @@ pub struct Cli {
     #[arg(long, default_value_t = 900)]
     pub minted_token_lifetime: u64,
 
+    /// A project that exists from the start, as if its owner had uploaded before (a trusted
+    /// publisher that is not pending can only upload to an existing project). Repeatable.
+    #[arg(long = "existing-project", value_name = "NAME")]
+    pub existing_projects: Vec<String>,
+
     /// Keep the trusted-publishing endpoints but answer as PyPI does when the feature is
     /// switched off (403 on the audience, 422 `not-enabled` on mint-token).
     #[arg(long)]
@@ -157,6 +162,7 @@ pub struct Config {
     pub issuer_request_token: String,
     pub upload_delay: std::time::Duration,
     pub oidc_disabled: bool,
+    pub existing_projects: Vec<String>,
 }
 
 impl Config {
@@ -206,6 +212,7 @@ impl Config {
             issuer_request_token: cli.issuer_request_token,
             upload_delay: std::time::Duration::from_millis(cli.upload_delay_ms),
             oidc_disabled: cli.oidc_disabled,
+            existing_projects: cli.existing_projects,
         })
     }
 }

@@ -133,6 +133,24 @@ impl Store {
         })
     }
 
+    /// Creates `name` with no releases unless a project of that normalized name exists.
+    pub fn ensure_project(&mut self, name: &str) {
+        let normalized = crate::names::canonicalize_name(name);
+        if self.catalogue.projects.contains_key(&normalized) {
+            return;
+        }
+        self.catalogue.serial += 1;
+        let serial = self.catalogue.serial;
+        self.catalogue.projects.insert(
+            normalized,
+            Project {
+                name: name.to_string(),
+                releases: Vec::new(),
+                last_serial: serial,
+            },
+        );
+    }
+
     /// Where uploads are spooled (same filesystem as `files/`, so storing is a rename).
     pub fn tmp_dir(&self) -> PathBuf {
         self.root.join("tmp")
