@@ -158,6 +158,19 @@ impl TrustedPublishing {
         self.state.lock().await.audience.clone()
     }
 
+    /// Forgets `token` if it is the current one (the index refused it, e.g. expired during
+    /// a long upload), so the next request mints anew. Whether a new token can be had.
+    pub async fn discard(&self, token: &crate::secret::Secret) -> bool {
+        let mut state = self.state.lock().await;
+        if !self.identity.renewable() {
+            return false;
+        }
+        if state.minted.as_ref().is_some_and(|m| &m.token == token) {
+            state.minted = None;
+        }
+        true
+    }
+
     /// Credentials for the next request: the current upload token, or a new one when it
     /// has less than a quarter of its life (at most two minutes) left.
     pub async fn credentials(&self) -> Result<Credentials, TrustedPublishingError> {

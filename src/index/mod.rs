@@ -97,6 +97,15 @@ impl Index {
         self.trusted.as_ref()
     }
 
+    /// After a 403 with a minted token: drops that token so the next request gets a new
+    /// one. `false` when the credentials are fixed (a 403 then is final).
+    pub async fn renew(&self, used: &Option<Credentials>) -> bool {
+        match (&self.trusted, used) {
+            (Some(trusted), Some(used)) => trusted.discard(&used.password).await,
+            _ => false,
+        }
+    }
+
     /// The credentials for the next upload request: a minted token (renewed before it
     /// expires) or the fixed credentials.
     pub async fn upload_credentials(&self) -> Result<Option<Credentials>, TrustedPublishingError> {

@@ -58,6 +58,14 @@ pub enum RefusalKind {
 }
 
 impl Refusal {
+    /// Whether the index refused the token as expired (a minted token that ran out while
+    /// the upload was on the wire), or as unknown.
+    pub fn token_expired(&self) -> bool {
+        self.status == 403
+            && (self.kind == RefusalKind::InvalidCredentials
+                || self.message.to_ascii_lowercase().contains("expired"))
+    }
+
     /// How to fix it, in the user's words.
     pub fn hint(&self) -> Option<&'static str> {
         Some(match self.kind {

@@ -177,9 +177,20 @@ impl Index {
         let fields = form::fields(dist, digests, attestations);
         let started = Instant::now();
         let (mut attempt, mut redirects) = (0u32, 0u32);
+        let mut renewed = false;
         loop {
             attempt += 1;
-            let failure = match self.attempt(dist, &fields, progress.clone()).await? {
+            let credentials =
+                self.upload_credentials()
+                    .await
+                    .map_err(|source| UploadError::Credentials {
+                        file: file.clone(),
+                        source,
+                    })?;
+            let sent = self
+                .attempt(dist, &fields, credentials.as_ref(), progress.clone())
+                .await?;
+            let failure = match sent {
                 Sent::Answer {
                     status,
                     location,
@@ -220,6 +231,16 @@ impl Index {
                         }
                         Answer::FileExists(message) => {
                             return self.after_exists(&file, digests, message).await;
+                        }
+                        // A minted token can expire while a long upload is on the wire (the
+                        // index checks it once the body is in): one retry with a new token.
+                        Answer::Refused(refusal)
+                            if refusal.status == 403
+                                && !renewed
+                                && self.renew(&credentials).await =>
+                        {
+                            renewed = true;
+                            continue;
                         }
                         Answer::Refused(refusal) => {
                             return Err(UploadError::Refused { file, refusal });
@@ -320,6 +341,7 @@ impl Index {
         &self,
         dist: &Distribution,
         fields: &[(&'static str, String)],
+        credentials: Option<&crate::auth::Credentials>,
         progress: Arc<Progress>,
     ) -> Result<Sent, UploadError> {
         let file = dist.file_name();
@@ -338,15 +360,8 @@ impl Index {
         )
         .await
         .map_err(io)?;
-        let credentials =
-            self.upload_credentials()
-                .await
-                .map_err(|source| UploadError::Credentials {
-                    file: file.to_string(),
-                    source,
-                })?;
         let mut request = self.client.post(self.upload_url()).multipart(form);
-        if let Some(c) = &credentials {
+        if let Some(c) = credentials {
             request = request.basic_auth(&c.username, Some(c.password.reveal()));
         }
         self.traffic.upload_requests.fetch_add(1, Ordering::Relaxed);
