@@ -18,6 +18,7 @@ use futures_util::{StreamExt, stream};
 
 use crate::dist::{self, Digests, DistKind, Distribution, Problem, Target, discover};
 use crate::index::form::Progress;
+use crate::index::upload::Interruption;
 use crate::index::{Index, LookupError, UploadError, UploadOutcome, url};
 use crate::report::Reporter;
 
@@ -158,6 +159,22 @@ pub enum PublishError {
     /// Files whose name exists on the index with other bytes; nothing was uploaded.
     #[error("{count} file(s) conflict with the index; nothing was uploaded", count = .0.len())]
     Conflicts(Vec<UploadError>),
+    /// A signal stopped the run (the report says which files made it).
+    #[error(
+        "interrupted by {signal}: {uploaded} of {total} file(s) on the index, {abandoned} abandoned mid-upload, {not_started} not started"
+    )]
+    Interrupted {
+        /// `SIGINT` or `SIGTERM`.
+        signal: &'static str,
+        /// Uploaded or already present.
+        uploaded: usize,
+        /// Abandoned in flight (and not found on the index afterwards).
+        abandoned: usize,
+        /// Never sent.
+        not_started: usize,
+        /// Total.
+        total: usize,
+    },
     /// Some uploads failed (the report says which).
     #[error("{failed} of {total} file(s) failed to upload")]
     Uploads {
@@ -174,7 +191,7 @@ impl PublishError {
         match self {
             PublishError::Lookup { source, .. } => source.hint().map(str::to_string),
             PublishError::Conflicts(errors) => errors.first().and_then(UploadError::hint),
-            PublishError::Uploads { .. } => {
+            PublishError::Uploads { .. } | PublishError::Interrupted { .. } => {
                 Some("re-run the same command: files already on the index are skipped".into())
             }
             _ => None,
@@ -201,7 +218,10 @@ pub async fn publish(
         repository_url: crate::secret::redact_url(&index.upload_url()),
         ..PublishReport::default()
     };
-    let result = run(options, index, reporter, &mut report).await;
+    let mut result = run(options, index, reporter, &mut report).await;
+    if let (Some(signal), Err(_)) = (crate::interrupt::received(), &result) {
+        result = Err(interrupted(signal, &report));
+    }
     report.upload_requests = index.traffic.upload_requests.load(Ordering::Relaxed);
     report.lookups = index.traffic.lookups.load(Ordering::Relaxed);
     report.seconds = started.elapsed().as_secs_f64();
@@ -272,6 +292,10 @@ async fn run(
                 row.attempts = attempts;
             }
             Some(Ok(UploadOutcome::AlreadyPresent)) => row.status = FileStatus::AlreadyPresent,
+            Some(Err(UploadError::Interrupted {
+                state: Interruption::NotStarted,
+                ..
+            })) => {}
             Some(Err(e)) => {
                 failed += 1;
                 row.status = FileStatus::Failed;
@@ -289,6 +313,19 @@ async fn run(
         });
     }
     Ok(())
+}
+
+/// What an interrupted run got done, counted from its report.
+fn interrupted(signal: crate::interrupt::Signal, report: &PublishReport) -> PublishError {
+    let count =
+        |pick: fn(FileStatus) -> bool| report.files.iter().filter(|f| pick(f.status)).count();
+    PublishError::Interrupted {
+        signal: signal.name(),
+        uploaded: count(|s| matches!(s, FileStatus::Uploaded | FileStatus::AlreadyPresent)),
+        abandoned: count(|s| s == FileStatus::Failed),
+        not_started: count(|s| s == FileStatus::NotAttempted),
+        total: report.files.len(),
+    }
 }
 
 fn preflight(
@@ -426,9 +463,10 @@ fn row(p: &Planned, upload_url: &::url::Url, index: &Index) -> FileReport {
     );
     let url =
         url::release_page(upload_url, &p.dist.filename.normalized_name(), &version).or_else(|| {
-            index
-                .check_url()
-                .map(|c| format!("{}{}/", c, p.dist.filename.normalized_name()))
+            index.check_url().map(|c| {
+                let shown = crate::secret::redact_url(c);
+                format!("{shown}{}/", p.dist.filename.normalized_name())
+            })
         });
     FileReport {
         file: p.dist.file_name().to_string(),

@@ -42,6 +42,9 @@ pub enum LookupError {
         #[source]
         source: reqwest::Error,
     },
+    /// The run was interrupted (SIGINT/SIGTERM) before the answer came.
+    #[error("interrupted before the index answered")]
+    Interrupted,
     /// An answer we cannot read.
     #[error("{url} sent an unreadable simple-API page: {reason}")]
     Parse {

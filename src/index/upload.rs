@@ -2,7 +2,7 @@
 //! failed or lost response does not mean the file did not land.
 
 use std::future::Future;
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
@@ -86,6 +86,14 @@ pub enum UploadError {
         #[source]
         source: std::io::Error,
     },
+    /// The run was interrupted (SIGINT/SIGTERM).
+    #[error("{file}: {state}")]
+    Interrupted {
+        /// File name.
+        file: String,
+        /// How far it got.
+        state: Interruption,
+    },
     /// The index could not be asked whether the file landed.
     #[error("{file}: cannot tell whether the file landed")]
     Recheck {
@@ -114,6 +122,9 @@ impl UploadError {
             UploadError::Exhausted { .. } => Some("the index kept failing: re-run later; files already uploaded are skipped".into()),
             UploadError::Recheck { source, .. } => source.hint().map(str::to_string),
             UploadError::Io { .. } => None,
+            UploadError::Interrupted { .. } => Some(
+                "re-run the same command to finish: files already on the index are skipped".into(),
+            ),
         }
     }
 
@@ -126,10 +137,38 @@ impl UploadError {
             | UploadError::Exhausted { file, .. }
             | UploadError::Redirected { file, .. }
             | UploadError::Io { file, .. }
+            | UploadError::Interrupted { file, .. }
             | UploadError::Recheck { file, .. } => file,
         }
     }
 }
+
+/// How far an interrupted upload got.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Interruption {
+    /// Nothing was sent.
+    NotStarted,
+    /// Abandoned mid-upload; the index was asked afterwards and does not have the file.
+    NotOnIndex,
+    /// Abandoned mid-upload; the index could not be asked in time.
+    Unknown,
+}
+
+impl std::fmt::Display for Interruption {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Interruption::NotStarted => "not uploaded: interrupted before it started",
+            Interruption::NotOnIndex => "interrupted mid-upload: the index does not have it",
+            Interruption::Unknown => {
+                "interrupted mid-upload: whether it landed is unknown (a re-run checks)"
+            }
+        })
+    }
+}
+
+/// How long an interrupted run may spend asking the index about files it abandoned (a
+/// runner allows 7.5 s between SIGINT and SIGTERM).
+const AFTER_INTERRUPT: Duration = Duration::from_secs(4);
 
 /// Milliseconds since the first call: the clock of the stall watchdog.
 pub fn clock_ms() -> u64 {
@@ -160,12 +199,55 @@ impl Index {
         attestations: Option<&str>,
         progress: Arc<Progress>,
     ) -> Result<UploadOutcome, UploadError> {
+        let file = dist.file_name();
+        let interrupted = |state| UploadError::Interrupted {
+            file: file.to_string(),
+            state,
+        };
+        if self.cancel.is_cancelled() {
+            return Err(interrupted(Interruption::NotStarted));
+        }
+        let attempts = AtomicU32::new(0);
+        tokio::select! {
+            biased;
+            () = self.cancel.cancelled() => {
+                let attempts = attempts.load(Ordering::SeqCst);
+                if attempts == 0 {
+                    return Err(interrupted(Interruption::NotStarted));
+                }
+                // The abandoned request may have landed: ask, briefly, before reporting.
+                let presence = self.presence(file, digests, false);
+                match tokio::time::timeout(AFTER_INTERRUPT, presence).await {
+                    Ok(Ok(Presence::Identical)) => Ok(UploadOutcome::Uploaded { attempts }),
+                    Ok(Ok(Presence::Absent)) => Err(interrupted(Interruption::NotOnIndex)),
+                    Ok(Ok(Presence::Different(index))) => Err(UploadError::Conflict {
+                        file: file.to_string(),
+                        local: digests.sha256.to_string(),
+                        index,
+                    }),
+                    Ok(Err(_)) | Err(_) => Err(interrupted(Interruption::Unknown)),
+                }
+            }
+            result = self.send(dist, digests, attestations, progress, &attempts) => result,
+        }
+    }
+
+    /// The attempts, with a look at the index between them; `attempts` counts requests sent.
+    async fn send(
+        &self,
+        dist: &Distribution,
+        digests: &Digests,
+        attestations: Option<&str>,
+        progress: Arc<Progress>,
+        attempts: &AtomicU32,
+    ) -> Result<UploadOutcome, UploadError> {
         let file = dist.file_name().to_string();
         let fields = form::fields(dist, digests, attestations);
         let started = Instant::now();
         let (mut attempt, mut redirects) = (0u32, 0u32);
         loop {
             attempt += 1;
+            attempts.fetch_add(1, Ordering::SeqCst);
             let failure = match self.attempt(dist, &fields, progress.clone()).await? {
                 Sent::Answer {
                     status,
@@ -194,7 +276,10 @@ impl Index {
                         }
                     }
                     if (300..400).contains(&status) {
-                        let location = location.unwrap_or_default();
+                        let location = location
+                            .and_then(|l| self.upload_url().join(&l).ok())
+                            .map(|l| redact_url(&l))
+                            .unwrap_or_default();
                         return Err(UploadError::Redirected {
                             file,
                             status,
@@ -231,7 +316,7 @@ impl Index {
                 tokio::time::sleep(wait).await;
             }
             // Before sending again, see whether the failed attempt landed after all.
-            match self.presence(&file, digests).await {
+            match self.presence(&file, digests, true).await {
                 Ok(Presence::Identical) => {
                     return Ok(UploadOutcome::Uploaded { attempts: attempt });
                 }
@@ -266,7 +351,7 @@ impl Index {
                 message,
             });
         }
-        match self.presence(file, digests).await {
+        match self.presence(file, digests, true).await {
             Ok(Presence::Identical) => Ok(UploadOutcome::AlreadyPresent),
             Ok(Presence::Different(index)) => Err(UploadError::Conflict {
                 file: file.to_string(),
@@ -290,11 +375,22 @@ impl Index {
         }
     }
 
-    async fn presence(&self, file: &str, digests: &Digests) -> Result<Presence, LookupError> {
+    /// Whether the index has the file; `cancellable`: give up when the run is interrupted.
+    async fn presence(
+        &self,
+        file: &str,
+        digests: &Digests,
+        cancellable: bool,
+    ) -> Result<Presence, LookupError> {
         let Ok(filename) = crate::dist::DistFilename::parse(file) else {
             return Ok(Presence::Absent);
         };
-        let files = self.lookup(&filename.normalized_name()).await?;
+        let name = filename.normalized_name();
+        let files = if cancellable {
+            self.lookup(&name).await?
+        } else {
+            self.fetch(&name).await?
+        };
         Ok(match files.as_ref().and_then(|f| f.get(file)) {
             None => Presence::Absent,
             Some(Some(sha)) if *sha == digests.sha256 => Presence::Identical,
@@ -347,7 +443,8 @@ impl Index {
             header(reqwest::header::RETRY_AFTER),
         );
         let body = match tokio::time::timeout(self.response_timeout, response.text()).await {
-            Ok(Ok(body)) => body,
+            // Some servers echo the request (Authorization included) in error pages.
+            Ok(Ok(body)) => self.scrub(&body),
             // The index said yes; a broken body after that does not undo it.
             Ok(Err(_)) if (200..300).contains(&status) => String::new(),
             Ok(Err(e)) => {

@@ -9,6 +9,7 @@
 //! the rules on core-metadata fields.
 
 mod metadata;
+mod requirement;
 
 use std::collections::BTreeMap;
 use std::fmt;

@@ -1,0 +1,613 @@
+//! A fault-injecting HTTP/1.1 proxy that sits between `pypi-publish` and a real index and,
+//! at random from a seed, breaks requests the ways networks and load balancers do: resets
+//! mid-body, 502/503 bursts, 429 with `Retry-After`, the answer dropped after the index
+//! stored the file, and stalled connections. It counts what it did, and per file how often
+//! the index stored it, so a test can prove nothing was lost or sent twice.
+//!
+//! It can also play a misconfigured server that echoes the request headers (Authorization
+//! included) and the decoded credentials back in an error body, for the secret-leak tests.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+
+/// One kind of fault.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Fault {
+    /// The connection is reset (RST) while the request body is still coming.
+    ResetMidBody,
+    /// This request and the next 0–2 get 502 Bad Gateway.
+    Burst502,
+    /// This request and the next 0–2 get 503 Service Unavailable.
+    Burst503,
+    /// 429 Too Many Requests with `Retry-After`.
+    TooMany,
+    /// Forwarded; the index answers (and stores the file); the answer never reaches the client.
+    DropAfterStore,
+    /// The connection stops reading mid-body and never answers.
+    Stall,
+}
+
+impl Fault {
+    /// Every kind.
+    pub const ALL: [Fault; 6] = [
+        Fault::ResetMidBody,
+        Fault::Burst502,
+        Fault::Burst503,
+        Fault::TooMany,
+        Fault::DropAfterStore,
+        Fault::Stall,
+    ];
+
+    /// Whether it can hit a lookup (GET): the body-related faults are upload-only.
+    fn hits_gets(self) -> bool {
+        matches!(self, Fault::Burst502 | Fault::Burst503 | Fault::TooMany)
+    }
+}
+
+/// Which requests the echoing server answers with the echo.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Echo {
+    /// Uploads (POST) only, with this status.
+    Posts(u16),
+    /// Lookups (GET) only, with this status.
+    Gets(u16),
+}
+
+/// What to inject.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    /// Seeds the choices.
+    pub seed: u64,
+    /// Probability that a request gets a fault (bursts then extend it).
+    pub rate: f64,
+    /// Kinds to choose from.
+    pub kinds: Vec<Fault>,
+    /// Faults on lookups too.
+    pub on_gets: bool,
+    /// `Retry-After` seconds for 429.
+    pub retry_after: u64,
+    /// Echo headers and credentials in error bodies instead of faults.
+    pub echo: Option<Echo>,
+}
+
+impl Plan {
+    /// No faults at all: a transparent proxy.
+    pub fn none() -> Self {
+        Plan {
+            seed: 0,
+            rate: 0.0,
+            kinds: Vec::new(),
+            on_gets: false,
+            retry_after: 1,
+            echo: None,
+        }
+    }
+}
+
+/// What the proxy did and saw.
+#[derive(Debug, Clone, Default)]
+pub struct Tally {
+    /// Faults injected, by kind.
+    pub injected: BTreeMap<Fault, u64>,
+    /// Upload POSTs received.
+    pub posts: u64,
+    /// Lookups received.
+    pub gets: u64,
+    /// Per file: upload answers of 200 from the index.
+    pub accepted: BTreeMap<String, u32>,
+    /// Uploads forwarded to the index for a file it had already accepted.
+    pub resent_after_store: u64,
+    /// A POST for a file sooner after a 429 than its `Retry-After` allowed.
+    pub retry_after_violations: Vec<String>,
+    /// Every Authorization header value seen (for the leak tests).
+    pub authorizations: Vec<String>,
+}
+
+impl Tally {
+    /// Faults injected, all kinds.
+    pub fn total(&self) -> u64 {
+        self.injected.values().sum()
+    }
+}
+
+struct State {
+    plan: Plan,
+    rng: fastrand::Rng,
+    burst: Option<(u16, u32)>,
+    tally: Tally,
+    /// When a file got a 429, and how long it was told to wait.
+    told_to_wait: BTreeMap<String, (Instant, Duration)>,
+}
+
+/// What to do with one request.
+#[derive(Debug, Clone, Copy)]
+enum Action {
+    Pass,
+    Status(u16),
+    Fault(Fault),
+    Echo(u16),
+}
+
+/// A running proxy; stops when dropped.
+pub struct FaultProxy {
+    /// `http://127.0.0.1:PORT`, no trailing slash.
+    pub url: String,
+    state: Arc<Mutex<State>>,
+    runtime: Option<tokio::runtime::Runtime>,
+}
+
+impl Drop for FaultProxy {
+    fn drop(&mut self) {
+        if let Some(rt) = self.runtime.take() {
+            rt.shutdown_background();
+        }
+    }
+}
+
+impl FaultProxy {
+    /// Starts a proxy in front of `upstream` (`http://host:port`).
+    pub fn start(upstream: &str, plan: Plan) -> Self {
+        let upstream: SocketAddr = upstream
+            .strip_prefix("http://")
+            .expect("http upstream")
+            .trim_end_matches('/')
+            .parse()
+            .expect("upstream host:port");
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .unwrap();
+        let listener = runtime
+            .block_on(TcpListener::bind("127.0.0.1:0"))
+            .unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let state = Arc::new(Mutex::new(State {
+            rng: fastrand::Rng::with_seed(plan.seed),
+            plan,
+            burst: None,
+            tally: Tally::default(),
+            told_to_wait: BTreeMap::new(),
+        }));
+        let shared = state.clone();
+        runtime.spawn(async move {
+            while let Ok((client, _)) = listener.accept().await {
+                let _ = client.set_nodelay(true);
+                tokio::spawn(serve(client, upstream, shared.clone()));
+            }
+        });
+        FaultProxy {
+            url,
+            state,
+            runtime: Some(runtime),
+        }
+    }
+
+    /// What it did so far.
+    pub fn tally(&self) -> Tally {
+        self.state.lock().unwrap().tally.clone()
+    }
+
+    /// Changes the plan (the seed restarts the choices).
+    pub fn set_plan(&self, plan: Plan) {
+        let mut s = self.state.lock().unwrap();
+        s.rng = fastrand::Rng::with_seed(plan.seed);
+        s.plan = plan;
+        s.burst = None;
+    }
+}
+
+impl State {
+    fn decide(&mut self, is_post: bool) -> Action {
+        if let Some(echo) = self.plan.echo {
+            return match echo {
+                Echo::Posts(status) if is_post => Action::Echo(status),
+                Echo::Gets(status) if !is_post => Action::Echo(status),
+                _ => Action::Pass,
+            };
+        }
+        if let Some((status, left)) = self.burst {
+            self.burst = (left > 1).then_some((status, left - 1));
+            return Action::Status(status);
+        }
+        if !(is_post || self.plan.on_gets) || self.rng.f64() >= self.plan.rate {
+            return Action::Pass;
+        }
+        let kinds: Vec<Fault> = self
+            .plan
+            .kinds
+            .iter()
+            .copied()
+            .filter(|k| is_post || k.hits_gets())
+            .collect();
+        if kinds.is_empty() {
+            return Action::Pass;
+        }
+        let fault = kinds[self.rng.usize(..kinds.len())];
+        *self.tally.injected.entry(fault).or_default() += 1;
+        match fault {
+            Fault::Burst502 | Fault::Burst503 => {
+                let status = if fault == Fault::Burst502 { 502 } else { 503 };
+                let more = self.rng.u32(0..3);
+                self.burst = (more > 0).then_some((status, more));
+                Action::Status(status)
+            }
+            other => Action::Fault(other),
+        }
+    }
+}
+
+/// A request or response head, split.
+struct Head {
+    first: String,
+    headers: Vec<(String, String)>,
+}
+
+impl Head {
+    fn get(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    fn chunked(&self) -> bool {
+        self.get("transfer-encoding")
+            .is_some_and(|v| v.to_ascii_lowercase().contains("chunked"))
+    }
+
+    fn length(&self) -> Option<usize> {
+        self.get("content-length").and_then(|v| v.trim().parse().ok())
+    }
+}
+
+/// A connection and the bytes read past the current message.
+struct Conn {
+    stream: TcpStream,
+    buf: Vec<u8>,
+}
+
+impl Conn {
+    async fn fill(&mut self) -> bool {
+        let mut chunk = [0u8; 16 * 1024];
+        match self.stream.read(&mut chunk).await {
+            Ok(0) | Err(_) => false,
+            Ok(n) => {
+                self.buf.extend_from_slice(&chunk[..n]);
+                true
+            }
+        }
+    }
+
+    async fn head(&mut self) -> Option<Head> {
+        loop {
+            if let Some(end) = find(&self.buf, b"\r\n\r\n") {
+                let text = String::from_utf8_lossy(&self.buf[..end]).into_owned();
+                self.buf.drain(..end + 4);
+                let mut lines = text.split("\r\n");
+                let first = lines.next()?.to_string();
+                let headers = lines
+                    .filter_map(|l| l.split_once(':'))
+                    .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
+                    .collect();
+                return Some(Head { first, headers });
+            }
+            if self.buf.len() > 1 << 20 || !self.fill().await {
+                return None;
+            }
+        }
+    }
+
+    async fn exactly(&mut self, n: usize) -> Option<Vec<u8>> {
+        while self.buf.len() < n {
+            if !self.fill().await {
+                return None;
+            }
+        }
+        Some(self.buf.drain(..n).collect())
+    }
+
+    async fn line(&mut self) -> Option<String> {
+        loop {
+            if let Some(end) = find(&self.buf, b"\r\n") {
+                let line = String::from_utf8_lossy(&self.buf[..end]).into_owned();
+                self.buf.drain(..end + 2);
+                return Some(line);
+            }
+            if !self.fill().await {
+                return None;
+            }
+        }
+    }
+
+    /// The whole body: by length, chunked, or (responses) until the peer closes.
+    async fn body(&mut self, head: &Head, until_close: bool) -> Option<Vec<u8>> {
+        if head.chunked() {
+            let mut body = Vec::new();
+            loop {
+                let size = usize::from_str_radix(self.line().await?.split(';').next()?.trim(), 16)
+                    .ok()?;
+                if size == 0 {
+                    while !self.line().await?.is_empty() {}
+                    return Some(body);
+                }
+                body.extend(self.exactly(size).await?);
+                self.exactly(2).await?;
+            }
+        }
+        match head.length() {
+            Some(n) => self.exactly(n).await,
+            None if until_close => {
+                while self.fill().await {}
+                Some(std::mem::take(&mut self.buf))
+            }
+            None => Some(Vec::new()),
+        }
+    }
+
+    /// Part of an upload body: past the file part's `filename="…"` (so the file is known)
+    /// but never all of it.
+    async fn partial_body(&mut self, head: &Head) -> Vec<u8> {
+        let total = head.length().unwrap_or(usize::MAX);
+        loop {
+            let enough = upload_filename(&self.buf)
+                .and_then(|_| find(&self.buf, b"filename=\""))
+                .is_some_and(|at| self.buf.len() > at + 200);
+            if enough || self.buf.len() + 1 >= total || !self.fill().await {
+                let keep = self.buf.len().min(total.saturating_sub(1));
+                return self.buf.drain(..keep).collect();
+            }
+        }
+    }
+
+    /// Closes with a TCP reset instead of an orderly FIN.
+    fn reset(self) {
+        let _ = self.stream.set_linger(Some(Duration::ZERO));
+        drop(self.stream);
+    }
+}
+
+fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    hay.windows(needle.len()).position(|w| w == needle)
+}
+
+/// The file name of the upload's `content` part.
+fn upload_filename(body: &[u8]) -> Option<String> {
+    let at = find(body, b"name=\"content\"; filename=\"")? + 26;
+    let end = body[at..].iter().position(|&b| b == b'"')?;
+    Some(String::from_utf8_lossy(&body[at..at + end]).into_owned())
+}
+
+fn response(status: u16, reason: &str, extra: &[(&str, String)], body: &[u8]) -> Vec<u8> {
+    let mut out = format!("HTTP/1.1 {status} {reason}\r\ncontent-length: {}\r\n", body.len());
+    for (k, v) in extra {
+        out.push_str(&format!("{k}: {v}\r\n"));
+    }
+    out.push_str("\r\n");
+    let mut bytes = out.into_bytes();
+    bytes.extend_from_slice(body);
+    bytes
+}
+
+/// The upstream answer: status line, headers, body.
+async fn forward(upstream: SocketAddr, head: &Head, body: &[u8]) -> Option<(Head, Vec<u8>)> {
+    let stream = TcpStream::connect(upstream).await.ok()?;
+    let mut up = Conn {
+        stream,
+        buf: Vec::new(),
+    };
+    let mut out = format!("{}\r\n", head.first);
+    for (k, v) in &head.headers {
+        if !["connection", "content-length", "transfer-encoding", "keep-alive"]
+            .iter()
+            .any(|h| k.eq_ignore_ascii_case(h))
+        {
+            out.push_str(&format!("{k}: {v}\r\n"));
+        }
+    }
+    out.push_str(&format!(
+        "connection: close\r\ncontent-length: {}\r\n\r\n",
+        body.len()
+    ));
+    up.stream.write_all(out.as_bytes()).await.ok()?;
+    up.stream.write_all(body).await.ok()?;
+    let answer = up.head().await?;
+    let bodyless = head.first.starts_with("HEAD ")
+        || answer
+            .first
+            .split(' ')
+            .nth(1)
+            .is_some_and(|s| s == "204" || s == "304");
+    let bytes = if bodyless {
+        Vec::new()
+    } else {
+        up.body(&answer, true).await?
+    };
+    Some((answer, bytes))
+}
+
+fn status_of(head: &Head) -> u16 {
+    head.first
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0)
+}
+
+async fn serve(stream: TcpStream, upstream: SocketAddr, state: Arc<Mutex<State>>) {
+    let mut conn = Conn {
+        stream,
+        buf: Vec::new(),
+    };
+    while let Some(head) = conn.head().await {
+        let is_post = head.first.starts_with("POST ");
+        let action = {
+            let mut s = state.lock().unwrap();
+            if is_post {
+                s.tally.posts += 1;
+            } else {
+                s.tally.gets += 1;
+            }
+            if let Some(auth) = head.get("authorization") {
+                s.tally.authorizations.push(auth.to_string());
+            }
+            s.decide(is_post)
+        };
+        match action {
+            Action::Fault(Fault::ResetMidBody) => {
+                let partial = conn.partial_body(&head).await;
+                note_file(&state, &partial, None);
+                conn.reset();
+                return;
+            }
+            Action::Fault(Fault::Stall) => {
+                let partial = conn.partial_body(&head).await;
+                note_file(&state, &partial, None);
+                // Hold the connection without reading until the client gives up.
+                let _ = tokio::time::timeout(Duration::from_secs(120), async {
+                    let mut one = [0u8; 1];
+                    loop {
+                        tokio::time::sleep(Duration::from_millis(50)).await;
+                        match conn.stream.try_read(&mut one) {
+                            Ok(0) => return,
+                            Err(e) if e.kind() != std::io::ErrorKind::WouldBlock => return,
+                            _ => {}
+                        }
+                    }
+                })
+                .await;
+                return;
+            }
+            _ => {}
+        }
+        let Some(body) = conn.body(&head, false).await else {
+            return;
+        };
+        let file = is_post.then(|| upload_filename(&body)).flatten();
+        let reply = match action {
+            Action::Status(status) => {
+                note_file(&state, &body, None);
+                let reason = if status == 502 {
+                    "Bad Gateway"
+                } else {
+                    "Service Unavailable"
+                };
+                let page = format!(
+                    "<html><head><title>{status} {reason}</title></head><body><h1>{status} {reason}</h1></body></html>"
+                );
+                response(status, reason, &[("content-type", "text/html".into())], page.as_bytes())
+            }
+            Action::Fault(Fault::TooMany) => {
+                let wait = state.lock().unwrap().plan.retry_after;
+                note_file(&state, &body, Some(Duration::from_secs(wait)));
+                response(
+                    429,
+                    "Too Many Requests",
+                    &[("retry-after", wait.to_string())],
+                    b"429 Too Many Requests",
+                )
+            }
+            Action::Echo(status) => echo(status, &head),
+            Action::Pass | Action::Fault(_) => {
+                if let Some(file) = &file {
+                    let mut s = state.lock().unwrap();
+                    if s.tally.accepted.get(file).is_some_and(|n| *n > 0) {
+                        s.tally.resent_after_store += 1;
+                    }
+                    check_wait(&mut s, file);
+                }
+                let Some((answer, bytes)) = forward(upstream, &head, &body).await else {
+                    conn.reset();
+                    return;
+                };
+                if let (Some(file), 200) = (&file, status_of(&answer)) {
+                    *state
+                        .lock()
+                        .unwrap()
+                        .tally
+                        .accepted
+                        .entry(file.clone())
+                        .or_default() += 1;
+                }
+                if matches!(action, Action::Fault(Fault::DropAfterStore)) {
+                    conn.reset();
+                    return;
+                }
+                let mut out = format!("{}\r\n", answer.first.replacen("HTTP/1.0", "HTTP/1.1", 1));
+                for (k, v) in &answer.headers {
+                    if !["connection", "content-length", "transfer-encoding", "keep-alive"]
+                        .iter()
+                        .any(|h| k.eq_ignore_ascii_case(h))
+                    {
+                        out.push_str(&format!("{k}: {v}\r\n"));
+                    }
+                }
+                out.push_str(&format!("content-length: {}\r\n\r\n", bytes.len()));
+                let mut reply = out.into_bytes();
+                reply.extend(bytes);
+                reply
+            }
+        };
+        if conn.stream.write_all(&reply).await.is_err() {
+            return;
+        }
+    }
+}
+
+/// Remembers a 429 for the file (and checks earlier ones).
+fn note_file(state: &Arc<Mutex<State>>, body: &[u8], wait: Option<Duration>) {
+    let Some(file) = upload_filename(body) else {
+        return;
+    };
+    let mut s = state.lock().unwrap();
+    check_wait(&mut s, &file);
+    if let Some(wait) = wait {
+        s.told_to_wait.insert(file, (Instant::now(), wait));
+    }
+}
+
+fn check_wait(s: &mut State, file: &str) {
+    if let Some((at, wait)) = s.told_to_wait.remove(file) {
+        // 50 ms of slack for timer granularity.
+        if at.elapsed() + Duration::from_millis(50) < wait {
+            s.tally.retry_after_violations.push(format!(
+                "{file}: re-sent {:?} after a 429 with Retry-After {:?}",
+                at.elapsed(),
+                wait
+            ));
+        }
+    }
+}
+
+/// A misconfigured server's error page: the request headers and the decoded credentials.
+fn echo(status: u16, head: &Head) -> Vec<u8> {
+    use base64::Engine;
+    let mut page = format!("{status} Request rejected\n\nYou sent:\n{}\n", head.first);
+    for (k, v) in &head.headers {
+        page.push_str(&format!("{k}: {v}\n"));
+    }
+    if let Some(basic) = head
+        .get("authorization")
+        .and_then(|v| v.strip_prefix("Basic "))
+    {
+        let decoded = base64::engine::general_purpose::STANDARD
+            .decode(basic.trim())
+            .unwrap_or_default();
+        page.push_str(&format!(
+            "credentials: {}\n",
+            String::from_utf8_lossy(&decoded)
+        ));
+    }
+    let reason = "Request rejected";
+    response(
+        status,
+        reason,
+        &[("content-type", "text/plain".into())],
+        page.as_bytes(),
+    )
+}
