@@ -219,8 +219,11 @@ pub async fn publish(
         ..PublishReport::default()
     };
     let mut result = run(options, index, reporter, &mut report).await;
-    if let (Some(signal), Err(_)) = (crate::interrupt::received(), &result) {
-        result = Err(interrupted(signal, &report));
+    if let Some(signal) = crate::interrupt::received() {
+        // Files never started leave no error behind: the report says the release is short.
+        if result.is_err() || !report.succeeded() {
+            result = Err(interrupted(signal, &report));
+        }
     }
     report.upload_requests = index.traffic.upload_requests.load(Ordering::Relaxed);
     report.lookups = index.traffic.lookups.load(Ordering::Relaxed);
@@ -261,6 +264,16 @@ async fn run(
             .collect();
         let results: Vec<(String, Result<UploadOutcome, UploadError>)> = stream::iter(batch)
             .map(|p| async move {
+                // Interrupted: the rest are reported once, as not started, not one by one.
+                if index.cancel.is_cancelled() {
+                    let file = p.dist.file_name().to_string();
+                    let state = Interruption::NotStarted;
+                    let error = UploadError::Interrupted {
+                        file: file.clone(),
+                        state,
+                    };
+                    return (file, Err(error));
+                }
                 let progress = Arc::new(Progress::default());
                 reporter.upload_started(p.dist.file_name(), p.digests.size, progress.clone());
                 let result = index.upload(&p.dist, &p.digests, None, progress).await;

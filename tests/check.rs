@@ -296,7 +296,10 @@ fn bad_corpus(dir: &Path) -> Vec<Case> {
     sdist_zip(
         dir,
         "zipped-1.0.zip",
-        &[("zipped-1.0/PKG-INFO", pkg_info.as_bytes())],
+        &[
+            ("zipped-1.0/PKG-INFO", pkg_info.as_bytes()),
+            ("zipped-1.0/setup.py", b""),
+        ],
     );
     case(
         "zipped-1.0.zip".into(),
@@ -315,6 +318,19 @@ fn bad_corpus(dir: &Path) -> Vec<Case> {
     case(
         "twotops-1.0.tar.gz".into(),
         "Incorrect number of top-level directories in sdist",
+    );
+
+    // Issue 8: PyPI finds the root with `os.path.commonpath`, which for a lone member is the
+    // member itself; the test index refused this file after `check` had passed it.
+    let pkg_info = metadata("lone", "1.0", "");
+    sdist_tar(
+        dir,
+        "lone-1.0.tar.gz",
+        &[("lone-1.0/PKG-INFO", pkg_info.as_bytes())],
+    );
+    case(
+        "lone-1.0.tar.gz".into(),
+        "no lone-1.0/PKG-INFO/PKG-INFO in the archive",
     );
 
     cases
@@ -368,15 +384,21 @@ fn one_sdist_per_release_and_other_indexes_rules() {
     sdist_tar(
         dir.path(),
         "twice-1.0.tar.gz",
-        &[("twice-1.0/PKG-INFO", pkg_info.as_bytes())],
+        &[
+            ("twice-1.0/PKG-INFO", pkg_info.as_bytes()),
+            ("twice-1.0/setup.py", b""),
+        ],
     );
     sdist_tar(
         dir.path(),
         "twice-1.0.0.tar.gz",
-        &[(
-            "twice-1.0.0/PKG-INFO",
-            metadata("twice", "1.0.0", "").as_bytes(),
-        )],
+        &[
+            (
+                "twice-1.0.0/PKG-INFO",
+                metadata("twice", "1.0.0", "").as_bytes(),
+            ),
+            ("twice-1.0.0/setup.py", b""),
+        ],
     );
     let run = publish(dir.path(), &["check", "."]);
     assert_eq!(run.code, Some(1), "{}", run.all());

@@ -232,26 +232,38 @@ fn read_wheel(
     })
 }
 
-/// The single top-level folder of an sdist, and every member relative to it.
+/// Where an sdist's `PKG-INFO` must be, and every member relative to its top-level folder.
+///
+/// PyPI takes `os.path.commonpath` of the member names and wants `PKG-INFO` right under it:
+/// so an sdist whose only member is `demo-1.0/PKG-INFO` is refused (its common path is the
+/// file itself), and one whose members all sit under `demo-1.0/src/` needs
+/// `demo-1.0/src/PKG-INFO`.
 fn split_top(names: &[String]) -> Result<(String, Vec<String>), ArchiveError> {
-    let mut top: Option<&str> = None;
-    let mut members = Vec::with_capacity(names.len());
-    for name in names {
-        let name = name.trim_start_matches("./");
-        let (first, rest) = name.split_once('/').unwrap_or((name, ""));
-        match top {
-            None => top = Some(first),
-            Some(t) if t != first => return Err(ArchiveError::TopLevel),
-            Some(_) => {}
-        }
-        if !rest.is_empty() {
-            members.push(rest.trim_end_matches('/').to_string());
-        }
+    if names.iter().any(|n| n.starts_with('/')) {
+        return Err(ArchiveError::TopLevel);
     }
-    let top = top
-        .filter(|t| !t.is_empty())
-        .ok_or(ArchiveError::TopLevel)?;
-    Ok((top.to_string(), members))
+    let parts: Vec<Vec<&str>> = names
+        .iter()
+        .map(|n| {
+            n.split('/')
+                .filter(|c| !c.is_empty() && *c != ".")
+                .collect()
+        })
+        .collect();
+    let mut common: Vec<&str> = parts.first().cloned().unwrap_or_default();
+    for p in parts.iter().skip(1) {
+        let same = common.iter().zip(p).take_while(|(a, b)| a == b).count();
+        common.truncate(same);
+    }
+    if common.is_empty() {
+        return Err(ArchiveError::TopLevel);
+    }
+    let members = parts
+        .iter()
+        .filter(|p| p.len() > 1)
+        .map(|p| p[1..].join("/"))
+        .collect();
+    Ok((common.join("/"), members))
 }
 
 fn read_sdist_zip(file: File, compressed: u64) -> Result<ArchiveContents, ArchiveError> {
@@ -318,12 +330,15 @@ fn read_sdist_tar(file: File, compressed: u64) -> Result<ArchiveContents, Archiv
             return Err(ArchiveError::TooManyEntries);
         }
         let path = String::from_utf8_lossy(&entry.path_bytes()).into_owned();
-        let is_pkg_info = {
-            let p = path.trim_start_matches("./");
-            p.split_once('/')
-                .is_some_and(|(_, rest)| rest == "PKG-INFO")
-        };
-        if is_pkg_info && pkg_info.is_none() && entry.header().entry_type().is_file() {
+        // Where PKG-INFO must be is known only at the end (see `split_top`): keep the
+        // shallowest candidate, which is the one under the common path if any is.
+        let depth = |p: &str| p.trim_start_matches("./").split('/').count();
+        let is_candidate = path.trim_start_matches("./").contains('/')
+            && path.ends_with("/PKG-INFO")
+            && pkg_info
+                .as_ref()
+                .is_none_or(|(kept, _)| depth(&path) < depth(kept));
+        if is_candidate && entry.header().entry_type().is_file() {
             let bytes = read_bounded(entry, &path).map_err(|e| match e {
                 BoundedReadError::TooLarge => ArchiveError::MetadataTooLarge {
                     path: path.clone(),

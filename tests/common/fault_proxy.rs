@@ -30,6 +30,9 @@ pub enum Fault {
     DropAfterStore,
     /// The connection stops reading mid-body and never answers.
     Stall,
+    /// Forwarded and stored; the answer is held back until the client gives up (only by
+    /// [`Plan::after`]).
+    HoldAfterStore,
 }
 
 impl Fault {
@@ -73,6 +76,8 @@ pub struct Plan {
     pub retry_after: u64,
     /// Echo headers and credentials in error bodies instead of faults.
     pub echo: Option<Echo>,
+    /// After this many uploads pass untouched, every upload gets this fault.
+    pub after: Option<(u64, Fault)>,
 }
 
 impl Plan {
@@ -85,6 +90,7 @@ impl Plan {
             on_gets: false,
             retry_after: 1,
             echo: None,
+            after: None,
         }
     }
 }
@@ -163,9 +169,7 @@ impl FaultProxy {
             .enable_all()
             .build()
             .unwrap();
-        let listener = runtime
-            .block_on(TcpListener::bind("127.0.0.1:0"))
-            .unwrap();
+        let listener = runtime.block_on(TcpListener::bind("127.0.0.1:0")).unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
         let state = Arc::new(Mutex::new(State {
             rng: fastrand::Rng::with_seed(plan.seed),
@@ -193,9 +197,11 @@ impl FaultProxy {
         self.state.lock().unwrap().tally.clone()
     }
 
-    /// Changes the plan (the seed restarts the choices).
+    /// Changes the plan (the seed restarts the choices) for the next run: earlier 429s no
+    /// longer bind it.
     pub fn set_plan(&self, plan: Plan) {
         let mut s = self.state.lock().unwrap();
+        s.told_to_wait.clear();
         s.rng = fastrand::Rng::with_seed(plan.seed);
         s.plan = plan;
         s.burst = None;
@@ -210,6 +216,13 @@ impl State {
                 Echo::Gets(status) if !is_post => Action::Echo(status),
                 _ => Action::Pass,
             };
+        }
+        if let (Some((n, fault)), true) = (self.plan.after, is_post) {
+            if self.tally.posts <= n {
+                return Action::Pass;
+            }
+            *self.tally.injected.entry(fault).or_default() += 1;
+            return Action::Fault(fault);
         }
         if let Some((status, left)) = self.burst {
             self.burst = (left > 1).then_some((status, left - 1));
@@ -262,7 +275,8 @@ impl Head {
     }
 
     fn length(&self) -> Option<usize> {
-        self.get("content-length").and_then(|v| v.trim().parse().ok())
+        self.get("content-length")
+            .and_then(|v| v.trim().parse().ok())
     }
 }
 
@@ -330,8 +344,8 @@ impl Conn {
         if head.chunked() {
             let mut body = Vec::new();
             loop {
-                let size = usize::from_str_radix(self.line().await?.split(';').next()?.trim(), 16)
-                    .ok()?;
+                let size =
+                    usize::from_str_radix(self.line().await?.split(';').next()?.trim(), 16).ok()?;
                 if size == 0 {
                     while !self.line().await?.is_empty() {}
                     return Some(body);
@@ -367,6 +381,8 @@ impl Conn {
 
     /// Closes with a TCP reset instead of an orderly FIN.
     fn reset(self) {
+        // Deprecated because a non-zero linger blocks on drop; zero sends RST at once.
+        #[allow(deprecated)]
         let _ = self.stream.set_linger(Some(Duration::ZERO));
         drop(self.stream);
     }
@@ -384,7 +400,10 @@ fn upload_filename(body: &[u8]) -> Option<String> {
 }
 
 fn response(status: u16, reason: &str, extra: &[(&str, String)], body: &[u8]) -> Vec<u8> {
-    let mut out = format!("HTTP/1.1 {status} {reason}\r\ncontent-length: {}\r\n", body.len());
+    let mut out = format!(
+        "HTTP/1.1 {status} {reason}\r\ncontent-length: {}\r\n",
+        body.len()
+    );
     for (k, v) in extra {
         out.push_str(&format!("{k}: {v}\r\n"));
     }
@@ -403,9 +422,14 @@ async fn forward(upstream: SocketAddr, head: &Head, body: &[u8]) -> Option<(Head
     };
     let mut out = format!("{}\r\n", head.first);
     for (k, v) in &head.headers {
-        if !["connection", "content-length", "transfer-encoding", "keep-alive"]
-            .iter()
-            .any(|h| k.eq_ignore_ascii_case(h))
+        if ![
+            "connection",
+            "content-length",
+            "transfer-encoding",
+            "keep-alive",
+        ]
+        .iter()
+        .any(|h| k.eq_ignore_ascii_case(h))
         {
             out.push_str(&format!("{k}: {v}\r\n"));
         }
@@ -468,19 +492,7 @@ async fn serve(stream: TcpStream, upstream: SocketAddr, state: Arc<Mutex<State>>
             Action::Fault(Fault::Stall) => {
                 let partial = conn.partial_body(&head).await;
                 note_file(&state, &partial, None);
-                // Hold the connection without reading until the client gives up.
-                let _ = tokio::time::timeout(Duration::from_secs(120), async {
-                    let mut one = [0u8; 1];
-                    loop {
-                        tokio::time::sleep(Duration::from_millis(50)).await;
-                        match conn.stream.try_read(&mut one) {
-                            Ok(0) => return,
-                            Err(e) if e.kind() != std::io::ErrorKind::WouldBlock => return,
-                            _ => {}
-                        }
-                    }
-                })
-                .await;
+                hold(&mut conn).await;
                 return;
             }
             _ => {}
@@ -500,7 +512,12 @@ async fn serve(stream: TcpStream, upstream: SocketAddr, state: Arc<Mutex<State>>
                 let page = format!(
                     "<html><head><title>{status} {reason}</title></head><body><h1>{status} {reason}</h1></body></html>"
                 );
-                response(status, reason, &[("content-type", "text/html".into())], page.as_bytes())
+                response(
+                    status,
+                    reason,
+                    &[("content-type", "text/html".into())],
+                    page.as_bytes(),
+                )
             }
             Action::Fault(Fault::TooMany) => {
                 let wait = state.lock().unwrap().plan.retry_after;
@@ -534,15 +551,27 @@ async fn serve(stream: TcpStream, upstream: SocketAddr, state: Arc<Mutex<State>>
                         .entry(file.clone())
                         .or_default() += 1;
                 }
-                if matches!(action, Action::Fault(Fault::DropAfterStore)) {
-                    conn.reset();
-                    return;
+                match action {
+                    Action::Fault(Fault::DropAfterStore) => {
+                        conn.reset();
+                        return;
+                    }
+                    Action::Fault(Fault::HoldAfterStore) => {
+                        hold(&mut conn).await;
+                        return;
+                    }
+                    _ => {}
                 }
                 let mut out = format!("{}\r\n", answer.first.replacen("HTTP/1.0", "HTTP/1.1", 1));
                 for (k, v) in &answer.headers {
-                    if !["connection", "content-length", "transfer-encoding", "keep-alive"]
-                        .iter()
-                        .any(|h| k.eq_ignore_ascii_case(h))
+                    if ![
+                        "connection",
+                        "content-length",
+                        "transfer-encoding",
+                        "keep-alive",
+                    ]
+                    .iter()
+                    .any(|h| k.eq_ignore_ascii_case(h))
                     {
                         out.push_str(&format!("{k}: {v}\r\n"));
                     }
@@ -557,6 +586,23 @@ async fn serve(stream: TcpStream, upstream: SocketAddr, state: Arc<Mutex<State>>
             return;
         }
     }
+}
+
+/// Holds the connection, reading nothing, until the client gives up (or two minutes pass).
+async fn hold(conn: &mut Conn) {
+    let _ = tokio::time::timeout(Duration::from_secs(120), async {
+        let mut one = [0u8; 1];
+        loop {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            // A peek, not a read: the kernel buffer stays full, so a sender stays stalled.
+            match conn.stream.peek(&mut one).await {
+                Ok(0) => return,
+                Err(_) => return,
+                _ => {}
+            }
+        }
+    })
+    .await;
 }
 
 /// Remembers a 429 for the file (and checks earlier ones).

@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod dists;
+pub mod fault_proxy;
 pub mod servers;
 
 use std::path::{Path, PathBuf};
