@@ -48,6 +48,21 @@ pub fn redact_url(url: &url::Url) -> String {
     shown.to_string()
 }
 
+/// A URL string that may not parse, for display: anything between `://` and the last `@`
+/// of the authority replaced by `****`.
+pub fn redact_str(url: &str) -> String {
+    let Some(start) = url.find("://").map(|i| i + 3) else {
+        return url.to_string();
+    };
+    let end = url[start..]
+        .find(['/', '?', '#'])
+        .map_or(url.len(), |i| start + i);
+    match url[start..end].rfind('@') {
+        Some(at) => format!("{}****{}", &url[..start], &url[start + at..]),
+        None => url.to_string(),
+    }
+}
+
 /// `text` with the password masked in every form a server could echo it back: as is,
 /// percent-encoded, and inside the `Authorization: Basic` value (base64 of `user:password`).
 pub fn scrub(text: &str, username: &str, password: &Secret) -> String {
@@ -121,6 +136,11 @@ mod tests {
             "{clean}"
         );
         assert_eq!(percent_decode("a%2Fb%zz"), "a/b%zz");
+        assert_eq!(
+            redact_str("https://u:p@w@h:99999/x@y"),
+            "https://****@h:99999/x@y"
+        );
+        assert_eq!(redact_str("not a url"), "not a url");
     }
 
     #[test]

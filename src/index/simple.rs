@@ -66,6 +66,9 @@ impl LookupError {
             ),
             LookupError::Status { status: 404, .. } => None,
             LookupError::Parse { .. } => Some("is --check-url a simple-index (PEP 503/691) URL?"),
+            LookupError::Transport { source, .. } => {
+                super::client::tls_hint(&super::client::chain_text(source))
+            }
             _ => None,
         }
     }

@@ -119,7 +119,11 @@ impl UploadError {
             UploadError::Redirected { location, .. } => Some(format!(
                 "credentials are never sent to another URL: if {location} is right, pass it as --repository-url"
             )),
-            UploadError::Exhausted { .. } => Some("the index kept failing: re-run later; files already uploaded are skipped".into()),
+            UploadError::Exhausted { last, .. } => Some(
+                super::client::tls_hint(last)
+                    .unwrap_or("the index kept failing: re-run later; files already uploaded are skipped")
+                    .into(),
+            ),
             UploadError::Recheck { source, .. } => source.hint().map(str::to_string),
             UploadError::Io { .. } => None,
             UploadError::Interrupted { .. } => Some(

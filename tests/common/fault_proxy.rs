@@ -78,6 +78,9 @@ pub struct Plan {
     pub echo: Option<Echo>,
     /// After this many uploads pass untouched, every upload gets this fault.
     pub after: Option<(u64, Fault)>,
+    /// Answer uploads (and lookups too, when the flag says so) with this redirect status to
+    /// this base URL (the request path appended), instead of forwarding them.
+    pub redirect: Option<(u16, String, bool)>,
 }
 
 impl Plan {
@@ -91,6 +94,7 @@ impl Plan {
             retry_after: 1,
             echo: None,
             after: None,
+            redirect: None,
         }
     }
 }
@@ -112,6 +116,8 @@ pub struct Tally {
     pub retry_after_violations: Vec<String>,
     /// Every Authorization header value seen (for the leak tests).
     pub authorizations: Vec<String>,
+    /// One line per request: time, method and path (and file), what happened.
+    pub log: Vec<String>,
 }
 
 impl Tally {
@@ -122,6 +128,7 @@ impl Tally {
 }
 
 struct State {
+    started: Instant,
     plan: Plan,
     rng: fastrand::Rng,
     burst: Option<(u16, u32)>,
@@ -137,6 +144,7 @@ enum Action {
     Status(u16),
     Fault(Fault),
     Echo(u16),
+    Redirect,
 }
 
 /// A running proxy; stops when dropped.
@@ -172,6 +180,7 @@ impl FaultProxy {
         let listener = runtime.block_on(TcpListener::bind("127.0.0.1:0")).unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
         let state = Arc::new(Mutex::new(State {
+            started: Instant::now(),
             rng: fastrand::Rng::with_seed(plan.seed),
             plan,
             burst: None,
@@ -180,9 +189,11 @@ impl FaultProxy {
         }));
         let shared = state.clone();
         runtime.spawn(async move {
+            let mut id = 0u64;
             while let Ok((client, _)) = listener.accept().await {
                 let _ = client.set_nodelay(true);
-                tokio::spawn(serve(client, upstream, shared.clone()));
+                id += 1;
+                tokio::spawn(serve(client, id, upstream, shared.clone()));
             }
         });
         FaultProxy {
@@ -210,6 +221,11 @@ impl FaultProxy {
 
 impl State {
     fn decide(&mut self, is_post: bool) -> Action {
+        if let Some((_, _, gets)) = &self.plan.redirect {
+            if is_post || *gets {
+                return Action::Redirect;
+            }
+        }
         if let Some(echo) = self.plan.echo {
             return match echo {
                 Echo::Posts(status) if is_post => Action::Echo(status),
@@ -463,7 +479,7 @@ fn status_of(head: &Head) -> u16 {
         .unwrap_or(0)
 }
 
-async fn serve(stream: TcpStream, upstream: SocketAddr, state: Arc<Mutex<State>>) {
+async fn serve(stream: TcpStream, id: u64, upstream: SocketAddr, state: Arc<Mutex<State>>) {
     let mut conn = Conn {
         stream,
         buf: Vec::new(),
@@ -480,7 +496,14 @@ async fn serve(stream: TcpStream, upstream: SocketAddr, state: Arc<Mutex<State>>
             if let Some(auth) = head.get("authorization") {
                 s.tally.authorizations.push(auth.to_string());
             }
-            s.decide(is_post)
+            let action = s.decide(is_post);
+            let line = format!(
+                "{:>8.3}s #{id} {} {action:?}",
+                s.started.elapsed().as_secs_f64(),
+                head.first
+            );
+            s.tally.log.push(line);
+            action
         };
         match action {
             Action::Fault(Fault::ResetMidBody) => {
@@ -501,6 +524,14 @@ async fn serve(stream: TcpStream, upstream: SocketAddr, state: Arc<Mutex<State>>
             return;
         };
         let file = is_post.then(|| upload_filename(&body)).flatten();
+        if let Some(file) = &file {
+            let mut s = state.lock().unwrap();
+            let line = format!(
+                "{:>8.3}s #{id}   body of {file}",
+                s.started.elapsed().as_secs_f64()
+            );
+            s.tally.log.push(line);
+        }
         let reply = match action {
             Action::Status(status) => {
                 note_file(&state, &body, None);
@@ -530,6 +561,20 @@ async fn serve(stream: TcpStream, upstream: SocketAddr, state: Arc<Mutex<State>>
                 )
             }
             Action::Echo(status) => echo(status, &head),
+            Action::Redirect => {
+                let (status, to) = {
+                    let s = state.lock().unwrap();
+                    let (status, to, _) = s.plan.redirect.clone().unwrap();
+                    (status, to)
+                };
+                let path = head.first.split(' ').nth(1).unwrap_or("/");
+                response(
+                    status,
+                    "Redirect",
+                    &[("location", format!("{to}{path}"))],
+                    b"",
+                )
+            }
             Action::Pass | Action::Fault(_) => {
                 if let Some(file) = &file {
                     let mut s = state.lock().unwrap();
@@ -542,6 +587,16 @@ async fn serve(stream: TcpStream, upstream: SocketAddr, state: Arc<Mutex<State>>
                     conn.reset();
                     return;
                 };
+                {
+                    let mut s = state.lock().unwrap();
+                    let line = format!(
+                        "{:>8.3}s #{id}   {} -> {}",
+                        s.started.elapsed().as_secs_f64(),
+                        file.as_deref().unwrap_or(""),
+                        answer.first
+                    );
+                    s.tally.log.push(line);
+                }
                 if let (Some(file), 200) = (&file, status_of(&answer)) {
                     *state
                         .lock()

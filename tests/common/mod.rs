@@ -5,6 +5,7 @@
 pub mod dists;
 pub mod fault_proxy;
 pub mod servers;
+pub mod tls;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
