@@ -59,7 +59,7 @@ pub fn ca_bundle_from_env(env: impl Fn(&str) -> Option<String>) -> Option<PathBu
 /// The hint for a TLS failure, read from an error's text (rustls says "invalid peer
 /// certificate: UnknownIssuer", "… NotValidForName", …).
 pub fn tls_hint(text: &str) -> Option<&'static str> {
-    if text.contains("NotValidForName") {
+    if text.contains("NotValidForName") || text.contains("not valid for name") {
         Some("the server's TLS certificate is for another host name: check the URL's host")
     } else if text.contains("certificate") {
         Some(

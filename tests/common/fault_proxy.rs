@@ -78,9 +78,9 @@ pub struct Plan {
     pub echo: Option<Echo>,
     /// After this many uploads pass untouched, every upload gets this fault.
     pub after: Option<(u64, Fault)>,
-    /// Answer uploads (and lookups too, when the flag says so) with this redirect status to
-    /// this base URL (the request path appended), instead of forwarding them.
-    pub redirect: Option<(u16, String, bool)>,
+    /// `(status, base URL, uploads, lookups)`: answer uploads and/or lookups with this
+    /// redirect to the base URL (the request path appended) instead of forwarding them.
+    pub redirect: Option<(u16, String, bool, bool)>,
 }
 
 impl Plan {
@@ -221,8 +221,8 @@ impl FaultProxy {
 
 impl State {
     fn decide(&mut self, is_post: bool) -> Action {
-        if let Some((_, _, gets)) = &self.plan.redirect {
-            if is_post || *gets {
+        if let Some((_, _, posts, gets)) = &self.plan.redirect {
+            if (is_post && *posts) || (!is_post && *gets) {
                 return Action::Redirect;
             }
         }
@@ -564,7 +564,7 @@ async fn serve(stream: TcpStream, id: u64, upstream: SocketAddr, state: Arc<Mute
             Action::Redirect => {
                 let (status, to) = {
                     let s = state.lock().unwrap();
-                    let (status, to, _) = s.plan.redirect.clone().unwrap();
+                    let (status, to, _, _) = s.plan.redirect.clone().unwrap();
                     (status, to)
                 };
                 let path = head.first.split(' ').nth(1).unwrap_or("/");
