@@ -16,6 +16,8 @@ use super::filename::{DistFilename, FilenameDetail, SdistFormat};
 pub const MAX_METADATA_SIZE: u64 = 16 * 1024 * 1024;
 /// Most entries an archive may list.
 pub const MAX_ENTRIES: usize = 500_000;
+/// Largest GNU long-name or pax-header entry we read (path names are far shorter).
+pub const MAX_SPECIAL_ENTRY: u64 = 1024 * 1024;
 /// PyPI's decompression-bomb rule: above this expanded size…
 pub const RATIO_MIN_SIZE: u64 = 64 * 1024 * 1024;
 /// …the expanded/compressed ratio may not exceed this.
@@ -302,6 +304,24 @@ impl<R: Read> Read for Expansion<R> {
     }
 }
 
+/// The `path` record of a pax extended header (`<len> path=<value>\n` records).
+fn pax_path(data: &[u8]) -> Option<Vec<u8>> {
+    let mut rest = data;
+    while !rest.is_empty() {
+        let space = rest.iter().position(|&b| b == b' ')?;
+        let len: usize = std::str::from_utf8(&rest[..space]).ok()?.parse().ok()?;
+        if len <= space || len > rest.len() {
+            return None;
+        }
+        let record = &rest[space + 1..len];
+        if let Some(value) = record.strip_prefix(b"path=") {
+            return Some(value.strip_suffix(b"\n").unwrap_or(value).to_vec());
+        }
+        rest = &rest[len..];
+    }
+    None
+}
+
 fn read_sdist_tar(file: File, compressed: u64) -> Result<ArchiveContents, ArchiveError> {
     let reader = Expansion {
         inner: GzDecoder::new(BufReader::new(file)),
@@ -324,12 +344,46 @@ fn read_sdist_tar(file: File, compressed: u64) -> Result<ArchiveContents, Archiv
     };
     let mut names = Vec::new();
     let mut pkg_info: Option<(String, Vec<u8>)> = None;
-    for entry in archive.entries().map_err(tar_err)? {
-        let entry = entry.map_err(tar_err)?;
+    // Raw entries: the tar crate would read a GNU long name or a pax header of any size into
+    // memory (a 25 MiB sdist made it allocate 2 GiB); here they are read bounded.
+    let mut long_name: Option<Vec<u8>> = None;
+    for entry in archive.entries().map_err(tar_err)?.raw(true) {
+        let mut entry = entry.map_err(tar_err)?;
         if names.len() >= MAX_ENTRIES {
             return Err(ArchiveError::TooManyEntries);
         }
-        let path = String::from_utf8_lossy(&entry.path_bytes()).into_owned();
+        let kind = entry.header().entry_type();
+        if kind.is_gnu_longname() || kind.is_pax_local_extensions() {
+            let what = if kind.is_gnu_longname() {
+                "GNU long name"
+            } else {
+                "pax header"
+            };
+            let mut data = Vec::new();
+            (&mut entry)
+                .take(MAX_SPECIAL_ENTRY + 1)
+                .read_to_end(&mut data)
+                .map_err(tar_err)?;
+            if data.len() as u64 > MAX_SPECIAL_ENTRY {
+                return Err(ArchiveError::Tar(format!(
+                    "{what} larger than {MAX_SPECIAL_ENTRY} bytes"
+                )));
+            }
+            long_name = if kind.is_gnu_longname() {
+                let end = data.iter().position(|&b| b == 0).unwrap_or(data.len());
+                Some(data[..end].to_vec())
+            } else {
+                pax_path(&data).or(long_name)
+            };
+            continue;
+        }
+        if kind.is_gnu_longlink() || kind.is_pax_global_extensions() {
+            continue;
+        }
+        let raw_path = long_name
+            .take()
+            .unwrap_or_else(|| entry.path_bytes().into_owned());
+        let path = String::from_utf8_lossy(&raw_path).into_owned();
         // Where PKG-INFO must be is known only at the end (see `split_top`): keep the
         // shallowest candidate, which is the one under the common path if any is.
         let depth = |p: &str| p.trim_start_matches("./").split('/').count();
