@@ -6,7 +6,6 @@ mod common;
 
 use std::path::Path;
 use std::process::Command;
-use std::time::Instant;
 
 use common::dists::{metadata, sdist_tar, sdist_zip, wheel_members, wheel_owned};
 use common::{Run, measured, publish, tempdir};

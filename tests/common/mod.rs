@@ -184,6 +184,8 @@ pub fn sha256sum(path: &Path) -> String {
 pub fn measured(dir: &Path, args: &[&str]) -> (Run, std::time::Duration, u64, u64) {
     use std::io::Read;
     let started = std::time::Instant::now();
+    // Reaped by `wait4` below, which `Child::wait` cannot replace (it drops the rusage).
+    #[allow(clippy::zombie_processes)]
     let mut child = Command::new(bin())
         .args(args)
         .current_dir(dir)
