@@ -6,7 +6,7 @@
 //! CI runs a few hundred cases per target. The long run (issue 8: ≥ 10 minutes a target):
 //!
 //! ```sh
-//! PYPI_PUBLISH_FUZZ_SECS=600 nice -n 19 cargo test --release --test properties -- --nocapture
+//! PYPI_PUBLISH_FUZZ_SECS=600 nice -n 19 cargo test --test properties -- --nocapture --test-threads 3
 //! ```
 //!
 //! A failure prints the smallest input proptest found: keep it as a case in
