@@ -152,7 +152,8 @@ impl UploadError {
 pub enum Interruption {
     /// Nothing was sent.
     NotStarted,
-    /// Abandoned mid-upload; the index was asked afterwards and does not have the file.
+    /// Abandoned mid-upload; the index, asked right afterwards, did not have the file (a
+    /// server still busy with the request may store it later: a re-run looks again).
     NotOnIndex,
     /// Abandoned mid-upload; the index could not be asked in time.
     Unknown,
@@ -162,7 +163,9 @@ impl std::fmt::Display for Interruption {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(match self {
             Interruption::NotStarted => "not uploaded: interrupted before it started",
-            Interruption::NotOnIndex => "interrupted mid-upload: the index does not have it",
+            Interruption::NotOnIndex => {
+                "interrupted mid-upload: not on the index when looked up after the signal"
+            }
             Interruption::Unknown => {
                 "interrupted mid-upload: whether it landed is unknown (a re-run checks)"
             }
