@@ -7,7 +7,7 @@ mod common;
 use std::path::Path;
 use std::process::Command;
 
-use common::dists::{metadata, sdist_tar, sdist_zip, wheel_members, wheel_owned};
+use common::dists::{metadata, raw_tar, sdist_tar, sdist_zip, wheel_members, wheel_owned};
 use common::{Run, measured, publish, tempdir};
 
 #[test]
@@ -470,34 +470,6 @@ fn skips_non_distributions_and_refuses_empty_folders() {
         "{}",
         run.stderr
     );
-}
-
-/// A `.tar.gz` built entry by entry: (entry type, path, size, bytes or a repeated byte).
-fn raw_tar(
-    path: &Path,
-    entries: Vec<(tar::EntryType, &str, Box<dyn std::io::Read>, u64)>,
-    link: &str,
-) {
-    let gz = flate2::write::GzEncoder::new(
-        std::fs::File::create(path).unwrap(),
-        flate2::Compression::fast(),
-    );
-    let mut tar = tar::Builder::new(gz);
-    for (kind, name, data, size) in entries {
-        let mut header = tar::Header::new_gnu();
-        header.set_entry_type(kind);
-        header.set_size(size);
-        header.set_mode(0o644);
-        // Absolute paths are written raw: `set_path` refuses them.
-        let field = &mut header.as_old_mut().name;
-        field[..name.len()].copy_from_slice(name.as_bytes());
-        if matches!(kind, tar::EntryType::Symlink | tar::EntryType::Link) {
-            header.set_link_name(link).unwrap();
-        }
-        header.set_cksum();
-        tar.append(&header, data).unwrap();
-    }
-    tar.into_inner().unwrap().finish().unwrap();
 }
 
 #[test]

@@ -3,6 +3,7 @@
 
 pub mod client;
 pub mod form;
+mod outcome;
 pub mod response;
 pub mod retry;
 pub mod simple;

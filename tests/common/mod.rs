@@ -4,6 +4,7 @@
 
 pub mod dists;
 pub mod fault_proxy;
+pub mod http1;
 pub mod servers;
 pub mod tls;
 
