@@ -470,7 +470,7 @@ fn interrupt_after(
     dist: &Path,
     url: &str,
     ready: &dyn Fn() -> bool,
-    signal: i32,
+    signals: &[i32],
     tmp: &Path,
     report: &Path,
 ) -> Run {
@@ -492,8 +492,13 @@ fn interrupt_after(
         std::thread::sleep(Duration::from_millis(20));
     }
     std::thread::sleep(Duration::from_millis(300));
-    // SAFETY: the pid is our own child's, still running (it is waited for below).
-    assert_eq!(unsafe { libc::kill(child.id() as i32, signal) }, 0);
+    for (i, signal) in signals.iter().enumerate() {
+        if i > 0 {
+            std::thread::sleep(Duration::from_millis(500));
+        }
+        // SAFETY: the pid is our own child's, still running (it is waited for below).
+        assert_eq!(unsafe { libc::kill(child.id() as i32, *signal) }, 0);
+    }
     let deadline = Instant::now() + Duration::from_secs(20);
     while child.try_wait().unwrap().is_none() {
         assert!(
@@ -557,7 +562,7 @@ fn a_signal_mid_upload_says_what_landed_and_the_rerun_completes() {
             let t = proxy.tally();
             t.posts >= 12 && (fault == Fault::Stall || t.accepted.len() >= 12)
         };
-        let run = interrupt_after(dist.path(), &url, &ready, signal, tmp.path(), &report);
+        let run = interrupt_after(dist.path(), &url, &ready, &[signal], tmp.path(), &report);
         assert_eq!(run.code, Some(code), "{name}:\n{}", run.all());
         assert!(
             run.stderr.contains(&format!("{name}: stopping")),
@@ -625,4 +630,34 @@ fn a_signal_mid_upload_says_what_landed_and_the_rerun_completes() {
         assert_eq!(index.stats()["uploads_stored"], FILES as u64);
         assert!(proxy.tally().accepted.values().all(|n| *n == 1));
     }
+}
+
+#[test]
+fn a_second_signal_quits_at_once() {
+    let dist = tempdir();
+    release(dist.path(), "1.0");
+    let index = TestIndex::start(&["--token", TOKEN]);
+    // Uploads stall, and so does the look at the index that follows the first signal.
+    let proxy = FaultProxy::start(
+        &index.server.url,
+        Plan {
+            after: Some((10, Fault::Stall)),
+            hold_lookups: true,
+            ..Plan::none()
+        },
+    );
+    let url = format!("{}/legacy/", proxy.url);
+    let (tmp, out) = (tempdir(), tempdir());
+    let report = out.path().join("report.json");
+    let ready = || proxy.tally().posts >= 12;
+    let signals = [libc::SIGINT, libc::SIGINT];
+    let run = interrupt_after(dist.path(), &url, &ready, &signals, tmp.path(), &report);
+    assert_eq!(run.code, Some(130), "{}", run.all());
+    assert!(run.stderr.contains("SIGINT: stopping"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("SIGINT: quitting at once: uploads in flight may or may not have landed; re-run the same command to finish"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(held(&index).len(), 10);
 }

@@ -80,6 +80,8 @@ pub struct Plan {
     pub echo: Option<Echo>,
     /// After this many uploads pass untouched, every upload gets this fault.
     pub after: Option<(u64, Fault)>,
+    /// Once `after` has started faulting, lookups hang too.
+    pub hold_lookups: bool,
     /// `(status, base URL, uploads, lookups)`: answer uploads and/or lookups with this
     /// redirect to the base URL (the request path appended) instead of forwarding them.
     pub redirect: Option<(u16, String, bool, bool)>,
@@ -96,6 +98,7 @@ impl Plan {
             retry_after: 1,
             echo: None,
             after: None,
+            hold_lookups: false,
             redirect: None,
         }
     }
@@ -234,6 +237,10 @@ impl State {
                 Echo::Gets(status) if !is_post => Action::Echo(status),
                 _ => Action::Pass,
             };
+        }
+        let faulting = self.plan.after.is_some_and(|(n, _)| self.tally.posts > n);
+        if self.plan.hold_lookups && faulting && !is_post {
+            return Action::Fault(Fault::Stall);
         }
         if let (Some((n, fault)), true) = (self.plan.after, is_post) {
             if self.tally.posts <= n {
