@@ -11,6 +11,7 @@ pub mod commands;
 pub mod dist;
 pub mod github;
 pub mod index;
+pub mod interrupt;
 pub mod publish;
 pub mod report;
 pub mod secret;

@@ -20,6 +20,7 @@ use futures_util::{StreamExt, stream};
 
 use crate::dist::{self, Digests, DistKind, Distribution, Problem, Target, discover};
 use crate::index::form::Progress;
+use crate::index::upload::Interruption;
 use crate::index::{Index, LookupError, UploadError, UploadOutcome, url};
 use crate::report::Reporter;
 
@@ -171,6 +172,22 @@ pub enum PublishError {
         /// The diagnosis (cause and fix), worked out with the projects' state.
         hint: Option<String>,
     },
+    /// A signal stopped the run (the report says which files made it).
+    #[error(
+        "interrupted by {signal}: {uploaded} of {total} file(s) on the index, {abandoned} abandoned mid-upload, {not_started} not started"
+    )]
+    Interrupted {
+        /// `SIGINT` or `SIGTERM`.
+        signal: &'static str,
+        /// Uploaded or already present.
+        uploaded: usize,
+        /// Abandoned in flight (and not found on the index afterwards).
+        abandoned: usize,
+        /// Never sent.
+        not_started: usize,
+        /// Total.
+        total: usize,
+    },
     /// Some uploads failed (the report says which).
     #[error("{failed} of {total} file(s) failed to upload")]
     Uploads {
@@ -188,7 +205,7 @@ impl PublishError {
             PublishError::Lookup { source, .. } => source.hint().map(str::to_string),
             PublishError::TrustedPublishing { hint, .. } => hint.clone(),
             PublishError::Conflicts(errors) => errors.first().and_then(UploadError::hint),
-            PublishError::Uploads { .. } => {
+            PublishError::Uploads { .. } | PublishError::Interrupted { .. } => {
                 Some("re-run the same command: files already on the index are skipped".into())
             }
             _ => None,
@@ -215,7 +232,13 @@ pub async fn publish(
         repository_url: crate::secret::redact_url(&index.upload_url()),
         ..PublishReport::default()
     };
-    let result = run(options, index, reporter, &mut report).await;
+    let mut result = run(options, index, reporter, &mut report).await;
+    if let Some(signal) = crate::interrupt::received() {
+        // Files never started leave no error behind: the report says the release is short.
+        if result.is_err() || !report.succeeded() {
+            result = Err(interrupted(signal, &report));
+        }
+    }
     report.upload_requests = index.traffic.upload_requests.load(Ordering::Relaxed);
     report.lookups = index.traffic.lookups.load(Ordering::Relaxed);
     if let Some(trusted) = index.trusted_publishing() {
@@ -265,6 +288,16 @@ async fn run(
             .collect();
         let results: Vec<(String, Result<UploadOutcome, UploadError>)> = stream::iter(batch)
             .map(|p| async move {
+                // Interrupted: the rest are reported once, as not started, not one by one.
+                if index.cancel.is_cancelled() {
+                    let file = p.dist.file_name().to_string();
+                    let state = Interruption::NotStarted;
+                    let error = UploadError::Interrupted {
+                        file: file.clone(),
+                        state,
+                    };
+                    return (file, Err(error));
+                }
                 let progress = Arc::new(Progress::default());
                 reporter.upload_started(p.dist.file_name(), p.digests.size, progress.clone());
                 let result = index.upload(&p.dist, &p.digests, None, progress).await;
@@ -296,6 +329,10 @@ async fn run(
                 row.attempts = attempts;
             }
             Some(Ok(UploadOutcome::AlreadyPresent)) => row.status = FileStatus::AlreadyPresent,
+            Some(Err(UploadError::Interrupted {
+                state: Interruption::NotStarted,
+                ..
+            })) => {}
             Some(Err(e)) => {
                 failed += 1;
                 row.status = FileStatus::Failed;
@@ -313,6 +350,19 @@ async fn run(
         });
     }
     Ok(())
+}
+
+/// What an interrupted run got done, counted from its report.
+fn interrupted(signal: crate::interrupt::Signal, report: &PublishReport) -> PublishError {
+    let count =
+        |pick: fn(FileStatus) -> bool| report.files.iter().filter(|f| pick(f.status)).count();
+    PublishError::Interrupted {
+        signal: signal.name(),
+        uploaded: count(|s| matches!(s, FileStatus::Uploaded | FileStatus::AlreadyPresent)),
+        abandoned: count(|s| s == FileStatus::Failed),
+        not_started: count(|s| s == FileStatus::NotAttempted),
+        total: report.files.len(),
+    }
 }
 
 fn preflight(
@@ -490,9 +540,10 @@ fn row(p: &Planned, upload_url: &::url::Url, index: &Index) -> FileReport {
     );
     let url =
         url::release_page(upload_url, &p.dist.filename.normalized_name(), &version).or_else(|| {
-            index
-                .check_url()
-                .map(|c| format!("{}{}/", c, p.dist.filename.normalized_name()))
+            index.check_url().map(|c| {
+                let shown = crate::secret::redact_url(c);
+                format!("{shown}{}/", p.dist.filename.normalized_name())
+            })
         });
     FileReport {
         file: p.dist.file_name().to_string(),

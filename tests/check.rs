@@ -6,10 +6,9 @@ mod common;
 
 use std::path::Path;
 use std::process::Command;
-use std::time::Instant;
 
-use common::dists::{metadata, sdist_tar, sdist_zip, wheel_members, wheel_owned};
-use common::{Run, publish, tempdir};
+use common::dists::{metadata, raw_tar, sdist_tar, sdist_zip, wheel_members, wheel_owned};
+use common::{Run, measured, publish, tempdir};
 
 #[test]
 fn good_corpus_passes_and_parses_like_packaging() {
@@ -296,7 +295,10 @@ fn bad_corpus(dir: &Path) -> Vec<Case> {
     sdist_zip(
         dir,
         "zipped-1.0.zip",
-        &[("zipped-1.0/PKG-INFO", pkg_info.as_bytes())],
+        &[
+            ("zipped-1.0/PKG-INFO", pkg_info.as_bytes()),
+            ("zipped-1.0/setup.py", b""),
+        ],
     );
     case(
         "zipped-1.0.zip".into(),
@@ -315,6 +317,19 @@ fn bad_corpus(dir: &Path) -> Vec<Case> {
     case(
         "twotops-1.0.tar.gz".into(),
         "Incorrect number of top-level directories in sdist",
+    );
+
+    // Issue 8: PyPI finds the root with `os.path.commonpath`, which for a lone member is the
+    // member itself; the test index refused this file after `check` had passed it.
+    let pkg_info = metadata("lone", "1.0", "");
+    sdist_tar(
+        dir,
+        "lone-1.0.tar.gz",
+        &[("lone-1.0/PKG-INFO", pkg_info.as_bytes())],
+    );
+    case(
+        "lone-1.0.tar.gz".into(),
+        "no lone-1.0/PKG-INFO/PKG-INFO in the archive",
     );
 
     cases
@@ -368,15 +383,21 @@ fn one_sdist_per_release_and_other_indexes_rules() {
     sdist_tar(
         dir.path(),
         "twice-1.0.tar.gz",
-        &[("twice-1.0/PKG-INFO", pkg_info.as_bytes())],
+        &[
+            ("twice-1.0/PKG-INFO", pkg_info.as_bytes()),
+            ("twice-1.0/setup.py", b""),
+        ],
     );
     sdist_tar(
         dir.path(),
         "twice-1.0.0.tar.gz",
-        &[(
-            "twice-1.0.0/PKG-INFO",
-            metadata("twice", "1.0.0", "").as_bytes(),
-        )],
+        &[
+            (
+                "twice-1.0.0/PKG-INFO",
+                metadata("twice", "1.0.0", "").as_bytes(),
+            ),
+            ("twice-1.0.0/setup.py", b""),
+        ],
     );
     let run = publish(dir.path(), &["check", "."]);
     assert_eq!(run.code, Some(1), "{}", run.all());
@@ -452,56 +473,194 @@ fn skips_non_distributions_and_refuses_empty_folders() {
 }
 
 #[test]
-fn hostile_archives_are_bounded_in_time() {
+fn hostile_archives_are_bounded_in_time_and_memory() {
+    use tar::EntryType::{GNULongName, Link, Regular, Symlink, XHeader};
     let dir = tempdir();
-    // A tar.gz that expands to 1 GiB of zeros (about 1 MiB on disk).
-    let path = dir.path().join("tarbomb-1.0.tar.gz");
-    {
-        let gz = flate2::write::GzEncoder::new(
-            std::fs::File::create(&path).unwrap(),
-            flate2::Compression::fast(),
-        );
-        let mut tar = tar::Builder::new(gz);
-        let mut header = tar::Header::new_gnu();
-        let size = 1u64 << 30;
-        header.set_size(size);
-        header.set_mode(0o644);
-        header.set_cksum();
-        tar.append_data(
-            &mut header,
-            "tarbomb-1.0/zeros",
-            std::io::repeat(0).take_bytes(size),
-        )
-        .unwrap();
-        tar.into_inner().unwrap().finish().unwrap();
-    }
-    // A wheel with 100 000 entries.
-    let mut members = wheel_members("many-1.0", &metadata("many", "1.0", ""));
+    let d = dir.path();
+    let zeros = |n: u64| -> Box<dyn std::io::Read> { Box::new(std::io::repeat(0).take_bytes(n)) };
+    let bytes = |b: &[u8]| -> Box<dyn std::io::Read> { Box::new(std::io::Cursor::new(b.to_vec())) };
+    let meta = |name: &str| metadata(name, "1.0", "");
+    // Incompressible padding keeps a bomb under PyPI's 50x ratio rule, so that the reader
+    // itself must bound what it holds.
+    let mut rng = 0x9e37_79b9_7f4a_7c15u64;
+    let pad: Vec<u8> = (0..12 << 20)
+        .map(|_| {
+            rng ^= rng << 13;
+            rng ^= rng >> 7;
+            rng ^= rng << 17;
+            rng as u8
+        })
+        .collect();
+    let (gib, half) = (1u64 << 30, 1u64 << 29);
+
+    // name, expected exit code, expected text in stdout (empty: none).
+    let mut cases: Vec<(&str, i32, &str)> = Vec::new();
+
+    raw_tar(
+        &d.join("tarbomb-1.0.tar.gz"),
+        vec![(Regular, "tarbomb-1.0/zeros", zeros(gib), gib)],
+        "",
+    );
+    cases.push((
+        "tarbomb-1.0.tar.gz",
+        1,
+        "File exceeds compression ratio of 50",
+    ));
+
+    let m = meta("longname");
+    raw_tar(
+        &d.join("longname-1.0.tar.gz"),
+        vec![
+            (Regular, "longname-1.0/pad", bytes(&pad), pad.len() as u64),
+            (GNULongName, "././@LongLink", zeros(half), half),
+            (
+                Regular,
+                "longname-1.0/PKG-INFO",
+                bytes(m.as_bytes()),
+                m.len() as u64,
+            ),
+        ],
+        "",
+    );
+    cases.push(("longname-1.0.tar.gz", 1, "GNU long name"));
+
+    let m = meta("paxbomb");
+    raw_tar(
+        &d.join("paxbomb-1.0.tar.gz"),
+        vec![
+            (Regular, "paxbomb-1.0/pad", bytes(&pad), pad.len() as u64),
+            (XHeader, "paxbomb-1.0/PaxHeader", zeros(half), half),
+            (
+                Regular,
+                "paxbomb-1.0/PKG-INFO",
+                bytes(m.as_bytes()),
+                m.len() as u64,
+            ),
+        ],
+        "",
+    );
+    cases.push(("paxbomb-1.0.tar.gz", 1, "pax header"));
+
+    let m = meta("manytar");
+    let mut entries: Vec<(tar::EntryType, &str, Box<dyn std::io::Read>, u64)> = vec![(
+        Regular,
+        "manytar-1.0/PKG-INFO",
+        bytes(m.as_bytes()),
+        m.len() as u64,
+    )];
+    let names: Vec<String> = (0..100_000)
+        .map(|i| format!("manytar-1.0/f{i}.py"))
+        .collect();
+    entries.extend(names.iter().map(|n| (Regular, n.as_str(), zeros(0), 0)));
+    raw_tar(&d.join("manytar-1.0.tar.gz"), entries, "");
+    cases.push(("manytar-1.0.tar.gz", 0, ""));
+
+    let mut members = wheel_members("many-1.0", &meta("many"));
     members.extend((0..100_000).map(|i| (format!("many/f{i}.py"), Vec::new())));
-    wheel_owned(dir.path(), "many-1.0-py3-none-any.whl", &members);
+    wheel_owned(d, "many-1.0-py3-none-any.whl", &members);
+    cases.push(("many-1.0-py3-none-any.whl", 0, ""));
 
-    let started = Instant::now();
-    let run = publish(dir.path(), &["check", "tarbomb-1.0.tar.gz"]);
-    assert_eq!(run.code, Some(1), "{}", run.all());
-    assert!(
-        run.stdout.contains("File exceeds compression ratio of 50"),
-        "{}",
-        run.stdout
-    );
-    assert!(
-        started.elapsed().as_secs() < 10,
-        "tar bomb took {:?}",
-        started.elapsed()
-    );
+    let mut members = wheel_members("zipbomb-1.0", &meta("zipbomb"));
+    members.push(("zipbomb/zeros".into(), vec![0; 256 << 20]));
+    wheel_owned(d, "zipbomb-1.0-py3-none-any.whl", &members);
+    drop(members);
+    cases.push((
+        "zipbomb-1.0-py3-none-any.whl",
+        1,
+        "File exceeds compression ratio of 50",
+    ));
 
-    let started = Instant::now();
-    let run = publish(dir.path(), &["check", "many-1.0-py3-none-any.whl"]);
-    assert_eq!(run.code, Some(0), "{}", run.all());
-    assert!(
-        started.elapsed().as_secs() < 10,
-        "100k entries took {:?}",
-        started.elapsed()
+    // PKG-INFO as a symlink or hard link to a file outside: never followed.
+    for (name, kind) in [("symlink", Symlink), ("hardlink", Link)] {
+        raw_tar(
+            &d.join(format!("{name}-1.0.tar.gz")),
+            vec![
+                (kind, &format!("{name}-1.0/PKG-INFO"), zeros(0), 0),
+                (Regular, &format!("{name}-1.0/setup.py"), zeros(0), 0),
+            ],
+            "/etc/passwd",
+        );
+    }
+    cases.push((
+        "symlink-1.0.tar.gz",
+        1,
+        "no symlink-1.0/PKG-INFO in the archive",
+    ));
+    cases.push((
+        "hardlink-1.0.tar.gz",
+        1,
+        "no hardlink-1.0/PKG-INFO in the archive",
+    ));
+
+    let m = meta("absolute");
+    raw_tar(
+        &d.join("absolute-1.0.tar.gz"),
+        vec![
+            (
+                Regular,
+                "/absolute-1.0/PKG-INFO",
+                bytes(m.as_bytes()),
+                m.len() as u64,
+            ),
+            (Regular, "/etc/cron.d/evil", zeros(0), 0),
+        ],
+        "",
     );
+    cases.push((
+        "absolute-1.0.tar.gz",
+        1,
+        "Incorrect number of top-level directories in sdist",
+    ));
+
+    // A 15 MiB header line with NUL bytes in it, and NULs in the name and version.
+    let huge = format!(
+        "Metadata-Version: 2.4\nName: hugeline\nVersion: 1.0\nSummary: {}\0{}\n\nbody\n",
+        "a".repeat(15 << 20),
+        "b".repeat(1000)
+    );
+    wheel_owned(
+        d,
+        "hugeline-1.0-py3-none-any.whl",
+        &wheel_members("hugeline-1.0", &huge),
+    );
+    cases.push((
+        "hugeline-1.0-py3-none-any.whl",
+        1,
+        "hugeline-1.0-py3-none-any.whl: ",
+    ));
+    let nul = "Metadata-Version: 2.4\nName: nul\0x\nVersion: 1.0\0\n\n\0\0\n";
+    wheel_owned(
+        d,
+        "nul-1.0-py3-none-any.whl",
+        &wheel_members("nul-1.0", nul),
+    );
+    cases.push(("nul-1.0-py3-none-any.whl", 1, "nul-1.0-py3-none-any.whl: "));
+
+    for (file, code, expected) in cases {
+        let (run, took, maxrss_kib, hwm_kib) = measured(d, &["check", file]);
+        eprintln!(
+            "{file}: exit {:?} in {took:?}, peak RSS {} MiB (VmHWM {} MiB)",
+            run.code,
+            maxrss_kib / 1024,
+            hwm_kib / 1024
+        );
+        assert_eq!(run.code, Some(code), "{file}: {}", run.all());
+        assert!(
+            run.stdout.contains(expected),
+            "{file}: no '{expected}' in\n{}",
+            run.stdout
+        );
+        // Every problem is one line naming the file.
+        assert!(
+            run.stdout
+                .lines()
+                .all(|l| l.is_empty() || l.contains(file) || !l.contains(": "))
+        );
+        assert!(took.as_secs() < 30, "{file} took {took:?}");
+        for kib in [maxrss_kib, hwm_kib] {
+            assert!(kib < 256 * 1024, "{file}: peak RSS {} MiB", kib / 1024);
+        }
+    }
 }
 
 trait TakeBytes: std::io::Read + Sized {

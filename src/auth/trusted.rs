@@ -111,6 +111,8 @@ pub struct TrustedPublishing {
     identity: IdentitySource,
     on_mint: Box<dyn Fn(&Credentials) + Send + Sync>,
     state: Mutex<State>,
+    /// Every token minted, for scrubbing answers without waiting on `state`.
+    minted: std::sync::Mutex<Vec<crate::secret::Secret>>,
 }
 
 impl std::fmt::Debug for TrustedPublishing {
@@ -140,6 +142,7 @@ impl TrustedPublishing {
                 minted: None,
                 mints: 0,
             }),
+            minted: std::sync::Mutex::new(Vec::new()),
         }
     }
 
@@ -156,6 +159,14 @@ impl TrustedPublishing {
     /// The audience the index asked for, once known.
     pub async fn audience(&self) -> Option<String> {
         self.state.lock().await.audience.clone()
+    }
+
+    /// `text` with every token minted so far masked (in the forms a server could echo).
+    pub fn scrub(&self, text: &str) -> String {
+        let minted = self.minted.lock().expect("not poisoned");
+        minted.iter().fold(text.to_string(), |out, token| {
+            crate::secret::scrub(&out, super::credentials::TOKEN_USERNAME, token)
+        })
     }
 
     /// Forgets `token` if it is the current one (the index refused it, e.g. expired during
@@ -225,6 +236,10 @@ impl TrustedPublishing {
         let credentials =
             Credentials::token(minted.token.clone(), CredentialSource::TrustedPublishing);
         (self.on_mint)(&credentials);
+        self.minted
+            .lock()
+            .expect("not poisoned")
+            .push(minted.token.clone());
         state.minted = Some(minted);
         state.mints += 1;
         Ok(credentials)

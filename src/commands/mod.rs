@@ -13,6 +13,8 @@ pub enum Status {
     Success,
     /// The work was refused or failed (exit 1).
     Failure,
+    /// A signal stopped the work before it was done (exit 128 + signal number).
+    Interrupted(crate::interrupt::Signal),
 }
 
 impl From<Status> for ExitCode {
@@ -20,6 +22,7 @@ impl From<Status> for ExitCode {
         match s {
             Status::Success => ExitCode::SUCCESS,
             Status::Failure => ExitCode::from(1),
+            Status::Interrupted(signal) => ExitCode::from(signal.exit_code()),
         }
     }
 }
@@ -29,9 +32,24 @@ pub fn run(cli: crate::cli::Cli) -> anyhow::Result<Status> {
     use crate::cli::Command;
     match cli.command {
         Command::Check(args) => check::run(&args),
-        Command::Upload(args) => runtime()?.block_on(upload::run(args, |k| std::env::var(k).ok())),
-        Command::Action => runtime()?.block_on(action::run(|k| std::env::var(k).ok())),
+        Command::Upload(args) => interruptible(upload::run(args, |k| std::env::var(k).ok())),
+        Command::Action => interruptible(action::run(|k| std::env::var(k).ok())),
     }
+}
+
+/// Runs a publishing command with SIGINT/SIGTERM handled ([`crate::interrupt`]): a run that
+/// a signal stopped short exits 130/143; one that finished anyway keeps its own status.
+fn interruptible(
+    command: impl std::future::Future<Output = anyhow::Result<Status>>,
+) -> anyhow::Result<Status> {
+    let status = runtime()?.block_on(async {
+        crate::interrupt::listen()?;
+        command.await
+    })?;
+    Ok(match (status, crate::interrupt::received()) {
+        (Status::Failure, Some(signal)) => Status::Interrupted(signal),
+        (status, _) => status,
+    })
 }
 
 fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {

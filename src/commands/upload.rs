@@ -70,7 +70,7 @@ pub async fn run(args: UploadArgs, env: impl Fn(&str) -> Option<String>) -> anyh
     )?;
     index.retry = RetryPolicy {
         max_attempts: args.attempts,
-        ..RetryPolicy::default()
+        ..index.retry.clone()
     };
     index.stall_timeout = Duration::from_secs(args.stall_timeout.max(1));
     let options = PublishOptions {

@@ -16,6 +16,8 @@ use super::filename::{DistFilename, FilenameDetail, SdistFormat};
 pub const MAX_METADATA_SIZE: u64 = 16 * 1024 * 1024;
 /// Most entries an archive may list.
 pub const MAX_ENTRIES: usize = 500_000;
+/// Largest GNU long-name or pax-header entry we read (path names are far shorter).
+pub const MAX_SPECIAL_ENTRY: u64 = 1024 * 1024;
 /// PyPI's decompression-bomb rule: above this expanded size…
 pub const RATIO_MIN_SIZE: u64 = 64 * 1024 * 1024;
 /// …the expanded/compressed ratio may not exceed this.
@@ -232,26 +234,38 @@ fn read_wheel(
     })
 }
 
-/// The single top-level folder of an sdist, and every member relative to it.
+/// Where an sdist's `PKG-INFO` must be, and every member relative to its top-level folder.
+///
+/// PyPI takes `os.path.commonpath` of the member names and wants `PKG-INFO` right under it:
+/// so an sdist whose only member is `demo-1.0/PKG-INFO` is refused (its common path is the
+/// file itself), and one whose members all sit under `demo-1.0/src/` needs
+/// `demo-1.0/src/PKG-INFO`.
 fn split_top(names: &[String]) -> Result<(String, Vec<String>), ArchiveError> {
-    let mut top: Option<&str> = None;
-    let mut members = Vec::with_capacity(names.len());
-    for name in names {
-        let name = name.trim_start_matches("./");
-        let (first, rest) = name.split_once('/').unwrap_or((name, ""));
-        match top {
-            None => top = Some(first),
-            Some(t) if t != first => return Err(ArchiveError::TopLevel),
-            Some(_) => {}
-        }
-        if !rest.is_empty() {
-            members.push(rest.trim_end_matches('/').to_string());
-        }
+    if names.iter().any(|n| n.starts_with('/')) {
+        return Err(ArchiveError::TopLevel);
     }
-    let top = top
-        .filter(|t| !t.is_empty())
-        .ok_or(ArchiveError::TopLevel)?;
-    Ok((top.to_string(), members))
+    let parts: Vec<Vec<&str>> = names
+        .iter()
+        .map(|n| {
+            n.split('/')
+                .filter(|c| !c.is_empty() && *c != ".")
+                .collect()
+        })
+        .collect();
+    let mut common: Vec<&str> = parts.first().cloned().unwrap_or_default();
+    for p in parts.iter().skip(1) {
+        let same = common.iter().zip(p).take_while(|(a, b)| a == b).count();
+        common.truncate(same);
+    }
+    if common.is_empty() {
+        return Err(ArchiveError::TopLevel);
+    }
+    let members = parts
+        .iter()
+        .filter(|p| p.len() > 1)
+        .map(|p| p[1..].join("/"))
+        .collect();
+    Ok((common.join("/"), members))
 }
 
 fn read_sdist_zip(file: File, compressed: u64) -> Result<ArchiveContents, ArchiveError> {
@@ -290,6 +304,24 @@ impl<R: Read> Read for Expansion<R> {
     }
 }
 
+/// The `path` record of a pax extended header (`<len> path=<value>\n` records).
+fn pax_path(data: &[u8]) -> Option<Vec<u8>> {
+    let mut rest = data;
+    while !rest.is_empty() {
+        let space = rest.iter().position(|&b| b == b' ')?;
+        let len: usize = std::str::from_utf8(&rest[..space]).ok()?.parse().ok()?;
+        if len <= space || len > rest.len() {
+            return None;
+        }
+        let record = &rest[space + 1..len];
+        if let Some(value) = record.strip_prefix(b"path=") {
+            return Some(value.strip_suffix(b"\n").unwrap_or(value).to_vec());
+        }
+        rest = &rest[len..];
+    }
+    None
+}
+
 fn read_sdist_tar(file: File, compressed: u64) -> Result<ArchiveContents, ArchiveError> {
     let reader = Expansion {
         inner: GzDecoder::new(BufReader::new(file)),
@@ -312,18 +344,55 @@ fn read_sdist_tar(file: File, compressed: u64) -> Result<ArchiveContents, Archiv
     };
     let mut names = Vec::new();
     let mut pkg_info: Option<(String, Vec<u8>)> = None;
-    for entry in archive.entries().map_err(tar_err)? {
-        let entry = entry.map_err(tar_err)?;
+    // Raw entries: the tar crate would read a GNU long name or a pax header of any size into
+    // memory (a 25 MiB sdist made it allocate 2 GiB); here they are read bounded.
+    let mut long_name: Option<Vec<u8>> = None;
+    for entry in archive.entries().map_err(tar_err)?.raw(true) {
+        let mut entry = entry.map_err(tar_err)?;
         if names.len() >= MAX_ENTRIES {
             return Err(ArchiveError::TooManyEntries);
         }
-        let path = String::from_utf8_lossy(&entry.path_bytes()).into_owned();
-        let is_pkg_info = {
-            let p = path.trim_start_matches("./");
-            p.split_once('/')
-                .is_some_and(|(_, rest)| rest == "PKG-INFO")
-        };
-        if is_pkg_info && pkg_info.is_none() && entry.header().entry_type().is_file() {
+        let kind = entry.header().entry_type();
+        if kind.is_gnu_longname() || kind.is_pax_local_extensions() {
+            let what = if kind.is_gnu_longname() {
+                "GNU long name"
+            } else {
+                "pax header"
+            };
+            let mut data = Vec::new();
+            (&mut entry)
+                .take(MAX_SPECIAL_ENTRY + 1)
+                .read_to_end(&mut data)
+                .map_err(tar_err)?;
+            if data.len() as u64 > MAX_SPECIAL_ENTRY {
+                return Err(ArchiveError::Tar(format!(
+                    "{what} larger than {MAX_SPECIAL_ENTRY} bytes"
+                )));
+            }
+            long_name = if kind.is_gnu_longname() {
+                let end = data.iter().position(|&b| b == 0).unwrap_or(data.len());
+                Some(data[..end].to_vec())
+            } else {
+                pax_path(&data).or(long_name)
+            };
+            continue;
+        }
+        if kind.is_gnu_longlink() || kind.is_pax_global_extensions() {
+            continue;
+        }
+        let raw_path = long_name
+            .take()
+            .unwrap_or_else(|| entry.path_bytes().into_owned());
+        let path = String::from_utf8_lossy(&raw_path).into_owned();
+        // Where PKG-INFO must be is known only at the end (see `split_top`): keep the
+        // shallowest candidate, which is the one under the common path if any is.
+        let depth = |p: &str| p.trim_start_matches("./").split('/').count();
+        let is_candidate = path.trim_start_matches("./").contains('/')
+            && path.ends_with("/PKG-INFO")
+            && pkg_info
+                .as_ref()
+                .is_none_or(|(kept, _)| depth(&path) < depth(kept));
+        if is_candidate && entry.header().entry_type().is_file() {
             let bytes = read_bounded(entry, &path).map_err(|e| match e {
                 BoundedReadError::TooLarge => ArchiveError::MetadataTooLarge {
                     path: path.clone(),

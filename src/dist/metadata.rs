@@ -201,7 +201,12 @@ impl CoreMetadata {
         let mut rest = text;
         let mut body_start = None;
         while !rest.is_empty() {
-            let line_end = rest.find('\n').map_or(rest.len(), |i| i + 1);
+            // Like Python's feed parser, a line ends at CRLF, LF or a lone CR.
+            let line_end = match rest.find(['\r', '\n']) {
+                Some(i) if rest[i..].starts_with("\r\n") => i + 2,
+                Some(i) => i + 1,
+                None => rest.len(),
+            };
             let line = &rest[..line_end];
             let offset = text.len() - rest.len();
             if line.trim_end_matches(['\r', '\n']).is_empty() {
@@ -345,6 +350,17 @@ impl CoreMetadata {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn issue8_lone_cr_ends_a_line_like_packaging() {
+        // packaging.metadata.parse_email on the same bytes: name 'demo', version '1.0',
+        // description 'body\rmore' (found by the long property runs).
+        let m =
+            CoreMetadata::parse(b"Metadata-Version: 2.1\rName: demo\rVersion: 1.0\r\rbody\rmore")
+                .unwrap();
+        assert_eq!((m.name(), m.version()), ("demo", "1.0"));
+        assert_eq!(m.get(Field::Description), Some("body\rmore"));
+    }
 
     #[test]
     fn parses_headers_continuations_and_body() {

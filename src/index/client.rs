@@ -55,3 +55,29 @@ pub fn ca_bundle_from_env(env: impl Fn(&str) -> Option<String>) -> Option<PathBu
         .iter()
         .find_map(|k| env(k).filter(|v| !v.is_empty()).map(PathBuf::from))
 }
+
+/// The hint for a TLS failure, read from an error's text (rustls says "invalid peer
+/// certificate: UnknownIssuer", "… NotValidForName", …).
+pub fn tls_hint(text: &str) -> Option<&'static str> {
+    if text.contains("NotValidForName") || text.contains("not valid for name") {
+        Some("the server's TLS certificate is for another host name: check the URL's host")
+    } else if text.contains("certificate") {
+        Some(
+            "the server's TLS certificate is not trusted: if an internal CA signed it, pass --ca-bundle FILE (or set SSL_CERT_FILE); verification cannot be turned off",
+        )
+    } else {
+        None
+    }
+}
+
+/// An error and its causes, as one line of text.
+pub fn chain_text(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(s) = source {
+        text.push_str(": ");
+        text.push_str(&s.to_string());
+        source = s.source();
+    }
+    text
+}

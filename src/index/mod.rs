@@ -3,6 +3,7 @@
 
 pub mod client;
 pub mod form;
+mod outcome;
 pub mod response;
 pub mod retry;
 pub mod simple;
@@ -21,6 +22,11 @@ pub use self::upload::{UploadError, UploadOutcome};
 use std::sync::Arc;
 
 use crate::auth::{Credentials, TrustedPublishing, TrustedPublishingError};
+
+/// Reads the process environment (the timing knobs of [`retry::response_timeout`]).
+fn env(key: &str) -> Option<String> {
+    std::env::var(key).ok()
+}
 
 /// Counters for the report (and the benchmark's "zero upload requests" check).
 #[derive(Debug, Default)]
@@ -47,6 +53,8 @@ pub struct Index {
     pub response_timeout: Duration,
     /// What was sent.
     pub traffic: Traffic,
+    /// Stops uploads and lookups (by default the process's SIGINT/SIGTERM token).
+    pub cancel: tokio_util::sync::CancellationToken,
 }
 
 impl Index {
@@ -63,10 +71,11 @@ impl Index {
             check_url,
             credentials,
             trusted: None,
-            retry: RetryPolicy::default(),
+            retry: RetryPolicy::default().tuned(env),
             stall_timeout: Duration::from_secs(60),
-            response_timeout: Duration::from_secs(300),
+            response_timeout: retry::response_timeout(env),
             traffic: Traffic::default(),
+            cancel: crate::interrupt::token(),
         }
     }
 
@@ -78,6 +87,29 @@ impl Index {
     /// The simple index, when known.
     pub fn check_url(&self) -> Option<&::url::Url> {
         self.check_url.as_ref()
+    }
+
+    /// `text` (an answer from the index) with every credential of this index masked: the
+    /// ones given, and any in a URL's userinfo.
+    pub fn scrub(&self, text: &str) -> String {
+        let mut out = match &self.credentials {
+            Some(c) => crate::secret::scrub(text, &c.username, &c.password),
+            None => text.to_string(),
+        };
+        if let Some(trusted) = &self.trusted {
+            out = trusted.scrub(&out);
+        }
+        for url in [Some(self.upload_url()), self.check_url.clone()]
+            .into_iter()
+            .flatten()
+        {
+            if let Some(password) = url.password() {
+                let user = crate::secret::percent_decode(url.username());
+                let password = crate::secret::Secret::new(crate::secret::percent_decode(password));
+                out = crate::secret::scrub(&out, &user, &password);
+            }
+        }
+        out
     }
 
     /// The fixed credentials in use (none with trusted publishing).
@@ -118,6 +150,14 @@ impl Index {
     /// What the index has for a project (`Ok(None)`: it does not know the project, or no
     /// simple index is known — see [`Index::check_url`]).
     pub async fn lookup(&self, normalized_name: &str) -> Result<Option<ProjectFiles>, LookupError> {
+        tokio::select! {
+            files = self.fetch(normalized_name) => files,
+            () = self.cancel.cancelled() => Err(LookupError::Interrupted),
+        }
+    }
+
+    /// [`Index::lookup`], deaf to cancellation (to look after an interruption).
+    async fn fetch(&self, normalized_name: &str) -> Result<Option<ProjectFiles>, LookupError> {
         let Some(check_url) = &self.check_url else {
             return Ok(None);
         };
@@ -127,6 +167,19 @@ impl Index {
             .credentials
             .as_ref()
             .filter(|_| check_url.origin() == self.upload_url().origin());
-        simple::lookup(&self.client, check_url, normalized_name, creds, &self.retry).await
+        simple::lookup(&self.client, check_url, normalized_name, creds, &self.retry)
+            .await
+            .map_err(|e| match e {
+                LookupError::Status {
+                    url,
+                    status,
+                    message,
+                } => LookupError::Status {
+                    url,
+                    status,
+                    message: self.scrub(&message),
+                },
+                other => other,
+            })
     }
 }

@@ -30,6 +30,34 @@ impl Default for RetryPolicy {
     }
 }
 
+/// How long to wait for the answer once a whole file is sent (five minutes: PyPI checks
+/// large files slowly).
+pub const RESPONSE_TIMEOUT: Duration = Duration::from_secs(300);
+
+impl RetryPolicy {
+    /// The policy with the delays shortened by `PYPI_PUBLISH_RETRY_DELAYS_MS=BASE,MAX` (for
+    /// fault-injection tests, which would otherwise wait minutes; `MAX` also caps
+    /// `Retry-After`). Anything unparsable keeps the defaults.
+    pub fn tuned(mut self, env: impl Fn(&str) -> Option<String>) -> Self {
+        if let Some((base, max)) = env("PYPI_PUBLISH_RETRY_DELAYS_MS")
+            .as_deref()
+            .and_then(|v| v.split_once(','))
+            .and_then(|(b, m)| Some((b.trim().parse().ok()?, m.trim().parse().ok()?)))
+        {
+            self.base_delay = Duration::from_millis(base);
+            self.max_delay = Duration::from_millis(max);
+        }
+        self
+    }
+}
+
+/// [`RESPONSE_TIMEOUT`], or `PYPI_PUBLISH_RESPONSE_TIMEOUT_MS` (for tests of stalled servers).
+pub fn response_timeout(env: impl Fn(&str) -> Option<String>) -> Duration {
+    env("PYPI_PUBLISH_RESPONSE_TIMEOUT_MS")
+        .and_then(|v| v.trim().parse().ok())
+        .map_or(RESPONSE_TIMEOUT, Duration::from_millis)
+}
+
 /// Whether an HTTP status is transient.
 pub fn is_retryable_status(status: u16) -> bool {
     matches!(status, 408 | 429 | 500 | 502 | 503 | 504)
@@ -93,5 +121,17 @@ mod tests {
         };
         assert_eq!(tight.delay(1, now, Some(Duration::from_secs(1))), None);
         assert_eq!(parse_retry_after(" 7 "), Some(Duration::from_secs(7)));
+        let env = |k: &str| (k == "PYPI_PUBLISH_RETRY_DELAYS_MS").then(|| "10, 200".to_string());
+        let fast = RetryPolicy::default().tuned(env);
+        assert_eq!(
+            (fast.base_delay, fast.max_delay),
+            (Duration::from_millis(10), Duration::from_millis(200))
+        );
+        let bad = |_: &str| Some("fast".to_string());
+        assert_eq!(
+            RetryPolicy::default().tuned(bad).base_delay,
+            Duration::from_millis(500)
+        );
+        assert_eq!(response_timeout(|_| None), RESPONSE_TIMEOUT);
     }
 }

@@ -42,6 +42,9 @@ pub enum LookupError {
         #[source]
         source: reqwest::Error,
     },
+    /// The run was interrupted (SIGINT/SIGTERM) before the answer came.
+    #[error("interrupted before the index answered")]
+    Interrupted,
     /// An answer we cannot read.
     #[error("{url} sent an unreadable simple-API page: {reason}")]
     Parse {
@@ -63,6 +66,9 @@ impl LookupError {
             ),
             LookupError::Status { status: 404, .. } => None,
             LookupError::Parse { .. } => Some("is --check-url a simple-index (PEP 503/691) URL?"),
+            LookupError::Transport { source, .. } => {
+                super::client::tls_hint(&super::client::chain_text(source))
+            }
             _ => None,
         }
     }

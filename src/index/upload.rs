@@ -2,9 +2,11 @@
 //! failed or lost response does not mean the file did not land.
 
 use std::future::Future;
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
+
+pub use super::outcome::{Interruption, UploadError, UploadOutcome};
 
 use super::Index;
 use super::form::{self, Progress};
@@ -13,136 +15,9 @@ use super::simple::LookupError;
 use crate::dist::{Digests, Distribution};
 use crate::secret::redact_url;
 
-/// How an upload ended well.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum UploadOutcome {
-    /// Stored by this run, after this many attempts.
-    Uploaded {
-        /// Attempts made (1 = first try).
-        attempts: u32,
-    },
-    /// The index already had these exact bytes (a lost response, a parallel job, or an
-    /// index that answers identical re-uploads with an error).
-    AlreadyPresent,
-}
-
-/// How an upload ended badly.
-#[derive(Debug, thiserror::Error)]
-pub enum UploadError {
-    /// The index refused the file.
-    #[error("{file}: the index refused the upload ({status}): {message}", status = .refusal.status, message = .refusal.message)]
-    Refused {
-        /// File name.
-        file: String,
-        /// The refusal.
-        refusal: Refusal,
-    },
-    /// Same name, other bytes.
-    #[error(
-        "{file}: the index already has a different file of this name (index sha256 {index}, local sha256 {local})"
-    )]
-    Conflict {
-        /// File name.
-        file: String,
-        /// Our sha256.
-        local: String,
-        /// The index's sha256, or "unknown".
-        index: String,
-    },
-    /// The index says the file exists but no simple index is known to compare hashes.
-    #[error("{file}: the index says the file already exists: {message}")]
-    ExistsUnverified {
-        /// File name.
-        file: String,
-        /// The index's message.
-        message: String,
-    },
-    /// Every attempt failed.
-    #[error("{file}: gave up after {attempts} attempts: {last}")]
-    Exhausted {
-        /// File name.
-        file: String,
-        /// Attempts made.
-        attempts: u32,
-        /// The last failure.
-        last: String,
-    },
-    /// A redirect we must not follow with credentials.
-    #[error("{file}: the index redirected the upload ({status}) to {location}")]
-    Redirected {
-        /// File name.
-        file: String,
-        /// HTTP status.
-        status: u16,
-        /// Where to (redacted).
-        location: String,
-    },
-    /// No upload token could be had (trusted publishing).
-    #[error("{file}: {source}")]
-    Credentials {
-        /// File name.
-        file: String,
-        /// The cause.
-        #[source]
-        source: crate::auth::TrustedPublishingError,
-    },
-    /// The file could not be read.
-    #[error("{file}: cannot read the file")]
-    Io {
-        /// File name.
-        file: String,
-        /// The cause.
-        #[source]
-        source: std::io::Error,
-    },
-    /// The index could not be asked whether the file landed.
-    #[error("{file}: cannot tell whether the file landed")]
-    Recheck {
-        /// File name.
-        file: String,
-        /// The cause.
-        #[source]
-        source: LookupError,
-    },
-}
-
-impl UploadError {
-    /// How to fix it.
-    pub fn hint(&self) -> Option<String> {
-        match self {
-            UploadError::Refused { refusal, .. } => refusal.hint().map(str::to_string),
-            UploadError::Conflict { .. } => Some(
-                "a published file can never be replaced: rebuild with a new version (or a wheel build tag), or delete the stale local file".into(),
-            ),
-            UploadError::ExistsUnverified { .. } => Some(
-                "skip-identical needs the simple index to compare hashes: pass --check-url".into(),
-            ),
-            UploadError::Redirected { location, .. } => Some(format!(
-                "credentials are never sent to another URL: if {location} is right, pass it as --repository-url"
-            )),
-            UploadError::Exhausted { .. } => Some("the index kept failing: re-run later; files already uploaded are skipped".into()),
-            UploadError::Recheck { source, .. } => source.hint().map(str::to_string),
-            UploadError::Credentials { source, .. } => {
-                source.hint(&crate::auth::diagnose::Context::default())
-            }
-            UploadError::Io { .. } => None,
-        }
-    }
-
-    /// The file this error is about.
-    pub fn file(&self) -> &str {
-        match self {
-            UploadError::Refused { file, .. }
-            | UploadError::Conflict { file, .. }
-            | UploadError::ExistsUnverified { file, .. }
-            | UploadError::Exhausted { file, .. }
-            | UploadError::Redirected { file, .. }
-            | UploadError::Io { file, .. }
-            | UploadError::Recheck { file, .. }
-            | UploadError::Credentials { file, .. } => file,
-        }
-    }
-}
+/// How long an interrupted run may spend asking the index about files it abandoned (a
+/// runner allows 7.5 s between SIGINT and SIGTERM).
+const AFTER_INTERRUPT: Duration = Duration::from_secs(4);
 
 /// Milliseconds since the first call: the clock of the stall watchdog.
 pub fn clock_ms() -> u64 {
@@ -173,6 +48,48 @@ impl Index {
         attestations: Option<&str>,
         progress: Arc<Progress>,
     ) -> Result<UploadOutcome, UploadError> {
+        let file = dist.file_name();
+        let interrupted = |state| UploadError::Interrupted {
+            file: file.to_string(),
+            state,
+        };
+        if self.cancel.is_cancelled() {
+            return Err(interrupted(Interruption::NotStarted));
+        }
+        let attempts = AtomicU32::new(0);
+        tokio::select! {
+            biased;
+            () = self.cancel.cancelled() => {
+                let attempts = attempts.load(Ordering::SeqCst);
+                if attempts == 0 {
+                    return Err(interrupted(Interruption::NotStarted));
+                }
+                // The abandoned request may have landed: ask, briefly, before reporting.
+                let presence = self.presence(file, digests, false);
+                match tokio::time::timeout(AFTER_INTERRUPT, presence).await {
+                    Ok(Ok(Presence::Identical)) => Ok(UploadOutcome::Uploaded { attempts }),
+                    Ok(Ok(Presence::Absent)) => Err(interrupted(Interruption::NotOnIndex)),
+                    Ok(Ok(Presence::Different(index))) => Err(UploadError::Conflict {
+                        file: file.to_string(),
+                        local: digests.sha256.to_string(),
+                        index,
+                    }),
+                    Ok(Err(_)) | Err(_) => Err(interrupted(Interruption::Unknown)),
+                }
+            }
+            result = self.send(dist, digests, attestations, progress, &attempts) => result,
+        }
+    }
+
+    /// The attempts, with a look at the index between them; `attempts` counts requests sent.
+    async fn send(
+        &self,
+        dist: &Distribution,
+        digests: &Digests,
+        attestations: Option<&str>,
+        progress: Arc<Progress>,
+        attempts: &AtomicU32,
+    ) -> Result<UploadOutcome, UploadError> {
         let file = dist.file_name().to_string();
         let fields = form::fields(dist, digests, attestations);
         let started = Instant::now();
@@ -190,6 +107,7 @@ impl Index {
             let sent = self
                 .attempt(dist, &fields, credentials.as_ref(), progress.clone())
                 .await?;
+            attempts.fetch_add(1, Ordering::SeqCst);
             let failure = match sent {
                 Sent::Answer {
                     status,
@@ -218,7 +136,10 @@ impl Index {
                         }
                     }
                     if (300..400).contains(&status) {
-                        let location = location.unwrap_or_default();
+                        let location = location
+                            .and_then(|l| self.upload_url().join(&l).ok())
+                            .map(|l| redact_url(&l))
+                            .unwrap_or_default();
                         return Err(UploadError::Redirected {
                             file,
                             status,
@@ -265,7 +186,7 @@ impl Index {
                 tokio::time::sleep(wait).await;
             }
             // Before sending again, see whether the failed attempt landed after all.
-            match self.presence(&file, digests).await {
+            match self.presence(&file, digests, true).await {
                 Ok(Presence::Identical) => {
                     return Ok(UploadOutcome::Uploaded { attempts: attempt });
                 }
@@ -300,7 +221,7 @@ impl Index {
                 message,
             });
         }
-        match self.presence(file, digests).await {
+        match self.presence(file, digests, true).await {
             Ok(Presence::Identical) => Ok(UploadOutcome::AlreadyPresent),
             Ok(Presence::Different(index)) => Err(UploadError::Conflict {
                 file: file.to_string(),
@@ -324,11 +245,22 @@ impl Index {
         }
     }
 
-    async fn presence(&self, file: &str, digests: &Digests) -> Result<Presence, LookupError> {
+    /// Whether the index has the file; `cancellable`: give up when the run is interrupted.
+    async fn presence(
+        &self,
+        file: &str,
+        digests: &Digests,
+        cancellable: bool,
+    ) -> Result<Presence, LookupError> {
         let Ok(filename) = crate::dist::DistFilename::parse(file) else {
             return Ok(Presence::Absent);
         };
-        let files = self.lookup(&filename.normalized_name()).await?;
+        let name = filename.normalized_name();
+        let files = if cancellable {
+            self.lookup(&name).await?
+        } else {
+            self.fetch(&name).await?
+        };
         Ok(match files.as_ref().and_then(|f| f.get(file)) {
             None => Presence::Absent,
             Some(Some(sha)) if *sha == digests.sha256 => Presence::Identical,
@@ -382,7 +314,8 @@ impl Index {
             header(reqwest::header::RETRY_AFTER),
         );
         let body = match tokio::time::timeout(self.response_timeout, response.text()).await {
-            Ok(Ok(body)) => body,
+            // Some servers echo the request (Authorization included) in error pages.
+            Ok(Ok(body)) => self.scrub(&body),
             // The index said yes; a broken body after that does not undo it.
             Ok(Err(_)) if (200..300).contains(&status) => String::new(),
             Ok(Err(e)) => {

@@ -3,6 +3,8 @@
 
 use url::Url;
 
+use crate::secret::{redact_str, redact_url};
+
 /// PyPI's upload endpoint.
 pub const PYPI_UPLOAD: &str = "https://upload.pypi.org/legacy/";
 /// TestPyPI's upload endpoint.
@@ -54,7 +56,7 @@ impl UrlError {
 /// Parses and vets an upload URL.
 pub fn upload_url(given: &str, allow_http: bool) -> Result<Url, UrlError> {
     let url = Url::parse(given).map_err(|source| UrlError::Invalid {
-        url: given.to_string(),
+        url: redact_str(given),
         source,
     })?;
     check_scheme(&url, allow_http)?;
@@ -72,6 +74,9 @@ pub fn upload_url(given: &str, allow_http: bool) -> Result<Url, UrlError> {
                     .trim_end_matches('/');
                 let mut u = url.clone();
                 u.set_path(&format!("{base}/"));
+                // A suggestion is printed: never with the credentials.
+                let _ = u.set_username("");
+                let _ = u.set_password(None);
                 if base.is_empty() {
                     // A root simple index: pypiserver takes uploads at `/`, Warehouse at `/legacy/`.
                     format!("{u} (pypiserver) or {u}legacy/ (Warehouse)")
@@ -81,7 +86,7 @@ pub fn upload_url(given: &str, allow_http: bool) -> Result<Url, UrlError> {
             }
         };
         return Err(UrlError::SimpleGiven {
-            given: given.to_string(),
+            given: redact_url(&url),
             suggestion,
         });
     }
@@ -96,7 +101,7 @@ pub fn check_url(given: &str, allow_http: bool) -> Result<Url, UrlError> {
         format!("{given}/")
     };
     let url = Url::parse(&with_slash).map_err(|source| UrlError::Invalid {
-        url: given.to_string(),
+        url: redact_str(given),
         source,
     })?;
     check_scheme(&url, allow_http)?;
@@ -110,7 +115,7 @@ fn check_scheme(url: &Url, allow_http: bool) -> Result<(), UrlError> {
         "http" => Err(UrlError::PlainHttp(
             url.host_str().unwrap_or("").to_string(),
         )),
-        _ => Err(UrlError::Scheme(url.to_string())),
+        _ => Err(UrlError::Scheme(redact_url(url))),
     }
 }
 
@@ -203,6 +208,19 @@ mod tests {
         ));
         assert!(upload_url("http://example.org/legacy/", true).is_ok());
         assert!(upload_url("http://127.0.0.1:1/legacy/", false).is_ok());
+        // Issue 8: a URL's credentials never reach an error message.
+        for bad in [
+            "https://alice:hunter22@example.org:99999/legacy/",
+            "ftp://alice:hunter22@example.org/",
+            "https://alice:hunter22@example.org/simple/",
+        ] {
+            let e = upload_url(bad, false).unwrap_err();
+            let shown = format!("{e} {}", e.hint().unwrap_or_default());
+            assert!(
+                !shown.contains("hunter22") && !shown.contains("alice"),
+                "{shown}"
+            );
+        }
         let e = upload_url("https://pypi.org/simple/", false).unwrap_err();
         assert_eq!(
             e.hint().unwrap(),

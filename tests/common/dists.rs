@@ -78,3 +78,32 @@ pub fn sdist_tar(dir: &Path, filename: &str, files: &[(&str, &[u8])]) -> PathBuf
 pub fn sdist_zip(dir: &Path, filename: &str, files: &[(&str, &[u8])]) -> PathBuf {
     wheel(dir, filename, files)
 }
+
+/// A `.tar.gz` built entry by entry — (type, path, bytes, size) — with `link` as the target
+/// of links; paths are written raw (absolute ones too).
+pub fn raw_tar(
+    path: &Path,
+    entries: Vec<(tar::EntryType, &str, Box<dyn std::io::Read>, u64)>,
+    link: &str,
+) {
+    let gz = flate2::write::GzEncoder::new(
+        std::fs::File::create(path).unwrap(),
+        flate2::Compression::fast(),
+    );
+    let mut tar = tar::Builder::new(gz);
+    for (kind, name, data, size) in entries {
+        let mut header = tar::Header::new_gnu();
+        header.set_entry_type(kind);
+        header.set_size(size);
+        header.set_mode(0o644);
+        // Absolute paths are written raw: `set_path` refuses them.
+        let field = &mut header.as_old_mut().name;
+        field[..name.len()].copy_from_slice(name.as_bytes());
+        if matches!(kind, tar::EntryType::Symlink | tar::EntryType::Link) {
+            header.set_link_name(link).unwrap();
+        }
+        header.set_cksum();
+        tar.append(&header, data).unwrap();
+    }
+    tar.into_inner().unwrap().finish().unwrap();
+}

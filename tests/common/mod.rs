@@ -3,7 +3,10 @@
 #![allow(dead_code)]
 
 pub mod dists;
+pub mod fault_proxy;
+pub mod http1;
 pub mod servers;
+pub mod tls;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -234,4 +237,63 @@ pub fn run_action(
         cmd.env(k, v);
     }
     cmd.output().unwrap().into()
+}
+
+/// Runs `pypi-publish` with `args` in `dir` and measures it: its output, wall time and peak
+/// resident memory in KiB, twice — `wait4`'s `ru_maxrss` (exact to the end, but Linux carries
+/// the spawning process's size over into it: this test's own size is its floor) and the
+/// child's `VmHWM` polled every 5 ms from /proc (its own address space only).
+pub fn measured(dir: &Path, args: &[&str]) -> (Run, std::time::Duration, u64, u64) {
+    use std::io::Read;
+    let started = std::time::Instant::now();
+    // Reaped by `wait4` below, which `Child::wait` cannot replace (it drops the rusage).
+    #[allow(clippy::zombie_processes)]
+    let mut child = Command::new(bin())
+        .args(args)
+        .current_dir(dir)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("pypi-publish runs");
+    let (mut out, mut err) = (child.stdout.take().unwrap(), child.stderr.take().unwrap());
+    let stdout = std::thread::spawn(move || {
+        let mut s = String::new();
+        let _ = out.read_to_string(&mut s);
+        s
+    });
+    let stderr = std::thread::spawn(move || {
+        let mut s = String::new();
+        let _ = err.read_to_string(&mut s);
+        s
+    });
+    let pid = child.id();
+    let running = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
+    let polling = running.clone();
+    let hwm = std::thread::spawn(move || {
+        let mut peak = 0u64;
+        while polling.load(std::sync::atomic::Ordering::Relaxed) {
+            let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+            let kib = status
+                .lines()
+                .find_map(|l| l.strip_prefix("VmHWM:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+                .unwrap_or(0);
+            peak = peak.max(kib);
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+        peak
+    });
+    let (mut status, mut usage) = (0, unsafe { std::mem::zeroed::<libc::rusage>() });
+    // SAFETY: waits for our own child, once; `usage` is a plain C struct we own.
+    let pid = unsafe { libc::wait4(child.id() as i32, &mut status, 0, &mut usage) };
+    assert_eq!(pid, child.id() as i32, "wait4 failed");
+    running.store(false, std::sync::atomic::Ordering::Relaxed);
+    let polled = hwm.join().unwrap();
+    let code = libc::WIFEXITED(status).then(|| libc::WEXITSTATUS(status));
+    let run = Run {
+        code,
+        stdout: stdout.join().unwrap(),
+        stderr: stderr.join().unwrap(),
+    };
+    (run, started.elapsed(), usage.ru_maxrss as u64, polled)
 }

@@ -176,11 +176,11 @@ fn check_requirements(meta: &CoreMetadata, f: &mut Findings<'_>) {
         Field::ObsoletesDist,
     ] {
         for req in meta.get_all(field) {
-            match pep508_rs::Requirement::<pep508_rs::VerbatimUrl>::from_str(req) {
+            match super::requirement::parse(req) {
                 Err(e) => f.error(
                     "requirement",
                     format!("{} must be a valid PEP 508 requirement", field.header()),
-                    format!("'{req}': {}", e.message),
+                    format!("'{req}': {e}"),
                 ),
                 Ok(r) if matches!(r.version_or_url, Some(pep508_rs::VersionOrUrl::Url(_))) => f
                     .error(

@@ -9,6 +9,7 @@
 //! the rules on core-metadata fields.
 
 mod metadata;
+mod requirement;
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -74,12 +75,33 @@ pub struct Problem {
 
 impl fmt::Display for Problem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Rules can quote archive member paths, so they are escaped too.
+        let (file, rule) = (printable(&self.file, 300), printable(&self.rule, 500));
         if self.found.is_empty() {
-            write!(f, "{}: {}", self.file, self.rule)
+            write!(f, "{file}: {rule}")
         } else {
-            write!(f, "{}: {} ({})", self.file, self.rule, self.found)
+            write!(f, "{file}: {rule} ({})", printable(&self.found, 300))
         }
     }
+}
+
+/// Text from a distribution made fit for one terminal line: control characters escaped (a
+/// CR or LF in a hostile file's metadata must not forge or hide lines), at most `max`
+/// characters.
+fn printable(text: &str, max: usize) -> String {
+    let mut out = String::new();
+    for (i, c) in text.chars().enumerate() {
+        if i == max {
+            out.push('…');
+            break;
+        }
+        if c.is_control() {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// The outcome of checking a set of files.
