@@ -97,6 +97,7 @@ impl Index {
         let mut renewed = false;
         loop {
             attempt += 1;
+            attempts.fetch_add(1, Ordering::SeqCst);
             let credentials =
                 self.upload_credentials()
                     .await
@@ -107,7 +108,6 @@ impl Index {
             let sent = self
                 .attempt(dist, &fields, credentials.as_ref(), progress.clone())
                 .await?;
-            attempts.fetch_add(1, Ordering::SeqCst);
             let failure = match sent {
                 Sent::Answer {
                     status,
