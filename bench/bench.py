@@ -87,6 +87,7 @@ class Bench:
                     s.extra.update(index.restart_proxy())
                     rerun[tool].append(s)
         self.results["many"] = {"files": len(files), "projects": a.projects,
+                                "latency_ms": a.latency_ms,
                                 "bytes": sum(f.stat().st_size for f in files),
                                 "first": first, "rerun": rerun}
 
@@ -159,7 +160,8 @@ def versions(tools: Tools) -> dict:
     def v(argv):
         return subprocess.run(argv, capture_output=True, text=True).stdout.strip()
     return {OURS: v([str(tools.ours), "--version"]),
-            TWINE: v([str(tools.twine), "--version"]).splitlines()[0],
+            # "twine version 7.0.0 (readme-renderer: …, requests: …)"
+            TWINE: " ".join(v([str(tools.twine), "--version"]).split()[0:3:2]),
             UV: v([str(tools.uv), "--version"])}
 
 
