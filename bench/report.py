@@ -87,7 +87,7 @@ def many(r: dict, targets: list) -> list[str]:
         f"Floor over this link ({rtt} ms round trip): a re-run needs at least 2 round trips "
         f"(connect, lookup: {2 * rtt} ms), a first run at least 4 (connect, lookup, wheels, "
         f"sdists: {4 * rtt} ms): the nearer a first run gets to its floor, the nearer this "
-        f"ratio gets to 0.5; ≤ 0.1 needs a first run of ≥ {20 * rtt / 1000:.0f} s.",
+        f"ratio gets to 0.5; ≤ 0.1 needs a first run of ≥ {20 * rtt / 1000:g} s.",
         "",
     ]
     targets += [
