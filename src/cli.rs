@@ -77,7 +77,9 @@ pub struct UploadArgs {
     #[arg(long, value_name = "VAR", env = "PYPI_PUBLISH_ID_TOKEN_ENV")]
     pub id_token_env: Option<String>,
     /// Uploads in flight at once.
-    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=64))]
+    // 8, not 4: over a 50 ms round trip 40 small files go in 0.6 s instead of 0.8 s
+    // (README "Benchmarks"); PyPI multiplexes them on one HTTP/2 connection.
+    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=64))]
     pub concurrency: u16,
     /// Do everything except the uploads: preflight, hashing, index lookup, classification.
     #[arg(long)]

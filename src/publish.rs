@@ -487,7 +487,7 @@ async fn plan(
             let result = index.lookup(&project).await;
             (project, result)
         })
-        .buffer_unordered(4)
+        .buffer_unordered(crate::index::LOOKUPS_IN_FLIGHT)
         .collect()
         .await;
     let mut known = BTreeMap::new();

@@ -5,8 +5,6 @@ use std::fmt;
 use std::io::{self, Read};
 use std::path::Path;
 
-use blake2::Blake2b;
-use blake2::digest::consts::U32;
 use sha2::{Digest, Sha256};
 
 /// A lowercase hex sha256 digest.
@@ -46,7 +44,7 @@ pub struct Digests {
 /// Hashes a reader to the end.
 pub fn digest_reader(mut reader: impl Read) -> io::Result<Digests> {
     let mut sha = Sha256::new();
-    let mut blake = Blake2b::<U32>::new();
+    let mut blake = blake2b_simd::Params::new().hash_length(32).to_state();
     let mut buf = vec![0u8; 256 * 1024];
     let mut size = 0u64;
     loop {
@@ -62,7 +60,7 @@ pub fn digest_reader(mut reader: impl Read) -> io::Result<Digests> {
     }
     Ok(Digests {
         sha256: Sha256Hex(hex::encode(sha.finalize())),
-        blake2_256: hex::encode(blake.finalize()),
+        blake2_256: blake.finalize().to_hex().to_string(),
         size,
     })
 }

@@ -72,7 +72,7 @@ const DEFAULTS: &[(&str, &str)] = &[
     ("verbose", "true"),
     ("attestations", "true"),
     ("trusted-publishing", "auto"),
-    ("concurrency", "4"),
+    ("concurrency", "8"),
     ("dry-run", "false"),
 ];
 
@@ -163,7 +163,7 @@ mod tests {
         assert_eq!(i.deprecated_used, vec!["packages_dir"]);
         assert_eq!(i.repository_url, "https://test.pypi.org/legacy/");
         assert!(!i.verbose && i.verify_metadata && i.print_hash && !i.dry_run);
-        assert_eq!((i.user.as_str(), i.concurrency), ("__token__", 4));
+        assert_eq!((i.user.as_str(), i.concurrency), ("__token__", 8));
         let bad = ActionInputs::read(|k| (k == "INPUT_CONCURRENCY").then(|| "0".to_string()));
         assert!(bad.is_err());
     }

@@ -226,7 +226,7 @@ pub fn run_action(
         ("INPUT_ATTESTATIONS", "true"),
         ("INPUT_TRUSTED-PUBLISHING", "auto"),
         ("INPUT_CHECK-URL", ""),
-        ("INPUT_CONCURRENCY", "4"),
+        ("INPUT_CONCURRENCY", "8"),
         ("INPUT_DRY-RUN", "false"),
         ("INPUT_CA-BUNDLE", ""),
     ];

@@ -168,10 +168,12 @@ pub async fn upload(
 
     let filename = content.filename.clone();
     validate_filename(&filename, &form.filetype).map_err(bad_request)?;
+    // WebOb gives a part without a Content-Type header the type `text/plain` (cgi's rule
+    // for inner parts), so only an empty or image type is refused: uv sends no header.
     if content
         .content_type
         .as_deref()
-        .is_none_or(|t| t.is_empty() || t.starts_with("image/"))
+        .is_some_and(|t| t.is_empty() || t.starts_with("image/"))
     {
         return Err(bad_request("Invalid distribution file."));
     }

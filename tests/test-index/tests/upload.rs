@@ -274,6 +274,22 @@ fn filename_and_archive_errors() {
 }
 
 #[test]
+fn file_part_without_content_type_is_accepted_like_webob() {
+    // Regression (benchmarks, issue 7): uv publish sends the file part with no
+    // Content-Type; WebOb types such a part `text/plain`, so PyPI takes it.
+    let server = Server::start(&[]);
+    let mut bare = good();
+    bare.content_type = None;
+    assert_eq!(server.upload(Some("SECRET"), &bare).status_line(), "200 OK");
+    let mut image = Form::new(&wheel("demo_pkg-1.1-py3-none-any.whl"), "demo-pkg", "1.1");
+    image.content_type = Some("image/png".to_owned());
+    assert_eq!(
+        server.upload(Some("SECRET"), &image).status_line(),
+        "400 Invalid distribution file."
+    );
+}
+
+#[test]
 fn digest_and_size_limits() {
     let server = Server::start(&["--max-file-size", "1048576"]);
     let form = good().set("sha256_digest", Some(&"0".repeat(64)));

@@ -321,7 +321,7 @@ pub fn sdist(filename: &str, extra: &[u8]) -> Dist {
 pub struct Form {
     pub fields: Vec<(String, String)>,
     pub dist: Option<Dist>,
-    pub content_type: String,
+    pub content_type: Option<String>,
 }
 
 impl Form {
@@ -348,7 +348,7 @@ impl Form {
                 .map(|(k, v)| (k.to_string(), v.to_string()))
                 .collect(),
             dist: Some(dist.clone()),
-            content_type: "application/octet-stream".to_owned(),
+            content_type: Some("application/octet-stream".to_owned()),
         }
     }
 
@@ -381,10 +381,14 @@ impl Form {
         if let Some(dist) = &self.dist {
             body.extend_from_slice(
                 format!(
-                    "--{}\r\nContent-Disposition: form-data; name=\"content\"; filename=\"{}\"\r\nContent-Type: {}\r\n\r\n",
+                    "--{}\r\nContent-Disposition: form-data; name=\"content\"; filename=\"{}\"\r\n{}\r\n",
                     Self::BOUNDARY,
                     dist.filename,
+                    // `None`: no Content-Type header at all, as uv sends the file part.
                     self.content_type
+                        .as_deref()
+                        .map(|t| format!("Content-Type: {t}\r\n"))
+                        .unwrap_or_default()
                 )
                 .as_bytes(),
             );

@@ -1,0 +1,207 @@
+"""Benchmarks: pypi-publish against `twine upload` and `uv publish`, in one run, on this
+machine, against the same local test index (see README "Benchmarks").
+
+Scenarios:
+  many   40 small files (20 projects x wheel + sdist) through a 25 ms-each-way latency proxy;
+         then the same upload again with everything present (the idempotent re-run)
+  big    one 200 MB and one 20 MB wheel (incompressible) straight to the index, next to
+         `sha256sum` + `b2sum` of the same file (the machine's hashing limit)
+  cold   `--version`, a dry run of one file, the binary's size
+
+Every run of every tool gets a fresh index (fresh data dir); tools take turns run by run,
+so load from other processes spreads over all of them. Medians are reported.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+import dists  # noqa: E402
+import report  # noqa: E402
+from procs import Index, Sample, cpu_seconds, measure  # noqa: E402
+from tools import OURS, TOOLS, TWINE, UV, Tools  # noqa: E402
+
+
+class Failed(Exception):
+    pass
+
+
+class Bench:
+    def __init__(self, args):
+        self.args = args
+        self.bin = Path(args.bin).resolve()
+        self.work = Path(args.work).resolve()
+        self.tools = Tools(self.bin, Path(args.venv), self.work)
+        self.results: dict = {"runs": args.runs}
+
+    def log(self, msg: str) -> None:
+        print(msg, file=sys.stderr, flush=True)
+
+    def run(self, argv, env, index: Index | None, expect_stored: int | None, what: str) -> Sample:
+        log = self.work / "tools.log"
+        with open(log, "a") as f:
+            f.write(f"\n$ {' '.join(argv)}\n")
+        before = cpu_seconds(index.pid) if index else 0.0
+        sample = measure(argv, env=env, log=log)
+        if index:
+            sample.extra["index_cpu"] = cpu_seconds(index.pid) - before
+            stats = index.stats()
+            sample.extra["uploads"] = stats["upload_requests"]
+            sample.extra["lookups"] = stats["simple_requests"]
+            stored = len(stats["files"])
+            if expect_stored is not None and stored != expect_stored:
+                raise Failed(f"{what}: index holds {stored} files, expected {expect_stored} "
+                             f"(exit {sample.code}); see {log}")
+        if sample.code != 0:
+            raise Failed(f"{what}: exit {sample.code}; see {log}")
+        return sample
+
+    # Scenario 1 and 3.
+    def many(self) -> None:
+        a = self.args
+        files = dists.many(self.work / "many", a.projects)
+        first = {t: [] for t in TOOLS}
+        rerun = {t: [] for t in TOOLS}
+        for i in range(a.runs):
+            for tool in rotate(TOOLS, i):
+                self.log(f"many: run {i + 1}/{a.runs} {tool}")
+                with Index(self.bin, self.work, latency_ms=a.latency_ms) as index:
+                    argv, env = self.tools.upload(tool, index.url, files)
+                    s = self.run(argv, env, index, len(files), f"{tool} upload")
+                    s.extra.update(index.restart_proxy())
+                    first[tool].append(s)
+                    index.reset_stats()
+                    argv, env = self.tools.upload(tool, index.url, files, rerun=True)
+                    s = self.run(argv, env, index, len(files), f"{tool} re-run")
+                    s.extra.update(index.restart_proxy())
+                    rerun[tool].append(s)
+        self.results["many"] = {"files": len(files), "projects": a.projects,
+                                "latency_ms": a.latency_ms,
+                                "bytes": sum(f.stat().st_size for f in files),
+                                "first": first, "rerun": rerun}
+
+    # Scenario 2.
+    def big(self) -> None:
+        a = self.args
+        out = {}
+        for mb in a.big_mb:
+            wheel = dists.big(self.work / f"big{mb}", mb)
+            size = wheel.stat().st_size
+            rows = {t: [] for t in (*TOOLS, "hash")}
+            for i in range(a.runs):
+                # The same run's hashing limit, which also leaves the file in the page cache.
+                self.log(f"big {mb} MB: run {i + 1}/{a.runs} sha256sum + b2sum")
+                sha = measure(["sha256sum", str(wheel)])
+                b2 = measure(["b2sum", "-l", "256", str(wheel)])
+                rows["hash"].append(Sample(sha.wall + b2.wall, sha.user + b2.user,
+                                           sha.sys + b2.sys, max(sha.max_rss_kib, b2.max_rss_kib),
+                                           sha.code or b2.code))
+                for tool in rotate(TOOLS, i):
+                    self.log(f"big {mb} MB: run {i + 1}/{a.runs} {tool}")
+                    with Index(self.bin, self.work, max_file_size=2 * size) as index:
+                        argv, env = self.tools.upload(tool, index.url, [wheel])
+                        rows[tool].append(self.run(argv, env, index, 1, f"{tool} {mb} MB"))
+            out[mb] = {"bytes": size, "rows": rows}
+            wheel.unlink()
+        self.results["big"] = out
+
+    # Scenario 4.
+    def cold(self) -> None:
+        a = self.args
+        wheel = dists.many(self.work / "cold", 1)[0]
+        versions = {t: [] for t in TOOLS}
+        dry = {t: [] for t in TOOLS}
+        with Index(self.bin, self.work) as index:
+            for i in range(max(a.runs, 10 if not a.smoke else 1)):
+                for tool in rotate(TOOLS, i):
+                    argv, env = self.tools.version(tool)
+                    versions[tool].append(self.run(argv, env, None, None, f"{tool} --version"))
+                    argv, env = self.tools.dry_run(tool, index.url, wheel)
+                    dry[tool].append(self.run(argv, env, None, None, f"{tool} dry run"))
+        self.results["cold"] = {
+            "version": versions, "dry_run": dry,
+            "binary_bytes": self.tools.ours.stat().st_size,
+            "uv_binary_bytes": self.tools.uv.resolve().stat().st_size,
+        }
+
+
+def rotate(items, n):
+    n %= len(items)
+    return items[n:] + items[:n]
+
+
+def machine() -> dict:
+    def sh(*argv):
+        try:
+            return subprocess.run(argv, capture_output=True, text=True, check=False).stdout
+        except OSError:
+            return ""
+    model = next((ln.split(":", 1)[1].strip() for ln in sh("lscpu").splitlines()
+                  if ln.startswith("Model name")), platform.processor())
+    return {
+        "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "cores": os.cpu_count(), "cpu": model,
+        "load": os.getloadavg(),
+    }
+
+
+def versions(tools: Tools) -> dict:
+    def v(argv):
+        return subprocess.run(argv, capture_output=True, text=True).stdout.strip()
+    return {OURS: v([str(tools.ours), "--version"]),
+            # "twine version 7.0.0 (readme-renderer: …, requests: …)"
+            TWINE: " ".join(v([str(tools.twine), "--version"]).split()[0:3:2]),
+            UV: v([str(tools.uv), "--version"])}
+
+
+def main() -> int:
+    root = Path(__file__).resolve().parent.parent
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--runs", type=int, default=5)
+    p.add_argument("--scenarios", default="many,big,cold")
+    p.add_argument("--projects", type=int, default=20)
+    p.add_argument("--latency-ms", type=int, default=25)
+    p.add_argument("--big-mb", type=lambda s: [int(x) for x in s.split(",")], default=[200, 20])
+    p.add_argument("--bin", default=str(root / "target" / "release"))
+    p.add_argument("--venv", default=os.environ.get("PYPI_PUBLISH_TEST_VENV", root / ".venv"))
+    p.add_argument("--work", help="scratch folder (default: a temp dir under target/)")
+    p.add_argument("--json", help="also write the raw samples here")
+    p.add_argument("--smoke", action="store_true",
+                   help="one tiny run of everything: proves the bench works, measures nothing")
+    a = p.parse_args()
+    if a.smoke:
+        a.runs, a.projects, a.latency_ms, a.big_mb = 1, 2, 5, [2]
+    (root / "target").mkdir(exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="bench-", dir=a.work or root / "target") as tmp:
+        a.work = tmp
+        bench = Bench(a)
+        bench.results["machine"] = machine()
+        bench.results["versions"] = versions(bench.tools)
+        try:
+            for scenario in a.scenarios.split(","):
+                getattr(bench, scenario)()
+        except Failed as e:
+            print(f"bench: {e}", file=sys.stderr)
+            print((Path(tmp) / "tools.log").read_text()[-4000:], file=sys.stderr)
+            return 1
+        bench.results["machine"]["load_after"] = os.getloadavg()
+    print(report.render(bench.results, smoke=a.smoke))
+    if a.json:
+        Path(a.json).write_text(json.dumps(bench.results, default=lambda o: o.__dict__,
+                                           indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,193 @@
+//! `latency-proxy`: a TCP proxy that makes a loopback index look like one across the
+//! internet, the way toxiproxy's `latency` toxic does. Every chunk read from one side is
+//! written to the other `--latency-ms` later, in each direction independently, so a
+//! request/response round trip costs two latencies while bulk throughput is not throttled
+//! (chunks are queued, not serialized behind each other's delay). A new connection also
+//! pays the TCP handshake (one round trip) before its first byte moves, as on a real link:
+//! that is what makes connection reuse matter. TLS is not modelled.
+//!
+//! ```text
+//! latency-proxy --upstream 127.0.0.1:PORT [--listen 127.0.0.1:0] [--latency-ms 25] [--no-handshake]
+//! ```
+//!
+//! The first stdout line is `latency-proxy listening on 127.0.0.1:PORT`. On SIGTERM or
+//! SIGINT it prints `latency-proxy: N connections, U bytes up, D bytes down` and exits.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::mpsc;
+use tokio::time::Instant;
+
+/// Read size per chunk: large enough for bulk transfers, small enough that a chunk's delay
+/// does not hold back much data.
+const CHUNK: usize = 64 * 1024;
+/// Chunks in flight per direction: 4096 × 64 KiB = 256 MiB, more than a loopback link can
+/// fill in any sensible latency, so the queue never throttles a transfer.
+const IN_FLIGHT: usize = 4096;
+
+struct Options {
+    listen: SocketAddr,
+    upstream: SocketAddr,
+    latency: Duration,
+    handshake: bool,
+}
+
+#[derive(Default)]
+struct Counters {
+    connections: AtomicU64,
+    up: AtomicU64,
+    down: AtomicU64,
+}
+
+fn parse(mut args: impl Iterator<Item = String>) -> Result<Options, String> {
+    let mut options = Options {
+        listen: "127.0.0.1:0".parse().expect("a valid address"),
+        upstream: "127.0.0.1:0".parse().expect("a valid address"),
+        latency: Duration::from_millis(25),
+        handshake: true,
+    };
+    let mut upstream = false;
+    while let Some(arg) = args.next() {
+        let mut value = || args.next().ok_or(format!("{arg} needs a value"));
+        match arg.as_str() {
+            "--listen" => options.listen = value()?.parse().map_err(|e| format!("{e}"))?,
+            "--upstream" => {
+                options.upstream = value()?.parse().map_err(|e| format!("{e}"))?;
+                upstream = true;
+            }
+            "--latency-ms" => {
+                let ms: u64 = value()?.parse().map_err(|e| format!("{e}"))?;
+                options.latency = Duration::from_millis(ms);
+            }
+            "--no-handshake" => options.handshake = false,
+            other => return Err(format!("unknown argument {other}")),
+        }
+    }
+    if !upstream {
+        return Err("--upstream HOST:PORT is required".into());
+    }
+    Ok(options)
+}
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> std::process::ExitCode {
+    let options = match parse(std::env::args().skip(1)) {
+        Ok(options) => Arc::new(options),
+        Err(message) => {
+            eprintln!("latency-proxy: {message}");
+            return std::process::ExitCode::from(2);
+        }
+    };
+    let listener = match TcpListener::bind(options.listen).await {
+        Ok(listener) => listener,
+        Err(e) => {
+            eprintln!("latency-proxy: cannot listen on {}: {e}", options.listen);
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    let local = listener
+        .local_addr()
+        .expect("a bound socket has an address");
+    println!("latency-proxy listening on {local}");
+    let counters = Arc::new(Counters::default());
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        .expect("a SIGTERM handler");
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => {
+                let Ok((client, _)) = accepted else { continue };
+                counters.connections.fetch_add(1, Ordering::Relaxed);
+                tokio::spawn(serve(client, options.clone(), counters.clone()));
+            }
+            _ = term.recv() => break,
+            _ = tokio::signal::ctrl_c() => break,
+        }
+    }
+    println!(
+        "latency-proxy: {} connections, {} bytes up, {} bytes down",
+        counters.connections.load(Ordering::Relaxed),
+        counters.up.load(Ordering::Relaxed),
+        counters.down.load(Ordering::Relaxed),
+    );
+    std::process::ExitCode::SUCCESS
+}
+
+async fn serve(client: TcpStream, options: Arc<Options>, counters: Arc<Counters>) {
+    let accepted = Instant::now();
+    let Ok(server) = TcpStream::connect(options.upstream).await else {
+        return;
+    };
+    let _ = client.set_nodelay(true);
+    let _ = server.set_nodelay(true);
+    // SYN and SYN-ACK: nothing moves before one round trip has passed.
+    let open_at = if options.handshake {
+        accepted + 2 * options.latency
+    } else {
+        accepted
+    };
+    let (client_read, client_write) = client.into_split();
+    let (server_read, server_write) = server.into_split();
+    let up = tokio::spawn(pipe(
+        client_read,
+        server_write,
+        open_at,
+        options.latency,
+        counters.clone(),
+        true,
+    ));
+    let down = tokio::spawn(pipe(
+        server_read,
+        client_write,
+        open_at,
+        options.latency,
+        counters,
+        false,
+    ));
+    let _ = tokio::join!(up, down);
+}
+
+/// Copies `from` to `to`, each chunk `latency` after it was read (and not before `open_at`
+/// plus `latency`); end of stream is passed on with the same delay.
+async fn pipe(
+    mut from: OwnedReadHalf,
+    mut to: OwnedWriteHalf,
+    open_at: Instant,
+    latency: Duration,
+    counters: Arc<Counters>,
+    up: bool,
+) {
+    let (tx, mut rx) = mpsc::channel::<(Instant, Vec<u8>)>(IN_FLIGHT);
+    let reader = async move {
+        loop {
+            let mut buf = vec![0u8; CHUNK];
+            let n = from.read(&mut buf).await.unwrap_or(0);
+            buf.truncate(n);
+            let due = Instant::now().max(open_at) + latency;
+            // An empty chunk is the end of the stream.
+            if tx.send((due, buf)).await.is_err() || n == 0 {
+                break;
+            }
+        }
+    };
+    let writer = async move {
+        while let Some((due, chunk)) = rx.recv().await {
+            tokio::time::sleep_until(due).await;
+            if chunk.is_empty() {
+                let _ = to.shutdown().await;
+                break;
+            }
+            if to.write_all(&chunk).await.is_err() {
+                break;
+            }
+            let counter = if up { &counters.up } else { &counters.down };
+            counter.fetch_add(chunk.len() as u64, Ordering::Relaxed);
+        }
+    };
+    tokio::join!(reader, writer);
+}
