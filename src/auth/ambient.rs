@@ -205,11 +205,7 @@ impl IdentitySource {
                 }
                 Ok(response) => {
                     let status = response.status().as_u16();
-                    let retry_after = response
-                        .headers()
-                        .get(reqwest::header::RETRY_AFTER)
-                        .and_then(|v| v.to_str().ok())
-                        .and_then(crate::index::retry::parse_retry_after);
+                    let retry_after = crate::index::retry::retry_after(&response);
                     let message = response.text().await.unwrap_or_default();
                     let error = AmbientError::Endpoint {
                         status,

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use super::ambient::short;
 use crate::index::RetryPolicy;
-use crate::index::retry::{is_retryable_status, parse_retry_after};
+use crate::index::retry::is_retryable_status;
 use crate::secret::Secret;
 
 /// One entry of a 422's `errors` list.
@@ -240,11 +240,7 @@ impl Exchange {
             let (last, retry_after) = match request().send().await {
                 Ok(response) => {
                     let status = response.status().as_u16();
-                    let retry_after = response
-                        .headers()
-                        .get(reqwest::header::RETRY_AFTER)
-                        .and_then(|v| v.to_str().ok())
-                        .and_then(parse_retry_after);
+                    let retry_after = crate::index::retry::retry_after(&response);
                     let body = response.text().await.unwrap_or_default();
                     if !is_retryable_status(status) {
                         return Ok((status, body));

@@ -34,6 +34,15 @@ impl Default for RetryPolicy {
 /// large files slowly).
 pub const RESPONSE_TIMEOUT: Duration = Duration::from_secs(300);
 
+/// The `Retry-After` of a response, in its delay-seconds form.
+pub fn retry_after(response: &reqwest::Response) -> Option<Duration> {
+    response
+        .headers()
+        .get(reqwest::header::RETRY_AFTER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(parse_retry_after)
+}
+
 impl RetryPolicy {
     /// The policy with the delays shortened by `PYPI_PUBLISH_RETRY_DELAYS_MS=BASE,MAX` (for
     /// fault-injection tests, which would otherwise wait minutes; `MAX` also caps
