@@ -1,4 +1,4 @@
-//! The command line: `pypi-publish check|upload|action`.
+//! The command line: `pypi-publish check|upload|attest|action`.
 
 use std::path::PathBuf;
 
@@ -26,6 +26,39 @@ pub enum Command {
     Upload(UploadArgs),
     /// Run as the GitHub Action (reads INPUT_* variables).
     Action,
+    /// Sign PEP 740 publish attestations for distributions, without uploading them.
+    Attest(AttestArgs),
+}
+
+/// Where to sign PEP 740 attestations (Sigstore Fulcio and Rekor v1).
+#[derive(Debug, Clone, Args)]
+pub struct SigstoreArgs {
+    /// Fulcio URL (default: public-good Sigstore, or staging with --sigstore-staging).
+    #[arg(long, value_name = "URL", env = "PYPI_PUBLISH_FULCIO_URL")]
+    pub fulcio_url: Option<String>,
+    /// Rekor v1 URL (default: public-good Sigstore, or staging with --sigstore-staging).
+    #[arg(long, value_name = "URL", env = "PYPI_PUBLISH_REKOR_URL")]
+    pub rekor_url: Option<String>,
+    /// Use Sigstore's staging instance.
+    #[arg(long)]
+    pub sigstore_staging: bool,
+}
+
+/// `attest` options. The identity token (audience `sigstore`) comes from SIGSTORE_ID_TOKEN.
+#[derive(Debug, Args)]
+pub struct AttestArgs {
+    /// Distribution files or folders (a folder contributes its top-level files).
+    #[arg(default_value = "dist")]
+    pub paths: Vec<PathBuf>,
+    /// Write `<dist>.publish.attestation` files here instead of beside each distribution.
+    #[arg(long, value_name = "DIR")]
+    pub output_dir: Option<PathBuf>,
+    /// Sigstore services.
+    #[command(flatten)]
+    pub sigstore: SigstoreArgs,
+    /// Extra CA certificates (PEM) to trust. Also SSL_CERT_FILE or REQUESTS_CA_BUNDLE.
+    #[arg(long, value_name = "FILE")]
+    pub ca_bundle: Option<PathBuf>,
 }
 
 /// `check` options.
@@ -106,6 +139,18 @@ pub struct UploadArgs {
     /// Attempts per file (and per lookup), the first included.
     #[arg(long, value_name = "N", default_value_t = 6, value_parser = clap::value_parser!(u32).range(1..=20))]
     pub attempts: u32,
+    /// PEP 740 attestations: `auto` signs them when trusted publishing is used against PyPI
+    /// or TestPyPI; `on` requires a trusted-publishing token.
+    #[arg(
+        long,
+        value_enum,
+        default_value = "auto",
+        env = "PYPI_PUBLISH_ATTESTATIONS"
+    )]
+    pub attestations: crate::attest::Mode,
+    /// Sigstore services for attestations.
+    #[command(flatten)]
+    pub sigstore: SigstoreArgs,
     /// No progress bars.
     #[arg(long)]
     pub no_progress: bool,

@@ -2,9 +2,10 @@
 //! the legacy upload API — strict before upload, skip-identical, retries, trusted publishing.
 //!
 //! The folders follow a publish: [`dist`] (find, parse, check, hash) → [`auth`]
-//! (credentials) → [`index`] (look, upload) → [`publish`] (the orchestration) → [`report`].
+//! (credentials) → [`attest`] (PEP 740) → [`index`] (look, upload) → [`publish`] (the orchestration) → [`report`].
 #![warn(missing_docs)]
 
+pub mod attest;
 pub mod auth;
 pub mod cli;
 pub mod commands;

@@ -7,8 +7,10 @@
 //!    stops the run before the first upload;
 //! 4. **authenticate** — with trusted publishing, mint the upload token now (only when
 //!    something is to be uploaded), so a refused exchange stops the run before any upload;
-//! 5. **upload** — the new files, wheels before sdists, at most N at a time;
-//! 6. **report** — one row per file.
+//! 5. **attest** — with attestations on, find or sign one for every file about to be sent
+//!    (never for a file already present: each signature is a public log entry);
+//! 6. **upload** — the new files, wheels before sdists, at most N at a time;
+//! 7. **report** — one row per file.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
@@ -35,6 +37,8 @@ pub struct PublishOptions {
     pub dry_run: bool,
     /// Run the preflight rules (on by default; the reference action's `verify-metadata`).
     pub verify_metadata: bool,
+    /// Sign and send PEP 740 attestations with this session (`None`: send none).
+    pub attestations: Option<Arc<crate::attest::Session>>,
 }
 
 /// The state of one file at the end.
@@ -188,6 +192,9 @@ pub enum PublishError {
         /// Total.
         total: usize,
     },
+    /// Attestations could not be prepared; nothing was uploaded.
+    #[error(transparent)]
+    Attest(#[from] crate::attest::AttestError),
     /// Some uploads failed (the report says which).
     #[error("{failed} of {total} file(s) failed to upload")]
     Uploads {
@@ -205,6 +212,7 @@ impl PublishError {
             PublishError::Lookup { source, .. } => source.hint().map(str::to_string),
             PublishError::TrustedPublishing { hint, .. } => hint.clone(),
             PublishError::Conflicts(errors) => errors.first().and_then(UploadError::hint),
+            PublishError::Attest(e) => e.hint(),
             PublishError::Uploads { .. } | PublishError::Interrupted { .. } => {
                 Some("re-run the same command: files already on the index are skipped".into())
             }
@@ -271,7 +279,11 @@ async fn run(
         authenticate(index, &planned, &known_projects, report).await?;
     }
 
-    // 5. Upload: wheels first, so installers never see an sdist-only release.
+    // 5. Attest what will be sent (after authenticating: a refused exchange must not
+    // leave public log entries behind).
+    let attestations = &attest(options, &planned, reporter).await?;
+
+    // 6. Upload: wheels first, so installers never see an sdist-only release.
     if options.dry_run {
         for p in planned
             .iter_mut()
@@ -300,7 +312,12 @@ async fn run(
                 }
                 let progress = Arc::new(Progress::default());
                 reporter.upload_started(p.dist.file_name(), p.digests.size, progress.clone());
-                let result = index.upload(&p.dist, &p.digests, None, progress).await;
+                let attestation = attestations
+                    .get(p.dist.file_name())
+                    .map(|(_, j)| j.as_str());
+                let result = index
+                    .upload(&p.dist, &p.digests, attestation, progress)
+                    .await;
                 let status = match &result {
                     Ok(UploadOutcome::Uploaded { attempts: 1 }) => "uploaded".to_string(),
                     Ok(UploadOutcome::Uploaded { attempts }) => {
@@ -318,7 +335,7 @@ async fn run(
         outcomes.extend(results);
     }
 
-    // 6. Report.
+    // 7. Report.
     let upload_url = index.upload_url();
     let mut failed = 0;
     for p in planned {
@@ -531,6 +548,26 @@ async fn plan(
         return Err(PublishError::Conflicts(conflicts));
     }
     Ok(exists)
+}
+
+async fn attest(
+    options: &PublishOptions,
+    planned: &[Planned],
+    reporter: &dyn Reporter,
+) -> Result<crate::attest::plan::Prepared, PublishError> {
+    let Some(session) = &options.attestations else {
+        return Ok(Default::default());
+    };
+    let files: Vec<crate::attest::ToAttest> = planned
+        .iter()
+        .filter(|p| matches!(p.status, FileStatus::NotAttempted | FileStatus::WouldUpload))
+        .map(|p| crate::attest::ToAttest {
+            path: &p.dist.path,
+            file_name: p.dist.file_name(),
+            sha256: p.digests.sha256.as_str(),
+        })
+        .collect();
+    Ok(crate::attest::prepare(&files, session, options.dry_run, reporter).await?)
 }
 
 fn row(p: &Planned, upload_url: &::url::Url, index: &Index) -> FileReport {

@@ -63,11 +63,40 @@ pub async fn run(env: impl Fn(&str) -> Option<String>) -> anyhow::Result<Status>
         inputs.concurrency,
         true,
     )?;
+    // The reference action's `attestations: true` signs only with trusted publishing to
+    // PyPI/TestPyPI (what `auto` means); public-good Sigstore, as PyPI verifies against it.
+    let attest_mode = if inputs.attestations {
+        crate::attest::Mode::Auto
+    } else {
+        crate::attest::Mode::Off
+    };
+    let sigstore = crate::cli::SigstoreArgs {
+        fulcio_url: None,
+        rekor_url: None,
+        sigstore_staging: false,
+    };
+    let attestations = match super::attest::session_for_upload(
+        attest_mode,
+        &sigstore,
+        &index,
+        inputs.ca_bundle.as_deref(),
+        &env,
+    ) {
+        Ok(session) => session,
+        Err(e) => {
+            println!(
+                "{}",
+                annotation("error", None, "attestations", &e.to_string())
+            );
+            return Ok(Status::Failure);
+        }
+    };
     let options = PublishOptions {
         paths: vec![inputs.packages_dir.clone()],
         concurrency: inputs.concurrency,
         dry_run: inputs.dry_run,
         verify_metadata: inputs.verify_metadata,
+        attestations,
     };
     let reporter = GitHub {
         packages_dir: inputs.packages_dir.clone(),

@@ -1,6 +1,7 @@
 //! The commands: each parses nothing, prints its results, and returns an exit status.
 
 pub mod action;
+pub mod attest;
 pub mod check;
 pub mod upload;
 
@@ -34,6 +35,7 @@ pub fn run(cli: crate::cli::Cli) -> anyhow::Result<Status> {
         Command::Check(args) => check::run(&args),
         Command::Upload(args) => interruptible(upload::run(args, |k| std::env::var(k).ok())),
         Command::Action => interruptible(action::run(|k| std::env::var(k).ok())),
+        Command::Attest(args) => interruptible(attest::run(args, |k| std::env::var(k).ok())),
     }
 }
 

@@ -73,11 +73,25 @@ pub async fn run(args: UploadArgs, env: impl Fn(&str) -> Option<String>) -> anyh
         ..index.retry.clone()
     };
     index.stall_timeout = Duration::from_secs(args.stall_timeout.max(1));
+    let attestations = match super::attest::session_for_upload(
+        args.attestations,
+        &args.sigstore,
+        &index,
+        ca_bundle.as_deref(),
+        &env,
+    ) {
+        Ok(session) => session,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Ok(Status::Failure);
+        }
+    };
     let options = PublishOptions {
         paths: args.paths.clone(),
         concurrency: usize::from(args.concurrency),
         dry_run: args.dry_run,
         verify_metadata: !args.no_verify_metadata,
+        attestations,
     };
     let (report, result) = publish(&options, &index, &terminal).await;
     print_report(&report);

@@ -110,6 +110,10 @@ pub fn publish_env(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
         "PYPI_ID_TOKEN",
         "PYPI_PUBLISH_TRUSTED_PUBLISHING",
         "PYPI_PUBLISH_ID_TOKEN_ENV",
+        "SIGSTORE_ID_TOKEN",
+        "PYPI_PUBLISH_ATTESTATIONS",
+        "PYPI_PUBLISH_FULCIO_URL",
+        "PYPI_PUBLISH_REKOR_URL",
     ] {
         cmd.env_remove(k);
     }

@@ -254,3 +254,56 @@ pub fn devpi(dir: &Path, password: &str) -> Server {
     );
     Server { child, url }
 }
+
+/// The local Sigstore (`tests/sigstore-mock`: @sigstore/mock's Fulcio and Rekor v1) and the
+/// trust root it wrote, for PyPI's verifier.
+pub struct Sigstore {
+    pub server: Server,
+    pub trust_root: std::path::PathBuf,
+}
+
+impl Sigstore {
+    /// Starts it; the trust root goes to `dir/trusted_root.json`.
+    pub fn start(dir: &Path) -> Self {
+        let mock = super::repo().join("tests/sigstore-mock");
+        assert!(
+            mock.join("node_modules/@sigstore/mock").exists(),
+            "tests/sigstore-mock has no node_modules: run scripts/dev-env first (scripts/test does)"
+        );
+        let trust_root = dir.join("trusted_root.json");
+        let mut child = Command::new("node")
+            .arg(mock.join("server.js"))
+            .arg("--trust-root")
+            .arg(&trust_root)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("node runs");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let url = line
+            .trim()
+            .strip_prefix("listening on ")
+            .unwrap_or_else(|| panic!("unexpected first line: {line:?}"))
+            .to_string();
+        Sigstore {
+            server: Server { child, url },
+            trust_root,
+        }
+    }
+
+    /// Makes the next `count` requests to `service` ("fulcio" or "rekor") answer `status`
+    /// (replacing faults still queued; 0 clears them).
+    pub fn fault(&self, service: &str, status: u16, count: u32) {
+        let body = format!(r#"{{"service":"{service}","status":{status},"count":{count}}}"#);
+        let (code, text) = http(
+            "POST",
+            &format!("{}/_/fault", self.server.url),
+            &[],
+            body.as_bytes(),
+        );
+        assert_eq!(code, 204, "{text}");
+    }
+}

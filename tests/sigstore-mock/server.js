@@ -13,7 +13,8 @@
 // which is what verifiers compare the bundle against; the mock would store it verbatim.
 //
 // Fault injection for error-path tests: `POST /_/fault {"service":"fulcio"|"rekor",
-// "status":503,"count":1}` makes the next `count` requests to that service answer `status`.
+// "status":503,"count":1}` makes the next `count` requests to that service answer `status`
+// (replacing any faults still queued; count 0 clears them).
 'use strict';
 
 const crypto = require('node:crypto');
@@ -117,7 +118,8 @@ async function main() {
       try {
         if (req.method === 'POST' && req.url === '/_/fault') {
           const { service, status, count } = JSON.parse(body);
-          for (let i = 0; i < (count || 1); i++) faults[service].push(status);
+          faults[service] = [];
+          for (let i = 0; i < count; i++) faults[service].push(status);
           return send(204, '');
         }
         const route = req.method === 'POST' && routes[req.url];

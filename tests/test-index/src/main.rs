@@ -5,6 +5,7 @@
 
 mod accept;
 mod app;
+mod attestations;
 mod auth;
 mod config;
 mod form;

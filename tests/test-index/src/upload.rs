@@ -354,11 +354,16 @@ pub async fn upload(
 
     let attestations = match post.get_text("attestations") {
         None => None,
-        Some(raw) => Some(check_attestations(&identity, raw).map_err(|reason| {
-            bad_request(format!(
-                "Invalid attestations supplied during upload: {reason}"
-            ))
-        })?),
+        Some(raw) => {
+            crate::attestations::check(&identity, raw, &filename, &content.sha256).map_err(
+                |reason| {
+                    bad_request(format!(
+                        "Invalid attestations supplied during upload: {reason}"
+                    ))
+                },
+            )?;
+            Some(raw.to_owned())
+        }
     };
 
     // Store: the file, its METADATA, the catalogue.
@@ -472,24 +477,6 @@ impl ArchiveStep {
     ) -> Result<Vec<u8>, String> {
         check_wheel_contents(opened, filename, license_files)
     }
-}
-
-/// The parts of `_extract_attestations_from_request` that need no Sigstore: trusted
-/// publishing only, a non-empty JSON list of at most two objects. The attestations
-/// themselves are NOT verified.
-fn check_attestations(identity: &Identity, raw: &str) -> Result<String, String> {
-    if !matches!(identity, Identity::Publisher(_)) {
-        return Err("Attestations are only supported when using Trusted Publishing".to_owned());
-    }
-    let parsed: Vec<serde_json::Map<String, serde_json::Value>> =
-        serde_json::from_str(raw).map_err(|e| format!("Malformed attestations: {e}"))?;
-    if parsed.is_empty() {
-        return Err("Malformed attestations: an empty attestation set is not permitted".to_owned());
-    }
-    if parsed.len() > 2 {
-        return Err("A maximum of 2 attestations per file are supported".to_owned());
-    }
-    Ok(raw.to_owned())
 }
 
 #[cfg(test)]

@@ -296,3 +296,97 @@ fn pending_publisher_creates_the_project() {
     );
     assert_eq!(reply.status_line(), "200 OK");
 }
+
+/// One attestation object whose statement names `name` with `sha256` and `predicate`.
+fn attestation(name: &str, sha256: &str, predicate: &str) -> Value {
+    let statement = json!({
+        "_type": "https://in-toto.io/Statement/v1",
+        "subject": [{"name": name, "digest": {"sha256": sha256}}],
+        "predicateType": predicate,
+        "predicate": null,
+    });
+    json!({
+        "version": 1,
+        "verification_material": {"certificate": "ZGVy", "transparency_entries": [{}]},
+        "envelope": {"statement": common::base64(&statement.to_string()), "signature": "c2ln"},
+    })
+}
+
+#[test]
+fn attestation_rules() {
+    const PUBLISH: &str = "https://docs.pypi.org/attestations/publish/v1";
+    let server = start(&[]);
+    create_project(&server);
+    let dist = wheel("demo_pkg-4.0-py3-none-any.whl");
+    let sha = common::sha256_hex(&dist.bytes);
+    let upload = |attestations: Value| {
+        let (_, body) = mint_jwt(&server, &jwt(&server, ""));
+        let form =
+            Form::new(&dist, "demo-pkg", "4.0").add("attestations", &attestations.to_string());
+        server
+            .upload(Some(body["token"].as_str().unwrap()), &form)
+            .status_line()
+    };
+    let refused =
+        |reason: &str| format!("400 Invalid attestations supplied during upload: {reason}");
+    let good = attestation(&dist.filename, &sha, PUBLISH);
+
+    assert_eq!(
+        upload(json!([])),
+        refused("Malformed attestations: an empty attestation set is not permitted")
+    );
+    assert_eq!(
+        upload(json!([good, good, good])),
+        refused("A maximum of 2 attestations per file are supported")
+    );
+    assert_eq!(
+        upload(json!([good, good])),
+        refused(&format!(
+            "Multiple attestations for the same file with the same predicate type ({PUBLISH}) are not supported"
+        ))
+    );
+    let verify = |reason: &str| {
+        refused(&format!(
+            "Could not verify the uploaded artifact using the included attestation: {reason}"
+        ))
+    };
+    assert_eq!(
+        upload(json!([attestation(
+            "demo_pkg-9.0-py3-none-any.whl",
+            &sha,
+            PUBLISH
+        )])),
+        verify(&format!(
+            "subject does not match distribution name: demo_pkg-9.0-py3-none-any.whl != {}",
+            dist.filename
+        ))
+    );
+    assert_eq!(
+        upload(json!([attestation(
+            &dist.filename,
+            &"0".repeat(64),
+            PUBLISH
+        )])),
+        verify("subject does not match distribution digest")
+    );
+    assert_eq!(
+        upload(json!([attestation(
+            &dist.filename,
+            &sha,
+            "https://example.com/other"
+        )])),
+        verify("unknown attestation type: https://example.com/other")
+    );
+    assert!(upload(json!([{"version": 1}])).starts_with(&refused("Malformed attestations: ")));
+
+    assert_eq!(upload(json!([good])), "200 OK");
+    let files = server.stats()["files"].clone();
+    let stored = files
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["filename"] == dist.filename.as_str())
+        .unwrap()
+        .clone();
+    assert_eq!(stored["has_attestations"], true);
+}

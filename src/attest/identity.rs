@@ -1,0 +1,76 @@
+//! The **identity token** Fulcio certifies: an OIDC JWT with audience `sigstore`. This
+//! module only decides where it comes from; it never prints it.
+
+use std::sync::Arc;
+
+use super::signing::TokenSource;
+use crate::auth::ambient::{AmbientError, IdentitySource};
+use crate::index::RetryPolicy;
+use crate::secret::Secret;
+
+/// Variable holding an explicit token (GitLab's conventional `id_tokens` name for Sigstore,
+/// and what sigstore's own clients read).
+pub const TOKEN_ENV: &str = "SIGSTORE_ID_TOKEN";
+
+/// The audience Fulcio expects.
+pub const AUDIENCE: &str = "sigstore";
+
+/// The token source for this environment: `SIGSTORE_ID_TOKEN`, else the CI job's ambient
+/// identity (GitHub Actions mints a fresh `sigstore` token for every certificate).
+/// Resolution is lazy: a missing token is an error only when a signature is needed.
+pub fn token_source(env: &dyn Fn(&str) -> Option<String>, http: reqwest::Client) -> TokenSource {
+    if let Some(token) = env(TOKEN_ENV).filter(|t| !t.trim().is_empty()) {
+        return TokenSource::Given(Secret::new(token.trim()));
+    }
+    let reason = match IdentitySource::detect(env, None) {
+        Ok(source @ IdentitySource::GitHub { .. }) => {
+            let source = Arc::new(source);
+            return TokenSource::Fetch(Arc::new(move || {
+                let (source, http) = (source.clone(), http.clone());
+                Box::pin(async move {
+                    source
+                        .token(&http, AUDIENCE, &RetryPolicy::default())
+                        .await
+                        .map_err(|e| describe(&e))
+                })
+            }));
+        }
+        // A variable's token (GitLab's PYPI_ID_TOKEN) has the index's audience, not Fulcio's.
+        Ok(IdentitySource::Variable { name, .. }) => format!(
+            "${name} is for the index (audience pypi); Fulcio needs its own token: declare an `id_tokens:` entry {TOKEN_ENV} with `aud: {AUDIENCE}`"
+        ),
+        Err(AmbientError::NotInCi) => {
+            format!("{TOKEN_ENV} is not set and this is not a CI job that issues OIDC tokens")
+        }
+        Err(e) => describe(&e),
+    };
+    TokenSource::Fetch(Arc::new(move || {
+        let reason = reason.clone();
+        Box::pin(async move { Err(reason) })
+    }))
+}
+
+/// One line: the ambient errors' multi-line hints are for trusted publishing's report.
+fn describe(e: &AmbientError) -> String {
+    e.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn missing_token_names_the_permission_in_github_actions() {
+        let env = |k: &str| (k == "GITHUB_ACTIONS").then(|| "true".to_string());
+        let TokenSource::Fetch(fetch) = token_source(&env, reqwest::Client::new()) else {
+            panic!("no token was given")
+        };
+        let err = fetch().await.unwrap_err();
+        assert!(err.contains("id-token: write"), "{err}");
+        let given = token_source(
+            &|k: &str| (k == TOKEN_ENV).then(|| "a.b.c".to_string()),
+            reqwest::Client::new(),
+        );
+        assert!(matches!(given, TokenSource::Given(t) if t.reveal() == "a.b.c"));
+    }
+}

@@ -1,0 +1,475 @@
+//! PEP 740 attestations end to end with real peers: a local Sigstore built from
+//! `@sigstore/mock` (Fulcio + Rekor v1), GitHub-shaped identity tokens from the test index's
+//! issuer, PyPI's own verifier (`pypi-attestations` + `sigstore`, `tests/py/verify_attestation.py`)
+//! and the test index's Warehouse checks of the `attestations` upload field.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use common::dists::{metadata, sdist_tar, wheel_members, wheel_owned};
+use common::servers::{Sigstore, TestIndex, http};
+use common::{Run, publish_env, tempdir, venv_bin};
+
+const PUBLISHER: &str = r#"{"project": "demo-pkg", "repository": "demo", "repository_owner": "octo-org", "repository_owner_id": "4242", "workflow_filename": "release.yml"}"#;
+const REPOSITORY: &str = "octo-org/demo";
+const WORKFLOW: &str = "release.yml";
+
+/// A JWT from the test index's GitHub-like issuer (`query` overrides claims).
+fn issuer_token(index: &TestIndex, audience: &str, query: &str) -> String {
+    let (status, body) = http(
+        "GET",
+        &format!(
+            "{}/_/test-issuer/token?api-version=2.0&audience={audience}{query}",
+            index.server.url
+        ),
+        &[("Authorization", "bearer test-request-token")],
+        b"",
+    );
+    assert_eq!(status, 200, "{body}");
+    let value: serde_json::Value = serde_json::from_str(&body).unwrap();
+    value["value"].as_str().unwrap().to_string()
+}
+
+/// A trusted-publishing upload token, minted from a fresh `pypi`-audience JWT.
+fn mint(index: &TestIndex) -> String {
+    let jwt = issuer_token(index, "pypi", "");
+    let (status, body) = http(
+        "POST",
+        &format!("{}/_/oidc/mint-token", index.server.url),
+        &[("Content-Type", "application/json")],
+        serde_json::json!({ "token": jwt }).to_string().as_bytes(),
+    );
+    assert_eq!(status, 200, "{body}");
+    let value: serde_json::Value = serde_json::from_str(&body).unwrap();
+    value["token"].as_str().unwrap().to_string()
+}
+
+/// A valid wheel of demo-pkg; `salt` changes its bytes, not its name.
+fn demo_wheel(dir: &Path, version: &str, salt: &str) -> PathBuf {
+    let stem = format!("demo_pkg-{version}");
+    let mut members = wheel_members(&stem, &metadata("demo-pkg", version, ""));
+    members[0].1 = salt.as_bytes().to_vec();
+    wheel_owned(dir, &format!("{stem}-py3-none-any.whl"), &members)
+}
+
+fn demo_sdist(dir: &Path, version: &str) -> PathBuf {
+    let top = format!("demo_pkg-{version}");
+    let meta = metadata("demo-pkg", version, "");
+    sdist_tar(
+        dir,
+        &format!("{top}.tar.gz"),
+        &[
+            (&format!("{top}/PKG-INFO"), meta.as_bytes()),
+            (&format!("{top}/pyproject.toml"), b"[project]\n"),
+        ],
+    )
+}
+
+fn attestation_of(dist: &Path) -> PathBuf {
+    PathBuf::from(format!("{}.publish.attestation", dist.display()))
+}
+
+/// PyPI's verifier on (dist, attestation) pairs, with a GitHub publisher policy.
+fn verify(sigstore: &Sigstore, repository: &str, workflow: &str, pairs: &[(&Path, &Path)]) -> Run {
+    let mut cmd = Command::new(venv_bin("python"));
+    cmd.arg(common::repo().join("tests/py/verify_attestation.py"))
+        .arg("--trust-root")
+        .arg(&sigstore.trust_root)
+        .args(["--repository", repository, "--workflow", workflow]);
+    for (dist, attestation) in pairs {
+        cmd.arg(dist).arg(attestation);
+    }
+    cmd.output().expect("python runs").into()
+}
+
+/// `pypi-publish <args>` against the local Sigstore, with `SIGSTORE_ID_TOKEN` and `env`.
+fn run(dir: &Path, sigstore: &Sigstore, args: &[&str], token: &str, env: &[(&str, &str)]) -> Run {
+    let url = sigstore.server.url.as_str();
+    let mut all = args.to_vec();
+    all.extend(["--fulcio-url", url, "--rekor-url", url]);
+    let mut vars = vec![("SIGSTORE_ID_TOKEN", token)];
+    vars.extend_from_slice(env);
+    let out = publish_env(dir, &all, &vars);
+    // Neither the whole JWT nor its claims segment may ever be printed.
+    if let Some(claims) = token.split('.').nth(1) {
+        assert!(
+            !out.all().contains(claims),
+            "the JWT leaked:\n{}",
+            out.all()
+        );
+    }
+    out
+}
+
+#[test]
+fn attest_command_signs_what_pypi_verifies() {
+    let tmp = tempdir();
+    let dist = tmp.path().join("dist");
+    std::fs::create_dir(&dist).unwrap();
+    let wheel = demo_wheel(&dist, "1.0", "");
+    let sdist = demo_sdist(&dist, "1.0");
+    let index = TestIndex::start(&["--publisher", PUBLISHER]);
+    let sigstore = Sigstore::start(tmp.path());
+    let token = issuer_token(&index, "sigstore", "");
+
+    // One key and certificate for the whole run, files beside the dists.
+    let out = run(tmp.path(), &sigstore, &["attest", "dist"], &token, &[]);
+    assert_eq!(out.code, Some(0), "{}", out.all());
+    assert!(
+        out.stderr
+            .contains("Signed 2 of 2 file(s) with 1 certificate(s)"),
+        "{}",
+        out.stderr
+    );
+    let (wa, sa) = (attestation_of(&wheel), attestation_of(&sdist));
+    let ok = verify(
+        &sigstore,
+        REPOSITORY,
+        WORKFLOW,
+        &[(&wheel, &wa), (&sdist, &sa)],
+    );
+    assert_eq!(ok.code, Some(0), "{}", ok.all());
+    assert_eq!(ok.stdout.matches("OK ").count(), 2, "{}", ok.stdout);
+    assert!(
+        ok.stdout
+            .contains("https://docs.pypi.org/attestations/publish/v1")
+    );
+
+    // The real verifier rejects another workflow, another repository, other bytes.
+    let wrong_workflow = verify(&sigstore, REPOSITORY, "other.yml", &[(&wheel, &wa)]);
+    assert_eq!(wrong_workflow.code, Some(1), "{}", wrong_workflow.all());
+    assert!(
+        wrong_workflow.stdout.contains("Build Config URI"),
+        "{}",
+        wrong_workflow.stdout
+    );
+    let wrong_repo = verify(&sigstore, "octo-org/fork", WORKFLOW, &[(&wheel, &wa)]);
+    assert_eq!(wrong_repo.code, Some(1), "{}", wrong_repo.all());
+    let tampered = tmp.path().join("demo_pkg-1.0-py3-none-any.whl");
+    let mut bytes = std::fs::read(&wheel).unwrap();
+    bytes.extend_from_slice(b"tampered");
+    std::fs::write(&tampered, bytes).unwrap();
+    let bad = verify(&sigstore, REPOSITORY, WORKFLOW, &[(&tampered, &wa)]);
+    assert_eq!(bad.code, Some(1), "{}", bad.all());
+    assert!(bad.stdout.contains("digest"), "{}", bad.stdout);
+
+    // A valid attestation is kept (no new log entry); a stale one is replaced.
+    let again = run(tmp.path(), &sigstore, &["attest", "dist"], &token, &[]);
+    assert_eq!(again.code, Some(0), "{}", again.all());
+    assert!(
+        again.stdout.contains("already attested"),
+        "{}",
+        again.stdout
+    );
+    assert!(again.stderr.contains("Signed 0 of 2"), "{}", again.stderr);
+    let rebuilt = demo_wheel(&dist, "1.0", "# rebuilt\n");
+    let replaced = run(tmp.path(), &sigstore, &["attest", "dist"], &token, &[]);
+    assert_eq!(replaced.code, Some(0), "{}", replaced.all());
+    assert!(
+        replaced.stderr.contains("stale, replacing it"),
+        "{}",
+        replaced.stderr
+    );
+    let ok = verify(&sigstore, REPOSITORY, WORKFLOW, &[(&rebuilt, &wa)]);
+    assert_eq!(ok.code, Some(0), "{}", ok.all());
+
+    // A run that outlives its certificate signs the rest with a new one (forced here by a
+    // refresh margin as long as the certificate's life); both still verify.
+    let out_dir = tmp.path().join("out");
+    let renewed = run(
+        tmp.path(),
+        &sigstore,
+        &["attest", "dist", "--output-dir", "out"],
+        &token,
+        &[("PYPI_PUBLISH_CERT_REFRESH_MARGIN", "600")],
+    );
+    assert_eq!(renewed.code, Some(0), "{}", renewed.all());
+    assert!(
+        renewed.stderr.contains("with 2 certificate(s)"),
+        "{}",
+        renewed.stderr
+    );
+    let (wo, so) = (
+        out_dir.join("demo_pkg-1.0-py3-none-any.whl.publish.attestation"),
+        out_dir.join("demo_pkg-1.0.tar.gz.publish.attestation"),
+    );
+    let ok = verify(
+        &sigstore,
+        REPOSITORY,
+        WORKFLOW,
+        &[(&rebuilt, &wo), (&sdist, &so)],
+    );
+    assert_eq!(ok.code, Some(0), "{}", ok.all());
+    let a: serde_json::Value = serde_json::from_slice(&std::fs::read(&wo).unwrap()).unwrap();
+    let b: serde_json::Value = serde_json::from_slice(&std::fs::read(&so).unwrap()).unwrap();
+    assert_ne!(
+        a["verification_material"]["certificate"],
+        b["verification_material"]["certificate"]
+    );
+    assert_eq!(
+        a["verification_material"]["transparency_entries"][0]["kindVersion"],
+        serde_json::json!({"kind": "dsse", "version": "0.0.1"})
+    );
+}
+
+#[test]
+fn signing_failures_are_named_and_one_line() {
+    let tmp = tempdir();
+    let dist = tmp.path().join("dist");
+    std::fs::create_dir(&dist).unwrap();
+    demo_wheel(&dist, "1.0", "");
+    let index = TestIndex::start(&["--publisher", PUBLISHER]);
+    let sigstore = Sigstore::start(tmp.path());
+    let token = issuer_token(&index, "sigstore", "");
+    let error_line = |r: &Run| {
+        r.stderr
+            .lines()
+            .find(|l| l.starts_with("error:"))
+            .unwrap_or_default()
+            .to_string()
+    };
+
+    let none = publish_env(
+        tmp.path(),
+        &[
+            "attest",
+            "dist",
+            "--fulcio-url",
+            &sigstore.server.url,
+            "--rekor-url",
+            &sigstore.server.url,
+        ],
+        &[("GITHUB_ACTIONS", "true")],
+    );
+    assert_eq!(none.code, Some(1), "{}", none.all());
+    assert!(
+        error_line(&none).contains("no Sigstore identity token"),
+        "{}",
+        none.stderr
+    );
+    assert!(none.stderr.contains("id-token: write"), "{}", none.stderr);
+
+    let expired = issuer_token(&index, "sigstore", "&lifetime=-120");
+    let out = run(tmp.path(), &sigstore, &["attest", "dist"], &expired, &[]);
+    assert_eq!(out.code, Some(1), "{}", out.all());
+    assert!(
+        error_line(&out).contains("identity token expired"),
+        "{}",
+        out.stderr
+    );
+
+    sigstore.fault("fulcio", 503, 1);
+    let out = run(tmp.path(), &sigstore, &["attest", "dist"], &token, &[]);
+    assert_eq!(out.code, Some(1), "{}", out.all());
+    let expected = format!(
+        "error: demo_pkg-1.0-py3-none-any.whl: Fulcio at {} refused the request (HTTP 503)",
+        sigstore.server.url
+    );
+    assert!(error_line(&out).starts_with(&expected), "{}", out.stderr);
+
+    sigstore.fault("rekor", 500, 1);
+    let out = run(tmp.path(), &sigstore, &["attest", "dist"], &token, &[]);
+    assert_eq!(out.code, Some(1), "{}", out.all());
+    assert!(error_line(&out).contains("Rekor at"), "{}", out.stderr);
+    assert!(error_line(&out).contains("(HTTP 500)"), "{}", out.stderr);
+
+    let closed = "http://127.0.0.1:9";
+    let out = publish_env(
+        tmp.path(),
+        &[
+            "attest",
+            "dist",
+            "--fulcio-url",
+            closed,
+            "--rekor-url",
+            closed,
+        ],
+        &[("SIGSTORE_ID_TOKEN", &token)],
+    );
+    assert_eq!(out.code, Some(1), "{}", out.all());
+    assert!(
+        error_line(&out).contains("Fulcio at http://127.0.0.1:9 is unreachable"),
+        "{}",
+        out.stderr
+    );
+    assert!(!out.all().contains(token.split('.').nth(1).unwrap()));
+    // Nothing was written by the failed runs.
+    assert!(!attestation_of(&dist.join("demo_pkg-1.0-py3-none-any.whl")).exists());
+}
+
+#[test]
+fn upload_sends_attestations_for_new_files_only() {
+    let tmp = tempdir();
+    let index = TestIndex::start(&["--token", "SECRET", "--publisher", PUBLISHER]);
+    let sigstore = Sigstore::start(tmp.path());
+    let token = issuer_token(&index, "sigstore", "");
+    let upload_url = index.upload_url();
+    let release = |version: &str| {
+        let dir = tmp.path().join(version);
+        std::fs::create_dir_all(&dir).unwrap();
+        dir
+    };
+    let upload = |dir: &Path, credentials: &[String], env: &[(&str, &str)]| {
+        let mut args = vec![
+            "upload",
+            dir.to_str().unwrap(),
+            "--repository-url",
+            &upload_url,
+        ];
+        args.extend(credentials.iter().map(String::as_str));
+        args.push("--no-progress");
+        run(tmp.path(), &sigstore, &args, &token, env)
+    };
+    let stats_file = |name: &str| {
+        index.stats()["files"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["filename"] == name)
+            .cloned()
+    };
+
+    // The maintainer creates the project with a user token: `auto` sends no attestations.
+    let first = release("0.1");
+    demo_wheel(&first, "0.1", "");
+    let out = upload(&first, &["-t".into(), "SECRET".into()], &[]);
+    assert_eq!(out.code, Some(0), "{}", out.all());
+    assert_eq!(
+        stats_file("demo_pkg-0.1-py3-none-any.whl").unwrap()["has_attestations"],
+        false
+    );
+
+    // Trusted publishing with attestations on: both files signed, sent, and kept beside them.
+    let v1 = release("1.0");
+    let wheel = demo_wheel(&v1, "1.0", "");
+    let sdist = demo_sdist(&v1, "1.0");
+    let out = upload(&v1, &tp_on(&index), &[]);
+    assert_eq!(out.code, Some(0), "{}", out.all());
+    for dist in [&wheel, &sdist] {
+        let name = dist.file_name().unwrap().to_str().unwrap();
+        assert_eq!(
+            stats_file(name).unwrap()["has_attestations"],
+            true,
+            "{name}"
+        );
+        let sent: Vec<serde_json::Value> = index
+            .form(name)
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|kv| kv[0] == "attestations")
+            .map(|kv| serde_json::from_str(kv[1].as_str().unwrap()).unwrap())
+            .collect();
+        let on_disk: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(attestation_of(dist)).unwrap()).unwrap();
+        assert_eq!(sent, vec![serde_json::json!([on_disk])], "{name}");
+    }
+    let ok = verify(
+        &sigstore,
+        REPOSITORY,
+        WORKFLOW,
+        &[
+            (&wheel, &attestation_of(&wheel)),
+            (&sdist, &attestation_of(&sdist)),
+        ],
+    );
+    assert_eq!(ok.code, Some(0), "{}", ok.all());
+
+    // An attestation made elsewhere for this exact file is sent as it is.
+    let v2 = release("2.0");
+    demo_wheel(&v2, "2.0", "");
+    let elsewhere = run(
+        tmp.path(),
+        &sigstore,
+        &["attest", v2.to_str().unwrap()],
+        &token,
+        &[],
+    );
+    assert_eq!(elsewhere.code, Some(0), "{}", elsewhere.all());
+
+    // With Fulcio down, nothing can be signed: files already on the index (v1) and files
+    // with a valid attestation (v2) still go through, so neither was signed again.
+    sigstore.fault("fulcio", 503, 5);
+    let out = upload(&v1, &tp_on(&index), &[]);
+    assert_eq!(out.code, Some(0), "{}", out.all());
+    assert!(!out.stderr.contains("signed a publish"), "{}", out.stderr);
+    let out = upload(&v2, &tp_on(&index), &[]);
+    assert_eq!(out.code, Some(0), "{}", out.all());
+    assert!(
+        out.stderr.contains("using the attestation beside it"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(
+        stats_file("demo_pkg-2.0-py3-none-any.whl").unwrap()["has_attestations"],
+        true
+    );
+    sigstore.fault("fulcio", 0, 0);
+
+    // A stale attestation (the wheel was rebuilt after signing) is replaced.
+    let v3 = release("3.0");
+    demo_wheel(&v3, "3.0", "");
+    let signed = run(
+        tmp.path(),
+        &sigstore,
+        &["attest", v3.to_str().unwrap()],
+        &token,
+        &[],
+    );
+    assert_eq!(signed.code, Some(0), "{}", signed.all());
+    let wheel3 = demo_wheel(&v3, "3.0", "# rebuilt\n");
+    let out = upload(&v3, &tp_on(&index), &[]);
+    assert_eq!(out.code, Some(0), "{}", out.all());
+    assert!(out.stderr.contains("stale, replacing it"), "{}", out.stderr);
+    let ok = verify(
+        &sigstore,
+        REPOSITORY,
+        WORKFLOW,
+        &[(&wheel3, &attestation_of(&wheel3))],
+    );
+    assert_eq!(ok.code, Some(0), "{}", ok.all());
+
+    // An attestation for another file is refused before anything is signed or sent.
+    let v4 = release("4.0");
+    let wheel4 = demo_wheel(&v4, "4.0", "");
+    let wheel2 = v2.join("demo_pkg-2.0-py3-none-any.whl");
+    std::fs::copy(attestation_of(&wheel2), attestation_of(&wheel4)).unwrap();
+    let before = index.stats()["upload_requests"].clone();
+    let out = upload(&v4, &tp_on(&index), &[]);
+    assert_eq!(out.code, Some(1), "{}", out.all());
+    let line = format!(
+        "{}: attests 'demo_pkg-2.0-py3-none-any.whl', not 'demo_pkg-4.0-py3-none-any.whl'",
+        attestation_of(&wheel4).display()
+    );
+    assert!(out.stderr.contains(&line), "{}", out.stderr);
+    assert_eq!(index.stats()["upload_requests"], before);
+
+    // Attestations asked for with a credential PyPI refuses them with: one line, no upload.
+    std::fs::remove_file(attestation_of(&wheel4)).unwrap();
+    let password = ["-u", "alice", "-p", "pw", "--attestations", "on"].map(String::from);
+    let out = upload(&v4, &password, &[]);
+    assert_eq!(out.code, Some(1), "{}", out.all());
+    assert!(
+        out.stderr.contains("error: attestations need trusted publishing, but this upload uses a username and password"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(index.stats()["upload_requests"], before);
+    assert!(!attestation_of(&wheel4).exists());
+}
+
+/// Trusted-publishing credentials (a freshly minted token) with `--attestations on`.
+fn tp_on(index: &TestIndex) -> Vec<String> {
+    [
+        "-u",
+        "__token__",
+        "-p",
+        &mint(index),
+        "--attestations",
+        "on",
+    ]
+    .map(String::from)
+    .to_vec()
+}
