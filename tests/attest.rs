@@ -300,7 +300,7 @@ fn signing_failures_are_named_and_one_line() {
 }
 
 #[test]
-fn upload_sends_attestations_for_new_files_only() {
+fn upload_with_attestations() {
     let tmp = tempdir();
     let index = TestIndex::start(&["--token", "SECRET", "--publisher", PUBLISHER]);
     let sigstore = Sigstore::start(tmp.path());
@@ -458,6 +458,62 @@ fn upload_sends_attestations_for_new_files_only() {
     );
     assert_eq!(index.stats()["upload_requests"], before);
     assert!(!attestation_of(&wheel4).exists());
+
+    // Trusted publishing from the job's ambient identity (GitHub Actions' token endpoint,
+    // here the test issuer): the upload token and the Sigstore token both come from it.
+    let request_url = format!("{}/_/test-issuer/token?api-version=2.0", index.server.url);
+    let github = [
+        ("GITHUB_ACTIONS", "true"),
+        ("ACTIONS_ID_TOKEN_REQUEST_URL", request_url.as_str()),
+        ("ACTIONS_ID_TOKEN_REQUEST_TOKEN", "test-request-token"),
+    ];
+    let ambient = |dir: &Path, mode: &str| {
+        let url = sigstore.server.url.as_str();
+        let args = [
+            "upload",
+            dir.to_str().unwrap(),
+            "--repository-url",
+            &upload_url,
+            "--no-progress",
+            "--attestations",
+            mode,
+            "--fulcio-url",
+            url,
+            "--rekor-url",
+            url,
+        ];
+        let out = publish_env(tmp.path(), &args, &github);
+        assert!(!out.all().contains("test-request-token"), "{}", out.all());
+        out
+    };
+    // `auto` signs only for PyPI and TestPyPI: not for this index.
+    let v5 = release("5.0");
+    demo_wheel(&v5, "5.0", "");
+    let out = ambient(&v5, "auto");
+    assert_eq!(out.code, Some(0), "{}", out.all());
+    assert_eq!(
+        stats_file("demo_pkg-5.0-py3-none-any.whl").unwrap()["has_attestations"],
+        false
+    );
+    let v6 = release("6.0");
+    let wheel6 = demo_wheel(&v6, "6.0", "");
+    let out = ambient(&v6, "on");
+    assert_eq!(out.code, Some(0), "{}", out.all());
+    let stored = stats_file("demo_pkg-6.0-py3-none-any.whl").unwrap();
+    assert_eq!(
+        (
+            stored["via_trusted_publishing"].clone(),
+            stored["has_attestations"].clone()
+        ),
+        (true.into(), true.into())
+    );
+    let ok = verify(
+        &sigstore,
+        REPOSITORY,
+        WORKFLOW,
+        &[(&wheel6, &attestation_of(&wheel6))],
+    );
+    assert_eq!(ok.code, Some(0), "{}", ok.all());
 }
 
 /// Trusted-publishing credentials (a freshly minted token) with `--attestations on`.
