@@ -2,6 +2,7 @@
 //! Python venv, and servers started on loopback that stop when dropped.
 #![allow(dead_code)]
 
+pub mod attest;
 pub mod dists;
 pub mod fault_proxy;
 pub mod http1;

@@ -1,0 +1,126 @@
+//! Helpers for the attestation tests: identity tokens from the test index's issuer, minted
+//! trusted-publishing tokens, demo distributions, PyPI's verifier, and runs against the local
+//! Sigstore that check the JWT is never printed.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use super::dists::{metadata, sdist_tar, wheel_members, wheel_owned};
+use super::servers::{Sigstore, TestIndex, http};
+use super::{Run, publish_env, venv_bin};
+
+pub const PUBLISHER: &str = r#"{"project": "demo-pkg", "repository": "demo", "repository_owner": "octo-org", "repository_owner_id": "4242", "workflow_filename": "release.yml"}"#;
+pub const REPOSITORY: &str = "octo-org/demo";
+pub const WORKFLOW: &str = "release.yml";
+
+/// A JWT from the test index's GitHub-like issuer (`query` overrides claims).
+pub fn issuer_token(index: &TestIndex, audience: &str, query: &str) -> String {
+    let (status, body) = http(
+        "GET",
+        &format!(
+            "{}/_/test-issuer/token?api-version=2.0&audience={audience}{query}",
+            index.server.url
+        ),
+        &[("Authorization", "bearer test-request-token")],
+        b"",
+    );
+    assert_eq!(status, 200, "{body}");
+    let value: serde_json::Value = serde_json::from_str(&body).unwrap();
+    value["value"].as_str().unwrap().to_string()
+}
+
+/// A trusted-publishing upload token, minted from a fresh `pypi`-audience JWT.
+pub fn mint(index: &TestIndex) -> String {
+    let jwt = issuer_token(index, "pypi", "");
+    let (status, body) = http(
+        "POST",
+        &format!("{}/_/oidc/mint-token", index.server.url),
+        &[("Content-Type", "application/json")],
+        serde_json::json!({ "token": jwt }).to_string().as_bytes(),
+    );
+    assert_eq!(status, 200, "{body}");
+    let value: serde_json::Value = serde_json::from_str(&body).unwrap();
+    value["token"].as_str().unwrap().to_string()
+}
+
+/// A valid wheel of demo-pkg; `salt` changes its bytes, not its name.
+pub fn demo_wheel(dir: &Path, version: &str, salt: &str) -> PathBuf {
+    let stem = format!("demo_pkg-{version}");
+    let mut members = wheel_members(&stem, &metadata("demo-pkg", version, ""));
+    members[0].1 = salt.as_bytes().to_vec();
+    wheel_owned(dir, &format!("{stem}-py3-none-any.whl"), &members)
+}
+
+pub fn demo_sdist(dir: &Path, version: &str) -> PathBuf {
+    let top = format!("demo_pkg-{version}");
+    let meta = metadata("demo-pkg", version, "");
+    sdist_tar(
+        dir,
+        &format!("{top}.tar.gz"),
+        &[
+            (&format!("{top}/PKG-INFO"), meta.as_bytes()),
+            (&format!("{top}/pyproject.toml"), b"[project]\n"),
+        ],
+    )
+}
+
+pub fn attestation_of(dist: &Path) -> PathBuf {
+    PathBuf::from(format!("{}.publish.attestation", dist.display()))
+}
+
+/// PyPI's verifier on (dist, attestation) pairs, with a GitHub publisher policy.
+pub fn verify(
+    sigstore: &Sigstore,
+    repository: &str,
+    workflow: &str,
+    pairs: &[(&Path, &Path)],
+) -> Run {
+    let mut cmd = Command::new(venv_bin("python"));
+    cmd.arg(super::repo().join("tests/py/verify_attestation.py"))
+        .arg("--trust-root")
+        .arg(&sigstore.trust_root)
+        .args(["--repository", repository, "--workflow", workflow]);
+    for (dist, attestation) in pairs {
+        cmd.arg(dist).arg(attestation);
+    }
+    cmd.output().expect("python runs").into()
+}
+
+/// `pypi-publish <args>` against the local Sigstore, with `SIGSTORE_ID_TOKEN` and `env`.
+pub fn run(
+    dir: &Path,
+    sigstore: &Sigstore,
+    args: &[&str],
+    token: &str,
+    env: &[(&str, &str)],
+) -> Run {
+    let url = sigstore.server.url.as_str();
+    let mut all = args.to_vec();
+    all.extend(["--fulcio-url", url, "--rekor-url", url]);
+    let mut vars = vec![("SIGSTORE_ID_TOKEN", token)];
+    vars.extend_from_slice(env);
+    let out = publish_env(dir, &all, &vars);
+    // Neither the whole JWT nor its claims segment may ever be printed.
+    if let Some(claims) = token.split('.').nth(1) {
+        assert!(
+            !out.all().contains(claims),
+            "the JWT leaked:\n{}",
+            out.all()
+        );
+    }
+    out
+}
+
+/// Trusted-publishing credentials (a freshly minted token) with `--attestations on`.
+pub fn tp_on(index: &TestIndex) -> Vec<String> {
+    [
+        "-u",
+        "__token__",
+        "-p",
+        &mint(index),
+        "--attestations",
+        "on",
+    ]
+    .map(String::from)
+    .to_vec()
+}
