@@ -97,6 +97,8 @@ pub struct FileReport {
     pub error: Option<String>,
     /// How to fix it.
     pub hint: Option<String>,
+    /// The PEP 740 attestation sent with it.
+    pub attestation: Option<PathBuf>,
 }
 
 /// The outcome of a publish.
@@ -344,6 +346,9 @@ async fn run(
             Some(Ok(UploadOutcome::Uploaded { attempts })) => {
                 row.status = FileStatus::Uploaded;
                 row.attempts = attempts;
+                row.attestation = attestations
+                    .contains_key(&row.file)
+                    .then(|| crate::attest::file::path_for(&p.dist.path, None));
             }
             Some(Ok(UploadOutcome::AlreadyPresent)) => row.status = FileStatus::AlreadyPresent,
             Some(Err(UploadError::Interrupted {
@@ -595,5 +600,6 @@ fn row(p: &Planned, upload_url: &::url::Url, index: &Index) -> FileReport {
         attempts: 0,
         error: None,
         hint: None,
+        attestation: None,
     }
 }

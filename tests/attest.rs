@@ -253,8 +253,22 @@ fn upload_with_attestations() {
     let v1 = release("1.0");
     let wheel = demo_wheel(&v1, "1.0", "");
     let sdist = demo_sdist(&v1, "1.0");
-    let out = upload(&v1, &tp_on(&index), &[]);
+    let report_path = tmp.path().join("v1-report.json");
+    let mut args = tp_on(&index);
+    args.extend(["--json".to_string(), report_path.display().to_string()]);
+    let out = upload(&v1, &args, &[]);
     assert_eq!(out.code, Some(0), "{}", out.all());
+    // The report names the attestation sent with each file.
+    let report: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&report_path).unwrap()).unwrap();
+    for row in report["files"].as_array().unwrap() {
+        let dist = row["path"].as_str().unwrap();
+        assert_eq!(
+            row["attestation"].as_str(),
+            Some(format!("{dist}.publish.attestation").as_str()),
+            "{row}"
+        );
+    }
     for dist in [&wheel, &sdist] {
         let name = dist.file_name().unwrap().to_str().unwrap();
         assert_eq!(

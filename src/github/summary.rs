@@ -39,7 +39,7 @@ pub fn outputs(report: &PublishReport, report_path: &Path) -> Vec<(&'static str,
         ),
         ("release-urls", json!(urls).to_string()),
         ("hashes", json!(hashes).to_string()),
-        ("attestations", "[]".to_string()),
+        ("attestations", json!(attestations(report)).to_string()),
         ("report", report_path.display().to_string()),
     ]
 }
@@ -58,6 +58,16 @@ pub fn write_outputs(path: &Path, outputs: &[(&str, String)]) -> std::io::Result
     Ok(())
 }
 
+/// Paths of the attestations sent with uploaded files.
+fn attestations(report: &PublishReport) -> Vec<String> {
+    report
+        .files
+        .iter()
+        .filter_map(|f| f.attestation.as_ref())
+        .map(|p| p.display().to_string())
+        .collect()
+}
+
 /// The job summary in Markdown.
 pub fn markdown(report: &PublishReport, identity: &str, failure: Option<&str>) -> String {
     let mut md = String::from("## PyPI publish\n\n");
@@ -68,7 +78,15 @@ pub fn markdown(report: &PublishReport, identity: &str, failure: Option<&str>) -
     if report.dry_run {
         md.push_str(" · **dry run**");
     }
-    md.push_str("\n\nAttestations: not produced by this version.\n\n");
+    let signed = attestations(report);
+    if signed.is_empty() {
+        md.push_str("\n\nAttestations: none sent.\n\n");
+    } else {
+        md.push_str(&format!(
+            "\n\nAttestations: {} PEP 740 publish attestation(s) sent.\n\n",
+            signed.len()
+        ));
+    }
     if let Some(failure) = failure {
         md.push_str(&format!(
             "> [!CAUTION]\n> {}\n\n",
