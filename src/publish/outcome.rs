@@ -1,0 +1,188 @@
+//! What a publish reports: each file's outcome, the run's totals, and why it stopped.
+
+use std::path::PathBuf;
+
+use crate::dist::{DistKind, Problem, discover};
+use crate::index::{LookupError, UploadError};
+
+/// The state of one file at the end.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FileStatus {
+    /// Uploaded by this run.
+    Uploaded,
+    /// The index already had these exact bytes.
+    AlreadyPresent,
+    /// Would be uploaded (dry run).
+    WouldUpload,
+    /// The upload failed.
+    Failed,
+    /// Not tried (an earlier stage stopped the run).
+    NotAttempted,
+}
+
+impl FileStatus {
+    /// For tables and outputs.
+    pub fn label(self) -> &'static str {
+        match self {
+            FileStatus::Uploaded => "uploaded",
+            FileStatus::AlreadyPresent => "already present",
+            FileStatus::WouldUpload => "would upload",
+            FileStatus::Failed => "failed",
+            FileStatus::NotAttempted => "not attempted",
+        }
+    }
+}
+
+/// One file in the report.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct FileReport {
+    /// File name.
+    pub file: String,
+    /// Path on disk.
+    pub path: PathBuf,
+    /// Project name as in the metadata.
+    pub project: String,
+    /// Version as in the metadata.
+    pub version: String,
+    /// Wheel or sdist.
+    pub kind: DistKind,
+    /// Bytes.
+    pub size: u64,
+    /// Lowercase hex sha256.
+    pub sha256: String,
+    /// The outcome.
+    pub status: FileStatus,
+    /// Where the release can be seen.
+    pub url: Option<String>,
+    /// Attempts made.
+    pub attempts: u32,
+    /// Why it failed.
+    pub error: Option<String>,
+    /// How to fix it.
+    pub hint: Option<String>,
+    /// The PEP 740 attestation sent with it.
+    pub attestation: Option<PathBuf>,
+}
+
+/// The outcome of a publish.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct PublishReport {
+    /// One row per distribution.
+    pub files: Vec<FileReport>,
+    /// Paths passed over.
+    pub skipped: Vec<(PathBuf, String)>,
+    /// Preflight problems (warnings on success; errors when the run stopped there).
+    pub problems: Vec<Problem>,
+    /// Files in conflict with the index.
+    pub conflicts: Vec<String>,
+    /// Upload requests sent.
+    pub upload_requests: u64,
+    /// Simple-API lookups made.
+    pub lookups: u64,
+    /// Upload tokens minted by trusted publishing.
+    pub token_mints: u32,
+    /// Wall time in seconds.
+    pub seconds: f64,
+    /// Whether this was a dry run.
+    pub dry_run: bool,
+    /// The upload URL (without credentials).
+    pub repository_url: String,
+}
+
+impl PublishReport {
+    /// Whether every file is uploaded or already present (or would be, in a dry run).
+    pub fn succeeded(&self) -> bool {
+        !self.files.is_empty()
+            && self.files.iter().all(|f| {
+                matches!(
+                    f.status,
+                    FileStatus::Uploaded | FileStatus::AlreadyPresent | FileStatus::WouldUpload
+                )
+            })
+    }
+}
+
+/// Why a publish stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum PublishError {
+    /// No files.
+    #[error(transparent)]
+    Discover(#[from] discover::DiscoverError),
+    /// Preflight found errors; nothing was uploaded.
+    #[error("{count} problem(s) found before upload; nothing was uploaded", count = .0.len())]
+    Preflight(Vec<Problem>),
+    /// A file could not be hashed.
+    #[error("cannot read {}", path.display())]
+    Hash {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The index could not be asked what it has.
+    #[error("cannot look up what the index already has for '{project}'")]
+    Lookup {
+        /// Normalized project name.
+        project: String,
+        /// The cause.
+        #[source]
+        source: LookupError,
+    },
+    /// Files whose name exists on the index with other bytes; nothing was uploaded.
+    #[error("{count} file(s) conflict with the index; nothing was uploaded", count = .0.len())]
+    Conflicts(Vec<UploadError>),
+    /// Trusted publishing could not give an upload token; nothing was uploaded.
+    #[error("{source}; nothing was uploaded")]
+    TrustedPublishing {
+        /// The cause.
+        #[source]
+        source: Box<crate::auth::TrustedPublishingError>,
+        /// The diagnosis (cause and fix), worked out with the projects' state.
+        hint: Option<String>,
+    },
+    /// A signal stopped the run (the report says which files made it).
+    #[error(
+        "interrupted by {signal}: {uploaded} of {total} file(s) on the index, {abandoned} abandoned mid-upload, {not_started} not started"
+    )]
+    Interrupted {
+        /// `SIGINT` or `SIGTERM`.
+        signal: &'static str,
+        /// Uploaded or already present.
+        uploaded: usize,
+        /// Abandoned in flight (and not found on the index afterwards).
+        abandoned: usize,
+        /// Never sent.
+        not_started: usize,
+        /// Total.
+        total: usize,
+    },
+    /// Attestations could not be prepared; nothing was uploaded.
+    #[error(transparent)]
+    Attest(#[from] crate::attest::AttestError),
+    /// Some uploads failed (the report says which).
+    #[error("{failed} of {total} file(s) failed to upload")]
+    Uploads {
+        /// Failed count.
+        failed: usize,
+        /// Total.
+        total: usize,
+    },
+}
+
+impl PublishError {
+    /// How to fix it.
+    pub fn hint(&self) -> Option<String> {
+        match self {
+            PublishError::Lookup { source, .. } => source.hint().map(str::to_string),
+            PublishError::TrustedPublishing { hint, .. } => hint.clone(),
+            PublishError::Conflicts(errors) => errors.first().and_then(UploadError::hint),
+            PublishError::Attest(e) => e.hint(),
+            PublishError::Uploads { .. } | PublishError::Interrupted { .. } => {
+                Some("re-run the same command: files already on the index are skipped".into())
+            }
+            _ => None,
+        }
+    }
+}
