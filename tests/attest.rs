@@ -230,14 +230,7 @@ fn upload_with_attestations() {
         args.push("--no-progress");
         run(tmp.path(), &sigstore, &args, &token, env)
     };
-    let stats_file = |name: &str| {
-        index.stats()["files"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|f| f["filename"] == name)
-            .cloned()
-    };
+    let stats_file = |name: &str| index.stored(name);
 
     // The maintainer creates the project with a user token: `auto` sends no attestations.
     let first = release("0.1");

@@ -161,19 +161,10 @@ fn action_publishes_with_a_minted_token_and_masks_it_first() {
     assert_eq!(run.all().matches(minted).count(), 1, "{}", run.all());
     let stats = index.stats();
     assert_eq!(stats["tokens_minted"], 1);
-    let file = |name: &str| {
-        stats["files"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|f| f["filename"] == name)
-            .cloned()
-            .unwrap_or_else(|| panic!("{name} not stored: {stats}"))
-    };
-    assert_eq!(
-        file("tp_demo-1.0-py3-none-any.whl")["via_trusted_publishing"],
-        true
-    );
+    let stored = index
+        .stored("tp_demo-1.0-py3-none-any.whl")
+        .unwrap_or_else(|| panic!("not stored: {stats}"));
+    assert_eq!(stored["via_trusted_publishing"], true);
     let summary = std::fs::read_to_string(commands.path().join("step_summary")).unwrap();
     let outputs = std::fs::read_to_string(commands.path().join("set_output")).unwrap();
     assert!(summary.contains("trusted publishing"), "{summary}");
@@ -234,13 +225,7 @@ fn action_publishes_with_a_minted_token_and_masks_it_first() {
     let claims = format!("&workflow_ref={workflow}&job_workflow_ref={workflow}");
     let run = upload(fresh.path(), &index, &[], &github(&index, &claims));
     assert_eq!(run.code, Some(0), "{}", run.all());
-    assert!(
-        index.stats()["files"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|f| f["filename"] == "fresh_proj-1.0-py3-none-any.whl")
-    );
+    assert!(index.stored("fresh_proj-1.0-py3-none-any.whl").is_some());
 }
 
 #[test]

@@ -8,6 +8,7 @@
 use std::time::Instant;
 
 use crate::index::RetryPolicy;
+use crate::index::response::message_from_body;
 use crate::index::retry::is_retryable_status;
 use crate::secret::Secret;
 
@@ -209,7 +210,7 @@ impl IdentitySource {
                     let message = response.text().await.unwrap_or_default();
                     let error = AmbientError::Endpoint {
                         status,
-                        message: request_token.scrub(&short(&message)),
+                        message: request_token.scrub(&message_from_body(status, &message)),
                     };
                     if !is_retryable_status(status) {
                         return Err(error);
@@ -241,19 +242,6 @@ fn fork_head(env: &dyn Fn(&str) -> Option<String>) -> Option<String> {
             .unwrap_or("(unknown)")
             .to_string()
     })
-}
-
-/// The first line of a server message, bounded.
-pub(crate) fn short(message: &str) -> String {
-    let line = message.trim().lines().next().unwrap_or("").trim();
-    let mut out: String = line.chars().take(300).collect();
-    if out.len() < line.len() {
-        out.push('…');
-    }
-    if out.is_empty() {
-        out.push_str("(empty body)");
-    }
-    out
 }
 
 #[cfg(test)]

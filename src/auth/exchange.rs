@@ -6,8 +6,8 @@
 
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use super::ambient::short;
 use crate::index::RetryPolicy;
+use crate::index::response::message_from_body;
 use crate::index::retry::is_retryable_status;
 use crate::secret::Secret;
 
@@ -129,6 +129,11 @@ impl Exchange {
         }
     }
 
+    /// The retry policy of its calls (also used for the OIDC token they need).
+    pub fn retry(&self) -> &RetryPolicy {
+        &self.retry
+    }
+
     /// The index's host, for messages.
     pub fn host(&self) -> String {
         self.origin.host_str().unwrap_or("the index").to_string()
@@ -152,13 +157,13 @@ impl Exchange {
             404 => Err(ExchangeError::Unsupported { host: self.host() }),
             403 => Err(ExchangeError::NotEnabled {
                 host: self.host(),
-                message: json_message(&body),
+                message: json_message(status, &body),
             }),
             status => Err(ExchangeError::Http {
                 what: WHAT,
                 host: self.host(),
                 status,
-                message: json_message(&body),
+                message: json_message(status, &body),
             }),
         }
     }
@@ -221,7 +226,7 @@ impl Exchange {
                 what: WHAT,
                 host: self.host(),
                 status,
-                message: jwt.scrub(&json_message(&answer)),
+                message: jwt.scrub(&json_message(status, &answer)),
             }),
         }
     }
@@ -250,7 +255,7 @@ impl Exchange {
                             what,
                             host: self.host(),
                             status,
-                            message: secret.scrub(&json_message(&body)),
+                            message: secret.scrub(&json_message(status, &body)),
                         },
                         retry_after,
                     )
@@ -272,10 +277,10 @@ impl Exchange {
     }
 }
 
-/// `{"message": …}` when the body is such JSON, else its first line.
-fn json_message(body: &str) -> String {
+/// `{"message": …}` when the body is such JSON, else the body's text as for uploads.
+fn json_message(status: u16, body: &str) -> String {
     serde_json::from_str::<serde_json::Value>(body)
         .ok()
         .and_then(|v| v.get("message")?.as_str().map(str::to_string))
-        .unwrap_or_else(|| short(body))
+        .unwrap_or_else(|| message_from_body(status, body))
 }

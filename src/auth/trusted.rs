@@ -24,18 +24,6 @@ pub enum Mode {
     Never,
 }
 
-impl Mode {
-    /// Parses the action input (`auto`, `always`, `never`; `true`/`false` as always/never).
-    pub fn parse_input(value: &str) -> Option<Mode> {
-        match value.trim().to_ascii_lowercase().as_str() {
-            "" | "auto" => Some(Mode::Auto),
-            "always" | "true" => Some(Mode::Always),
-            "never" | "false" => Some(Mode::Never),
-            _ => None,
-        }
-    }
-}
-
 /// Why trusted publishing failed.
 #[derive(Debug, thiserror::Error)]
 pub enum TrustedPublishingError {
@@ -101,7 +89,6 @@ impl TrustedPublishingError {
 struct State {
     audience: Option<String>,
     minted: Option<Minted>,
-    mints: u32,
 }
 
 /// Trusted publishing against one index, minting lazily and again before expiry.
@@ -140,7 +127,6 @@ impl TrustedPublishing {
             state: Mutex::new(State {
                 audience: None,
                 minted: None,
-                mints: 0,
             }),
             minted: std::sync::Mutex::new(Vec::new()),
         }
@@ -152,8 +138,8 @@ impl TrustedPublishing {
     }
 
     /// Upload tokens minted so far.
-    pub async fn mints(&self) -> u32 {
-        self.state.lock().await.mints
+    pub fn mints(&self) -> u32 {
+        self.minted.lock().expect("not poisoned").len() as u32
     }
 
     /// The audience the index asked for, once known.
@@ -215,10 +201,9 @@ impl TrustedPublishing {
                 a
             }
         };
-        let retry = self.exchange_retry();
         let jwt = self
             .identity
-            .token(&self.client, &audience, &retry)
+            .token(&self.client, &audience, self.exchange.retry())
             .await
             .map_err(|source| TrustedPublishingError::Identity {
                 source,
@@ -241,16 +226,7 @@ impl TrustedPublishing {
             .expect("not poisoned")
             .push(minted.token.clone());
         state.minted = Some(minted);
-        state.mints += 1;
         Ok(credentials)
-    }
-
-    fn exchange_retry(&self) -> crate::index::RetryPolicy {
-        crate::index::RetryPolicy {
-            max_attempts: 5,
-            budget: Duration::from_secs(120),
-            ..crate::index::RetryPolicy::default()
-        }
     }
 }
 

@@ -46,7 +46,7 @@ pub async fn run(env: impl Fn(&str) -> Option<String>) -> anyhow::Result<Status>
     let Some(auth) = choose_auth(&inputs, &upload_url, &env) else {
         return Ok(Status::Failure);
     };
-    let mode = TrustedPublishingMode::parse_input(&inputs.trusted_publishing).unwrap_or_default();
+    let mode = inputs.trusted_publishing;
     if let Some(line) = describe_auth(&auth, mode) {
         println!("{line}");
     }
@@ -161,8 +161,7 @@ fn choose_auth(
     upload_url: &::url::Url,
     env: &dyn Fn(&str) -> Option<String>,
 ) -> Option<Auth> {
-    let mut mode =
-        TrustedPublishingMode::parse_input(&inputs.trusted_publishing).unwrap_or_default();
+    let mut mode = inputs.trusted_publishing;
     let given = (!inputs.password.is_empty()).then(|| Credentials {
         username: inputs.user.clone(),
         password: inputs.password.clone(),

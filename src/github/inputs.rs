@@ -28,7 +28,7 @@ pub struct ActionInputs {
     /// `attestations`.
     pub attestations: bool,
     /// `trusted-publishing`: auto, always or never.
-    pub trusted_publishing: String,
+    pub trusted_publishing: crate::auth::TrustedPublishingMode,
     /// `check-url` (empty: derived).
     pub check_url: Option<String>,
     /// `concurrency`.
@@ -105,14 +105,18 @@ impl ActionInputs {
         };
         let flag = |v: String| !v.eq_ignore_ascii_case("false");
         let optional = |v: String| (!v.is_empty()).then_some(v);
-        let trusted_publishing = get("trusted-publishing").to_ascii_lowercase();
-        if !["auto", "always", "never"].contains(&trusted_publishing.as_str()) {
-            return Err(InputError {
-                name: "trusted-publishing",
-                value: trusted_publishing,
-                expected: "auto, always or never",
-            });
-        }
+        let trusted_publishing = match get("trusted-publishing").to_ascii_lowercase().as_str() {
+            "auto" => crate::auth::TrustedPublishingMode::Auto,
+            "always" => crate::auth::TrustedPublishingMode::Always,
+            "never" => crate::auth::TrustedPublishingMode::Never,
+            other => {
+                return Err(InputError {
+                    name: "trusted-publishing",
+                    value: other.to_string(),
+                    expected: "auto, always or never",
+                });
+            }
+        };
         let concurrency_raw = get("concurrency");
         let concurrency = match concurrency_raw.parse::<usize>() {
             Ok(n) if (1..=64).contains(&n) => n,

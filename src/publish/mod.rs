@@ -74,7 +74,7 @@ pub async fn publish(
     report.upload_requests = index.traffic.upload_requests.load(Ordering::Relaxed);
     report.lookups = index.traffic.lookups.load(Ordering::Relaxed);
     if let Some(trusted) = index.trusted_publishing() {
-        report.token_mints = trusted.mints().await;
+        report.token_mints = trusted.mints();
     }
     report.seconds = started.elapsed().as_secs_f64();
     (report, result)

@@ -13,7 +13,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use tokio::io::AsyncWriteExt;
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::TcpStream;
 
 use super::http1::{Conn, Head, forward, response, status_of, upload_filename};
 
@@ -157,15 +157,7 @@ pub struct FaultProxy {
     /// `http://127.0.0.1:PORT`, no trailing slash.
     pub url: String,
     state: Arc<Mutex<State>>,
-    runtime: Option<tokio::runtime::Runtime>,
-}
-
-impl Drop for FaultProxy {
-    fn drop(&mut self) {
-        if let Some(rt) = self.runtime.take() {
-            rt.shutdown_background();
-        }
-    }
+    _server: super::http1::Background,
 }
 
 impl FaultProxy {
@@ -177,13 +169,6 @@ impl FaultProxy {
             .trim_end_matches('/')
             .parse()
             .expect("upstream host:port");
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
-            .enable_all()
-            .build()
-            .unwrap();
-        let listener = runtime.block_on(TcpListener::bind("127.0.0.1:0")).unwrap();
-        let url = format!("http://{}", listener.local_addr().unwrap());
         let state = Arc::new(Mutex::new(State {
             started: Instant::now(),
             rng: fastrand::Rng::with_seed(plan.seed),
@@ -193,7 +178,7 @@ impl FaultProxy {
             told_to_wait: BTreeMap::new(),
         }));
         let shared = state.clone();
-        runtime.spawn(async move {
+        let (server, addr) = super::http1::Background::serve(|listener| async move {
             let mut id = 0u64;
             while let Ok((client, _)) = listener.accept().await {
                 let _ = client.set_nodelay(true);
@@ -202,9 +187,9 @@ impl FaultProxy {
             }
         });
         FaultProxy {
-            url,
+            url: format!("http://{addr}"),
             state,
-            runtime: Some(runtime),
+            _server: server,
         }
     }
 
@@ -419,19 +404,7 @@ async fn serve(stream: TcpStream, id: u64, upstream: SocketAddr, state: Arc<Mute
                     _ => {}
                 }
                 let mut out = format!("{}\r\n", answer.first.replacen("HTTP/1.0", "HTTP/1.1", 1));
-                for (k, v) in &answer.headers {
-                    if ![
-                        "connection",
-                        "content-length",
-                        "transfer-encoding",
-                        "keep-alive",
-                    ]
-                    .iter()
-                    .any(|h| k.eq_ignore_ascii_case(h))
-                    {
-                        out.push_str(&format!("{k}: {v}\r\n"));
-                    }
-                }
+                super::http1::push_end_to_end(&mut out, &answer.headers);
                 out.push_str(&format!("content-length: {}\r\n\r\n", bytes.len()));
                 let mut reply = out.into_bytes();
                 reply.extend(bytes);

@@ -173,19 +173,7 @@ pub async fn forward(upstream: SocketAddr, head: &Head, body: &[u8]) -> Option<(
         buf: Vec::new(),
     };
     let mut out = format!("{}\r\n", head.first);
-    for (k, v) in &head.headers {
-        if ![
-            "connection",
-            "content-length",
-            "transfer-encoding",
-            "keep-alive",
-        ]
-        .iter()
-        .any(|h| k.eq_ignore_ascii_case(h))
-        {
-            out.push_str(&format!("{k}: {v}\r\n"));
-        }
-    }
+    push_end_to_end(&mut out, &head.headers);
     out.push_str(&format!(
         "connection: close\r\ncontent-length: {}\r\n\r\n",
         body.len()
@@ -207,10 +195,65 @@ pub async fn forward(upstream: SocketAddr, head: &Head, body: &[u8]) -> Option<(
     Some((answer, bytes))
 }
 
+/// Appends `headers` except the hop-by-hop ones a forwarder sets itself (the body is
+/// re-framed with its own `content-length`).
+pub fn push_end_to_end(out: &mut String, headers: &[(String, String)]) {
+    const HOP_BY_HOP: [&str; 4] = [
+        "connection",
+        "content-length",
+        "transfer-encoding",
+        "keep-alive",
+    ];
+    for (k, v) in headers {
+        if !HOP_BY_HOP.iter().any(|h| k.eq_ignore_ascii_case(h)) {
+            out.push_str(&format!("{k}: {v}\r\n"));
+        }
+    }
+}
+
 pub fn status_of(head: &Head) -> u16 {
     head.first
         .split(' ')
         .nth(1)
         .and_then(|s| s.parse().ok())
         .unwrap_or(0)
+}
+
+/// A loopback listener served on its own one-worker runtime, stopped when dropped.
+pub struct Background {
+    runtime: Option<tokio::runtime::Runtime>,
+}
+
+impl Background {
+    /// Binds `127.0.0.1:0` and runs `serve` with the listener; returns the bound address.
+    pub fn serve<F, Fut>(serve: F) -> (Self, std::net::SocketAddr)
+    where
+        F: FnOnce(tokio::net::TcpListener) -> Fut,
+        Fut: std::future::Future<Output = ()> + Send + 'static,
+    {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .unwrap();
+        let listener = runtime
+            .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+            .unwrap();
+        let addr = listener.local_addr().unwrap();
+        runtime.spawn(serve(listener));
+        (
+            Background {
+                runtime: Some(runtime),
+            },
+            addr,
+        )
+    }
+}
+
+impl Drop for Background {
+    fn drop(&mut self) {
+        if let Some(rt) = self.runtime.take() {
+            rt.shutdown_background();
+        }
+    }
 }

@@ -99,20 +99,29 @@ pub struct TestIndex {
     pub server: Server,
 }
 
+/// Starts a server that announces where it listens on its first stdout line; returns the
+/// child and that line.
+fn spawn_announcing(command: &mut Command) -> (Child, String) {
+    let mut child = command
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{command:?} starts: {e}"));
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    (child, line)
+}
+
 impl TestIndex {
     /// Starts it with extra arguments (e.g. `--token SECRET`).
     pub fn start(args: &[&str]) -> Self {
-        let mut child = Command::new(test_index_bin())
-            .args(["--bind", "127.0.0.1:0"])
-            .args(args)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("test-index starts");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
+        let (child, line) = spawn_announcing(
+            Command::new(test_index_bin())
+                .args(["--bind", "127.0.0.1:0"])
+                .args(args),
+        );
         let url = line
             .trim()
             .rsplit(' ')
@@ -142,6 +151,15 @@ impl TestIndex {
         let (status, body) = http("GET", &format!("{}/_/stats", self.server.url), &[], b"");
         assert_eq!(status, 200, "{body}");
         serde_json::from_str(&body).unwrap()
+    }
+
+    /// A stored file's entry in `/_/stats` (`None`: not stored).
+    pub fn stored(&self, filename: &str) -> Option<serde_json::Value> {
+        self.stats()["files"]
+            .as_array()?
+            .iter()
+            .find(|f| f["filename"] == filename)
+            .cloned()
     }
 
     /// The last accepted form for a file, as `[key, value]` pairs.
@@ -271,18 +289,12 @@ impl Sigstore {
             "tests/sigstore-mock has no node_modules: run scripts/dev-env first (scripts/test does)"
         );
         let trust_root = dir.join("trusted_root.json");
-        let mut child = Command::new("node")
-            .arg(mock.join("server.js"))
-            .arg("--trust-root")
-            .arg(&trust_root)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("node runs");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
+        let (child, line) = spawn_announcing(
+            Command::new("node")
+                .arg(mock.join("server.js"))
+                .arg("--trust-root")
+                .arg(&trust_root),
+        );
         let url = line
             .trim()
             .strip_prefix("listening on ")

@@ -6,7 +6,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair, KeyUsagePurpose};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::TcpStream;
 use tokio_rustls::TlsAcceptor;
 use tokio_rustls::rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 
@@ -46,15 +46,7 @@ impl Pki {
 pub struct TlsFront {
     /// `https://127.0.0.1:PORT`, no trailing slash.
     pub url: String,
-    runtime: Option<tokio::runtime::Runtime>,
-}
-
-impl Drop for TlsFront {
-    fn drop(&mut self) {
-        if let Some(rt) = self.runtime.take() {
-            rt.shutdown_background();
-        }
-    }
+    _server: super::http1::Background,
 }
 
 impl TlsFront {
@@ -78,14 +70,7 @@ impl TlsFront {
             .unwrap();
         config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
         let acceptor = TlsAcceptor::from(Arc::new(config));
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
-            .enable_all()
-            .build()
-            .unwrap();
-        let listener = runtime.block_on(TcpListener::bind("127.0.0.1:0")).unwrap();
-        let url = format!("https://{}", listener.local_addr().unwrap());
-        runtime.spawn(async move {
+        let (server, addr) = super::http1::Background::serve(|listener| async move {
             while let Ok((client, _)) = listener.accept().await {
                 let acceptor = acceptor.clone();
                 tokio::spawn(async move {
@@ -101,8 +86,8 @@ impl TlsFront {
             }
         });
         TlsFront {
-            url,
-            runtime: Some(runtime),
+            url: format!("https://{addr}"),
+            _server: server,
         }
     }
 }
