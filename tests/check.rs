@@ -60,8 +60,8 @@ fn good_corpus_passes_and_parses_like_packaging() {
                 .to_string(),
         );
     }
-    // 2.2 is not yet emitted by any pinned backend here (see the closing note of issue 2).
-    for v in ["2.1", "2.3", "2.4"] {
+    // setuptools 75.8 emits 2.2 (and, since 75.8.1, the normalized wheel name PyPI requires).
+    for v in ["2.1", "2.2", "2.3", "2.4"] {
         assert!(
             versions.contains(v),
             "the corpus has no metadata {v}: {versions:?}"
@@ -246,7 +246,49 @@ fn bad_corpus(dir: &Path) -> Vec<Case> {
     );
     case(
         "dynname-1.0-py3-none-any.whl".into(),
-        "Dynamic cannot name Name, Version or Metadata-Version (Name)",
+        "'name' is not allowed as a dynamic field (Name)",
+    );
+
+    // Issue 12: a field the declared Metadata-Version does not have (packaging
+    // `Metadata.from_raw` on the form PyPI receives).
+    let mut members = wheel_members("oldmeta-1.0", "");
+    for m in members.iter_mut().filter(|(n, _)| n.ends_with("METADATA")) {
+        m.1 = b"Metadata-Version: 1.1\nName: oldmeta\nVersion: 1.0\nSummary: s\nRequires-Dist: x\n"
+            .to_vec();
+    }
+    wheel_owned(dir, "oldmeta-1.0-py3-none-any.whl", &members);
+    case(
+        "oldmeta-1.0-py3-none-any.whl".into(),
+        "Requires-Dist introduced in metadata version 1.2, not 1.1",
+    );
+
+    wheel_owned(
+        dir,
+        "bothlicense-1.0-py3-none-any.whl",
+        &wheel_members(
+            "bothlicense-1.0",
+            &metadata(
+                "bothlicense",
+                "1.0",
+                "License-Expression: MIT\nLicense: MIT\n",
+            ),
+        ),
+    );
+    case(
+        "bothlicense-1.0-py3-none-any.whl".into(),
+        "License is deprecated when License-Expression is present.",
+    );
+
+    // Issue 12: PyPI refuses wheels whose name part is not the normalized name (since 2025-10;
+    // backports.tarfile-1.2.0-py3-none-any.whl is on PyPI from before).
+    wheel_owned(
+        dir,
+        "Dotted.Name-1.0-py3-none-any.whl",
+        &wheel_members("Dotted.Name-1.0", &metadata("Dotted.Name", "1.0", "")),
+    );
+    case(
+        "Dotted.Name-1.0-py3-none-any.whl".into(),
+        "Filename 'Dotted.Name-1.0-py3-none-any.whl' should contain the normalized project name 'dotted_name', not 'Dotted.Name'.",
     );
 
     wheel_owned(

@@ -272,3 +272,93 @@ fn legacy_without_slash_dry_run_and_refusals() {
     );
     assert!(!run.all().contains("pypi-Wrong-31337"));
 }
+
+/// Issue 12: PyPI takes no new files into a release older than 14 days. The plan reads the
+/// release's age from the JSON simple API (PEP 700 `upload-time`) and refuses before any
+/// byte is sent; an identical file is still skipped; a younger release still takes files.
+#[test]
+fn issue12_fourteen_day_rule_is_refused_in_the_plan() {
+    let index = TestIndex::start(&["--token", TOKEN]);
+    let dir = tempdir();
+    build(dir.path());
+    let (upload_url, simple_url) = (index.upload_url(), index.simple_url());
+    let upload = |args: &[&str]| {
+        let mut all = vec![
+            "upload",
+            "--repository-url",
+            &upload_url,
+            "--check-url",
+            &simple_url,
+            "--token",
+            TOKEN,
+            "--no-progress",
+        ];
+        all.extend_from_slice(args);
+        publish(dir.path(), &all)
+    };
+    let run = upload(&["form_demo-1.0-py3-none-any.whl"]);
+    assert_eq!(run.code, Some(0), "{}", run.all());
+
+    // 10 days old: still open.
+    index.age_release("form-demo", "1.0", 10);
+    let run = upload(&["form_demo-1.0.tar.gz", "--dry-run"]);
+    assert_eq!(run.code, Some(0), "{}", run.all());
+
+    // 20 days old: the new sdist is refused before anything is sent; the wheel is skipped.
+    index.age_release("form-demo", "1.0", 10);
+    let requests = index.stats()["upload_requests"].as_u64().unwrap();
+    let run = upload(&["."]);
+    assert_eq!(run.code, Some(1), "{}", run.all());
+    assert!(
+        run.stdout.contains(
+            "form_demo-1.0.tar.gz: Uploading new files to releases older than 14 days is not allowed. (Form.Demo 1.0 was first uploaded 20 days ago)"
+        ),
+        "{}",
+        run.all()
+    );
+    assert!(
+        run.stderr
+            .contains("hint: PyPI takes new files into a release only during its first 14 days"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr
+            .contains("form_demo-1.0-py3-none-any.whl: already present"),
+        "{}",
+        run.all()
+    );
+    assert_eq!(index.stats()["upload_requests"].as_u64().unwrap(), requests);
+    assert!(index.stored("form_demo-1.0.tar.gz").is_none());
+
+    // An index whose simple pages carry no upload times (HTML): the index refuses, with
+    // PyPI's message, and the same hint.
+    let html = TestIndex::start(&["--token", TOKEN, "--html-only"]);
+    let to_html = |file: &str| {
+        publish(
+            dir.path(),
+            &[
+                "upload",
+                file,
+                "--repository-url",
+                &html.upload_url(),
+                "--token",
+                TOKEN,
+                "--no-progress",
+            ],
+        )
+    };
+    assert_eq!(to_html("form_demo-1.0-py3-none-any.whl").code, Some(0));
+    html.age_release("form-demo", "1.0", 15);
+    let run = to_html("form_demo-1.0.tar.gz");
+    assert_eq!(run.code, Some(1), "{}", run.all());
+    assert!(
+        run.stderr
+            .contains("Uploading new files to releases older than 14 days is not allowed.")
+            && run.stderr.contains(
+                "hint: PyPI takes new files into a release only during its first 14 days"
+            ),
+        "{}",
+        run.stderr
+    );
+}

@@ -161,6 +161,26 @@ impl Field {
         self.row().3
     }
 
+    /// The metadata version that introduced the field, as `packaging.metadata` records it
+    /// (`_Validator(added=…)`): PyPI refuses a field sent under an older `Metadata-Version`
+    /// ("Classifier introduced in metadata version 1.1, not 1.0").
+    pub fn added_in(self) -> (u32, u32) {
+        use Field::*;
+        match self {
+            SupportedPlatform | DownloadUrl | Classifier | Requires | Provides | Obsoletes => {
+                (1, 1)
+            }
+            Maintainer | MaintainerEmail | RequiresDist | RequiresPython | RequiresExternal
+            | ProjectUrl | ProvidesDist | ObsoletesDist => (1, 2),
+            DescriptionContentType | ProvidesExtra => (2, 1),
+            Dynamic => (2, 2),
+            LicenseExpression | LicenseFile => (2, 4),
+            ImportName | ImportNamespace => (2, 5),
+            MetadataVersion | Name | Version | Platform | Summary | Description | Keywords
+            | HomePage | Author | AuthorEmail | License => (1, 0),
+        }
+    }
+
     /// Looks a header name up, case-insensitively (headers are case-insensitive in RFC 822).
     pub fn from_header(name: &str) -> Option<Field> {
         TABLE
@@ -298,6 +318,18 @@ impl CoreMetadata {
         Some((a.parse().ok()?, b.parse().ok()?))
     }
 
+    /// Every value the upload form sends, field by field in form order. PyPI validates the
+    /// form, not the file (Warehouse `parse_form_metadata`), so the preflight judges this.
+    ///
+    /// `License-File` under metadata older than 2.4 is left out, as twine does: old setuptools
+    /// wrote it loosely, and sending it would make PyPI refuse the field for that version.
+    pub fn form_values(&self) -> impl Iterator<Item = (Field, &String)> {
+        let keep_license_files = self.metadata_version_tuple() >= Some((2, 4));
+        Field::all()
+            .filter(move |f| *f != Field::LicenseFile || keep_license_files)
+            .flat_map(move |f| self.get_all(f).iter().map(move |v| (f, v)))
+    }
+
     /// `Project-URL` entries split into `(label, url)` (PyPI splits on the first `", "`).
     pub fn project_urls(&self) -> Vec<(&str, &str)> {
         self.get_all(Field::ProjectUrl)
@@ -320,8 +352,6 @@ impl CoreMetadata {
                 Field::LicenseFile => "license_files",
                 Field::ImportName => "import_names",
                 Field::ImportNamespace => "import_namespaces",
-                // packaging leaves the legacy 1.1 fields unparsed.
-                Field::Requires | Field::Provides | Field::Obsoletes => continue,
                 other => other.form_key(),
             };
             if *field == Field::Description && self.description_conflict {
@@ -387,7 +417,7 @@ mod tests {
     #[test]
     fn raw_json_matches_packaging_shapes() {
         let m = CoreMetadata::parse(
-            b"Metadata-Version: 2.4\nName: a\nVersion: 1\nKeywords: x, y\nProject-URL: Home, https://e.org\nLicense-File: LICENSE\n",
+            b"Metadata-Version: 2.4\nName: a\nVersion: 1\nKeywords: x, y\nProject-URL: Home, https://e.org\nLicense-File: LICENSE\nRequires: foo\nProvides: a\nObsoletes: b (<1)\n",
         )
         .unwrap();
         insta::assert_json_snapshot!(m.to_raw_json(), @r#"
@@ -401,9 +431,18 @@ mod tests {
           ],
           "metadata_version": "2.4",
           "name": "a",
+          "obsoletes": [
+            "b (<1)"
+          ],
           "project_urls": {
             "Home": "https://e.org"
           },
+          "provides": [
+            "a"
+          ],
+          "requires": [
+            "foo"
+          ],
           "version": "1"
         }
         "#);

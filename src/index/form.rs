@@ -54,15 +54,8 @@ pub fn fields(
         (":action", "file_upload".into()),
         ("protocol_version", "1".into()),
     ];
-    // PEP 639: before 2.4, License-File was emitted loosely by old setuptools; drop it there.
-    let keep_license_files = meta.metadata_version_tuple() >= Some((2, 4));
-    for field in Field::all() {
-        if field == Field::LicenseFile && !keep_license_files {
-            continue;
-        }
-        for value in meta.get_all(field) {
-            out.push((field.form_key(), value.clone()));
-        }
+    for (field, value) in meta.form_values() {
+        out.push((field.form_key(), value.clone()));
     }
     // GitLab requires the key even when the project sets no Requires-Python.
     if meta.get(Field::RequiresPython).is_none() {

@@ -16,7 +16,7 @@ use std::time::Duration;
 
 pub use self::response::{Answer, Refusal, RefusalKind};
 pub use self::retry::RetryPolicy;
-pub use self::simple::{LookupError, ProjectFiles};
+pub use self::simple::{Listed, LookupError, ProjectFiles};
 pub use self::upload::{UploadError, UploadOutcome};
 
 use std::sync::Arc;

@@ -40,6 +40,21 @@ pub enum UploadError {
         /// The index's sha256, or "unknown".
         index: String,
     },
+    /// A new file for a release the index closed: PyPI takes no new files in a release
+    /// 14 days after it was created (Warehouse `MAXIMUM_AGE_FOR_NEW_UPLOADS_DAYS`).
+    #[error(
+        "{file}: Uploading new files to releases older than 14 days is not allowed. ({project} {version} was first uploaded {age_days} days ago)"
+    )]
+    ClosedRelease {
+        /// File name.
+        file: String,
+        /// Project name, as in the metadata.
+        project: String,
+        /// The release's version.
+        version: String,
+        /// Days since the release's first file was uploaded.
+        age_days: i64,
+    },
     /// The index says the file exists but no simple index is known to compare hashes.
     #[error("{file}: the index says the file already exists: {message}")]
     ExistsUnverified {
@@ -113,6 +128,7 @@ impl UploadError {
             UploadError::Conflict { .. } => Some(
                 "a published file can never be replaced: rebuild with a new version (or a wheel build tag), or delete the stale local file".into(),
             ),
+            UploadError::ClosedRelease { .. } => Some(CLOSED_RELEASE_HINT.into()),
             UploadError::ExistsUnverified { .. } => Some(
                 "skip-identical needs the simple index to compare hashes: pass --check-url".into(),
             ),
@@ -140,6 +156,7 @@ impl UploadError {
         match self {
             UploadError::Refused { file, .. }
             | UploadError::Conflict { file, .. }
+            | UploadError::ClosedRelease { file, .. }
             | UploadError::ExistsUnverified { file, .. }
             | UploadError::Exhausted { file, .. }
             | UploadError::Redirected { file, .. }
@@ -150,6 +167,9 @@ impl UploadError {
         }
     }
 }
+
+/// What to do about a release closed to new files (planned, or refused by the index).
+pub const CLOSED_RELEASE_HINT: &str = "PyPI takes new files into a release only during its first 14 days: publish these files under a new version (for example a post-release, 1.0.post1)";
 
 /// How far an interrupted upload got.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -53,6 +53,7 @@ pub enum RefusalKind {
     TooLarge,
     Gone,
     NoProjectForPublisher,
+    ClosedRelease,
     Invalid,
     Other,
 }
@@ -93,6 +94,7 @@ impl Refusal {
             RefusalKind::NoProjectForPublisher => {
                 "a trusted publisher can only upload to a project that exists: create the project through a pending publisher (https://pypi.org/manage/account/publishing/), and check that its project name matches the distribution's Name"
             }
+            RefusalKind::ClosedRelease => super::outcome::CLOSED_RELEASE_HINT,
             RefusalKind::Invalid | RefusalKind::Other => return None,
         })
     }
@@ -141,6 +143,7 @@ pub fn classify(status: u16, retry_after: Option<&str>, body: &str) -> Answer {
         400 if lower.contains("non-user identities cannot create new projects") => {
             RefusalKind::NoProjectForPublisher
         }
+        400 if lower.contains("releases older than 14 days") => RefusalKind::ClosedRelease,
         400 => RefusalKind::Invalid,
         _ => RefusalKind::Other,
     };

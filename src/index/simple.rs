@@ -17,8 +17,18 @@ use crate::secret::redact_url;
 const ACCEPT: &str = "application/vnd.pypi.simple.v1+json, text/html;q=0.1";
 const TIMEOUT: Duration = Duration::from_secs(60);
 
-/// The files an index lists for a project: filename → sha256 (when the index gives one).
-pub type ProjectFiles = BTreeMap<String, Option<Sha256Hex>>;
+/// The files an index lists for a project, by filename.
+pub type ProjectFiles = BTreeMap<String, Listed>;
+
+/// What an index says about one file it lists.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Listed {
+    /// Its sha256, when the index gives one.
+    pub sha256: Option<Sha256Hex>,
+    /// When it was uploaded (PEP 700 `upload-time`: PyPI's JSON API gives it; devpi,
+    /// pypiserver and HTML pages do not).
+    pub uploaded: Option<jiff::Timestamp>,
+}
 
 /// Why a lookup failed.
 #[derive(Debug, thiserror::Error)]
@@ -173,7 +183,7 @@ pub async fn lookup(
     }
 }
 
-/// PEP 691: `files[].filename` and `files[].hashes.sha256`.
+/// PEP 691: `files[].filename` and `files[].hashes.sha256`; PEP 700 `files[].upload-time`.
 fn parse_json(body: &str) -> Result<ProjectFiles, String> {
     #[derive(serde::Deserialize)]
     struct Page {
@@ -184,16 +194,21 @@ fn parse_json(body: &str) -> Result<ProjectFiles, String> {
         filename: String,
         #[serde(default)]
         hashes: BTreeMap<String, String>,
+        #[serde(default, rename = "upload-time")]
+        upload_time: Option<String>,
     }
     let page: Page = serde_json::from_str(body).map_err(|e| e.to_string())?;
     Ok(page
         .files
         .into_iter()
         .map(|f| {
-            (
-                f.filename,
-                f.hashes.get("sha256").map(|h| Sha256Hex::new(h)),
-            )
+            let listed = Listed {
+                sha256: f.hashes.get("sha256").map(|h| Sha256Hex::new(h)),
+                // An unreadable time is treated as absent: the 14-day rule then does not
+                // apply, and the index itself has the last word.
+                uploaded: f.upload_time.and_then(|t| t.parse().ok()),
+            };
+            (f.filename, listed)
         })
         .collect())
 }
@@ -233,7 +248,11 @@ fn parse_html(body: &str, base: &Url) -> ProjectFiles {
             text
         };
         if !filename.is_empty() {
-            files.insert(filename, sha256);
+            let listed = Listed {
+                sha256,
+                uploaded: None,
+            };
+            files.insert(filename, listed);
         }
     }
     files
@@ -268,15 +287,21 @@ mod tests {
         let html = r#"<html><body><a href="../../packages/demo-1.0.tar.gz#sha256=ABCD" data-requires-python="&gt;=3.9">demo-1.0.tar.gz</a>
 <A HREF='/f/demo-1.0-py3-none-any.whl#md5=00'>demo-1.0-py3-none-any.whl</A></body></html>"#;
         let files = parse_html(html, &base);
-        assert_eq!(files["demo-1.0.tar.gz"], Some(Sha256Hex::new("abcd")));
-        assert_eq!(files["demo-1.0-py3-none-any.whl"], None);
+        assert_eq!(
+            files["demo-1.0.tar.gz"].sha256,
+            Some(Sha256Hex::new("abcd"))
+        );
+        assert_eq!(files["demo-1.0-py3-none-any.whl"].sha256, None);
     }
 
     #[test]
     fn parses_pep_691_json() {
-        let json = r#"{"meta":{"api-version":"1.1"},"name":"demo","files":[{"filename":"demo-1.0.tar.gz","url":"x","hashes":{"sha256":"AB"}},{"filename":"demo-1.0-py3-none-any.whl","url":"y","hashes":{}}]}"#;
+        let json = r#"{"meta":{"api-version":"1.1"},"name":"demo","files":[{"filename":"demo-1.0.tar.gz","url":"x","hashes":{"sha256":"AB"},"upload-time":"2026-01-02T03:04:05.123456Z"},{"filename":"demo-1.0-py3-none-any.whl","url":"y","hashes":{},"upload-time":"yesterday"}]}"#;
         let files = parse_json(json).unwrap();
-        assert_eq!(files["demo-1.0.tar.gz"], Some(Sha256Hex::new("ab")));
-        assert_eq!(files["demo-1.0-py3-none-any.whl"], None);
+        let sdist = &files["demo-1.0.tar.gz"];
+        assert_eq!(sdist.sha256, Some(Sha256Hex::new("ab")));
+        assert_eq!(sdist.uploaded.map(|t| t.as_second()), Some(1_767_323_045));
+        let wheel = &files["demo-1.0-py3-none-any.whl"];
+        assert_eq!((wheel.sha256.as_ref(), wheel.uploaded), (None, None));
     }
 }

@@ -261,12 +261,14 @@ impl Index {
         } else {
             self.fetch(&name).await?
         };
-        Ok(match files.as_ref().and_then(|f| f.get(file)) {
-            None => Presence::Absent,
-            Some(Some(sha)) if *sha == digests.sha256 => Presence::Identical,
-            Some(Some(sha)) => Presence::Different(sha.to_string()),
-            Some(None) => Presence::Different("unknown (the index lists no sha256)".into()),
-        })
+        Ok(
+            match files.as_ref().and_then(|f| f.get(file)).map(|l| &l.sha256) {
+                None => Presence::Absent,
+                Some(Some(sha)) if *sha == digests.sha256 => Presence::Identical,
+                Some(Some(sha)) => Presence::Different(sha.to_string()),
+                Some(None) => Presence::Different("unknown (the index lists no sha256)".into()),
+            },
+        )
     }
 
     async fn attempt(

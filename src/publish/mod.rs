@@ -344,11 +344,21 @@ async fn plan(
         exists.insert(project.clone(), files.is_some());
         known.insert(project, files.unwrap_or_default());
     }
+    let now = jiff::Timestamp::now();
     let mut conflicts = Vec::new();
     for p in planned.iter_mut() {
         let files = &known[&p.dist.filename.normalized_name()];
-        match files.get(p.dist.file_name()) {
-            None => {}
+        match files.get(p.dist.file_name()).map(|l| &l.sha256) {
+            None => {
+                if let Some(age_days) = closed_release_age(files, &p.dist, now) {
+                    conflicts.push(UploadError::ClosedRelease {
+                        file: p.dist.file_name().to_string(),
+                        project: p.dist.metadata.name().to_string(),
+                        version: p.dist.metadata.version().to_string(),
+                        age_days,
+                    });
+                }
+            }
             Some(Some(sha)) if *sha == p.digests.sha256 => {
                 p.status = FileStatus::AlreadyPresent;
                 reporter.note(&format!(
@@ -375,6 +385,31 @@ async fn plan(
         return Err(PublishError::Conflicts(conflicts));
     }
     Ok(exists)
+}
+
+/// Warehouse `MAXIMUM_AGE_FOR_NEW_UPLOADS_DAYS`: PyPI takes no new files into a release
+/// older than this ("Uploading new files to releases older than 14 days is not allowed.").
+const RELEASE_OPEN_DAYS: i64 = 14;
+
+/// The age in days of `dist`'s release on the index when that release is closed to new
+/// files: its first file was uploaded more than 14 days ago. Only indexes that give upload
+/// times (PEP 700; PyPI's JSON simple API) can say so.
+fn closed_release_age(
+    files: &crate::index::ProjectFiles,
+    dist: &crate::dist::Distribution,
+    now: jiff::Timestamp,
+) -> Option<i64> {
+    let version = dist.filename.version.as_ref()?;
+    let first = files
+        .iter()
+        .filter(|(name, _)| {
+            crate::dist::DistFilename::parse(name)
+                .is_ok_and(|f| f.version.as_ref() == Some(version))
+        })
+        .filter_map(|(_, listed)| listed.uploaded)
+        .min()?;
+    let age = now.duration_since(first).as_secs();
+    (age > RELEASE_OPEN_DAYS * 24 * 3600).then_some(age / (24 * 3600))
 }
 
 async fn attest(

@@ -74,7 +74,7 @@ pub struct PublishReport {
     pub skipped: Vec<(PathBuf, String)>,
     /// Preflight problems (warnings on success; errors when the run stopped there).
     pub problems: Vec<Problem>,
-    /// Files in conflict with the index.
+    /// Files the plan refused: in conflict with the index, or for a closed release.
     pub conflicts: Vec<String>,
     /// Upload requests sent.
     pub upload_requests: u64,
@@ -130,8 +130,9 @@ pub enum PublishError {
         #[source]
         source: LookupError,
     },
-    /// Files whose name exists on the index with other bytes; nothing was uploaded.
-    #[error("{count} file(s) conflict with the index; nothing was uploaded", count = .0.len())]
+    /// Files the index would refuse, found while planning: a name on the index with other
+    /// bytes, or a new file for a release closed to new files. Nothing was uploaded.
+    #[error("{count} file(s) cannot be uploaded to the index as they are (see above); nothing was uploaded", count = .0.len())]
     Conflicts(Vec<UploadError>),
     /// Trusted publishing could not give an upload token; nothing was uploaded.
     #[error("{source}; nothing was uploaded")]

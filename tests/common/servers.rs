@@ -162,6 +162,13 @@ impl TestIndex {
             .cloned()
     }
 
+    /// Moves a release `days` into the past (its creation and its files' upload times).
+    pub fn age_release(&self, project: &str, version: &str, days: u32) {
+        let url = format!("{}/_/age/{project}/{version}?days={days}", self.server.url);
+        let (status, body) = http("POST", &url, &[], b"");
+        assert_eq!(status, 204, "{body}");
+    }
+
     /// The last accepted form for a file, as `[key, value]` pairs.
     pub fn form(&self, filename: &str) -> serde_json::Value {
         let (status, body) = http(

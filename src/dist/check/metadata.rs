@@ -1,5 +1,10 @@
 //! The rules on core-metadata fields that do not depend on the file: versions, names,
 //! text fields, URLs, requirements, classifiers and the description's content type.
+//!
+//! PyPI validates the upload FORM (Warehouse `forklift/legacy.py` `file_upload` →
+//! `forklift/metadata.py` `parse_form_metadata`), with `packaging`'s `Metadata.from_raw` plus
+//! its own `_validate_metadata`; each refusing rule below names which of those it mirrors.
+//! Build-backend conventions that PyPI does not enforce are warnings at most.
 
 use std::str::FromStr;
 
@@ -43,18 +48,148 @@ pub(super) fn check_metadata(meta: &CoreMetadata, target: Target, f: &mut Findin
             },
         );
     }
+    check_fields_in_version(meta, f);
     check_name_and_version(meta, target, f);
     check_text_fields(meta, f);
     check_urls(meta, f);
     check_requirements(meta, f);
     check_classifiers(meta, target, f);
+    check_license(meta, f);
     check_description(meta, target, f);
+    check_dynamic(meta, f);
+}
+
+/// `Metadata.from_raw`: a field the declared version does not have is refused ("Classifier
+/// introduced in metadata version 1.1, not 1.0"). Judged on what the form sends: a field
+/// whose only value is empty is skipped by Warehouse (`if value == [""]: continue`), and
+/// `License-File` under < 2.4 is never sent.
+fn check_fields_in_version(meta: &CoreMetadata, f: &mut Findings<'_>) {
+    let mv = meta.metadata_version();
+    let Some(declared) = meta
+        .metadata_version_tuple()
+        .filter(|_| METADATA_VERSIONS.contains(&mv))
+    else {
+        return; // reported by the Metadata-Version rule
+    };
+    let mut reported = Vec::new();
+    for (field, _) in meta.form_values() {
+        let values = meta.get_all(field);
+        let only_empty = values.len() == 1 && values[0].is_empty();
+        let (major, minor) = field.added_in();
+        if (major, minor) > declared && !only_empty && !reported.contains(&field) {
+            reported.push(field);
+            f.error(
+                "field-version",
+                format!(
+                    "{} introduced in metadata version {major}.{minor}, not {mv}",
+                    field.header()
+                ),
+                "raise Metadata-Version or drop the field",
+            );
+        }
+    }
+}
+
+/// Warehouse `DYNAMIC_FIELDS` (and `packaging`, which refuses Name, Version and
+/// Metadata-Version outright): the only fields `Dynamic` may name.
+const DYNAMIC_FIELDS: &[&str] = &[
+    "platform",
+    "supported-platform",
+    "summary",
+    "description",
+    "description-content-type",
+    "keywords",
+    "home-page",
+    "download-url",
+    "author",
+    "author-email",
+    "maintainer",
+    "maintainer-email",
+    "license",
+    "license-expression",
+    "license-file",
+    "classifier",
+    "requires-dist",
+    "requires-python",
+    "requires-external",
+    "project-url",
+    "provides-extra",
+    "provides-dist",
+    "obsoletes-dist",
+    "requires",
+    "provides",
+    "obsoletes",
+    "import-name",
+    "import-namespace",
+];
+
+fn check_dynamic(meta: &CoreMetadata, f: &mut Findings<'_>) {
     for d in meta.get_all(Field::Dynamic) {
-        if ["name", "version", "metadata-version"].contains(&d.to_ascii_lowercase().as_str()) {
+        let key = d.to_ascii_lowercase();
+        if ["name", "version", "metadata-version"].contains(&key.as_str()) {
             f.error(
                 "dynamic",
-                "Dynamic cannot name Name, Version or Metadata-Version",
+                format!("'{key}' is not allowed as a dynamic field"),
                 d.as_str(),
+            );
+        } else if !DYNAMIC_FIELDS.contains(&key.as_str()) {
+            f.error(
+                "dynamic",
+                format!("Dynamic field '{key}' is not a valid dynamic field."),
+                d.as_str(),
+            );
+        }
+    }
+}
+
+/// License rules. Warehouse `_validate_metadata` refuses `License` next to
+/// `License-Expression`. License classifiers next to `License-Expression` are refused by
+/// setuptools at build time (PEP 639) but accepted by PyPI, so they are only a warning.
+fn check_license(meta: &CoreMetadata, f: &mut Findings<'_>) {
+    let has_expression = meta
+        .get(Field::LicenseExpression)
+        .is_some_and(|v| !v.is_empty());
+    if has_expression && meta.get(Field::License).is_some_and(|v| !v.is_empty()) {
+        f.error(
+            "license",
+            "License is deprecated when License-Expression is present. Only License-Expression should be present.",
+            "drop the License field",
+        );
+    }
+    if has_expression {
+        for classifier in meta
+            .get_all(Field::Classifier)
+            .iter()
+            .filter(|c| c.starts_with("License ::"))
+        {
+            f.warn(
+                "license-classifier",
+                "License classifiers are superseded by License-Expression (PEP 639); PyPI accepts both, some build backends refuse them",
+                format!("'{classifier}'"),
+            );
+        }
+    }
+    // packaging `_process_license_files` (sent from metadata 2.4 on).
+    if meta.metadata_version_tuple() >= Some((2, 4)) {
+        for path in meta.get_all(Field::LicenseFile) {
+            let why = if path.contains("..") {
+                "parent directory indicators are not allowed"
+            } else if path.contains('*') {
+                "paths must be resolved"
+            } else if path.starts_with(['/', '\\'])
+                || (path.as_bytes().get(1) == Some(&b':')
+                    && matches!(path.as_bytes().get(2), Some(b'/' | b'\\')))
+            {
+                "paths must be relative"
+            } else if path.contains('\\') {
+                "paths must use '/' delimiter"
+            } else {
+                continue;
+            };
+            f.error(
+                "license-file",
+                format!("'{path}' is invalid for 'license-file', {why}"),
+                path.as_str(),
             );
         }
     }
@@ -62,13 +197,7 @@ pub(super) fn check_metadata(meta: &CoreMetadata, target: Target, f: &mut Findin
 
 fn check_name_and_version(meta: &CoreMetadata, target: Target, f: &mut Findings<'_>) {
     let name = meta.name();
-    let valid_name = !name.is_empty()
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b))
-        && name.starts_with(|c: char| c.is_ascii_alphanumeric())
-        && name.ends_with(|c: char| c.is_ascii_alphanumeric());
-    if !valid_name {
+    if !is_valid_name(name) {
         f.error(
             "name",
             "Name must start and end with a letter or numeral and contain only ascii numeric and '.', '_' and '-'",
@@ -130,12 +259,12 @@ fn check_text_fields(meta: &CoreMetadata, f: &mut Findings<'_>) {
     }
 }
 
+/// Warehouse `_validate_metadata` with `is_valid_uri(url, require_authority=False)`; the
+/// form sends old setuptools' `UNKNOWN` as it is, and PyPI refuses it ("'UNKNOWN' is not a
+/// valid url.").
 fn check_urls(meta: &CoreMetadata, f: &mut Findings<'_>) {
     for field in [Field::HomePage, Field::DownloadUrl] {
-        if let Some(value) = meta
-            .get(field)
-            .filter(|v| !v.trim().is_empty() && *v != "UNKNOWN")
-        {
+        if let Some(value) = meta.get(field).filter(|v| !v.is_empty()) {
             if !is_valid_url(value) {
                 f.error(
                     "url",
@@ -143,6 +272,18 @@ fn check_urls(meta: &CoreMetadata, f: &mut Findings<'_>) {
                     format!("'{value}'"),
                 );
             }
+        }
+    }
+    // packaging `_parse_project_urls` refuses a label given twice; Warehouse then answers
+    // "'project_urls' has invalid data".
+    let mut labels = std::collections::BTreeSet::new();
+    for (label, _) in meta.project_urls() {
+        if !labels.insert(label) {
+            f.error(
+                "project-url",
+                "Project-URL labels must be unique ('project_urls' has invalid data)",
+                format!("'{label}' given twice"),
+            );
         }
     }
     for (label, url) in meta.project_urls() {
@@ -192,6 +333,16 @@ fn check_requirements(meta: &CoreMetadata, f: &mut Findings<'_>) {
             }
         }
     }
+    // packaging `_process_provides_extra` (PEP 685): every extra must be a valid name.
+    for extra in meta.get_all(Field::ProvidesExtra) {
+        if !is_valid_name(extra) {
+            f.error(
+                "provides-extra",
+                format!("'{extra}' is invalid for 'provides-extra'"),
+                "an extra is a name: letters, digits, '.', '_' and '-'",
+            );
+        }
+    }
     if let Some(spec) = meta
         .get(Field::RequiresPython)
         .filter(|s| !s.trim().is_empty())
@@ -210,7 +361,7 @@ fn check_classifiers(meta: &CoreMetadata, target: Target, f: &mut Findings<'_>) 
     if target != Target::Pypi {
         return;
     }
-    let has_expression = meta.get(Field::LicenseExpression).is_some();
+    // Warehouse `_validate_metadata`: unknown and deprecated classifiers.
     for classifier in meta.get_all(Field::Classifier) {
         match classifiers::verdict(classifier) {
             Verdict::Known => {}
@@ -230,14 +381,6 @@ fn check_classifiers(meta: &CoreMetadata, target: Target, f: &mut Findings<'_>) 
                 format!("'{classifier}'"),
             ),
         }
-        // PEP 639: with a License-Expression, license classifiers must go.
-        if has_expression && classifier.starts_with("License ::") {
-            f.error(
-                "classifier",
-                "License classifiers have been superseded by License-Expression (PEP 639)",
-                format!("'{classifier}'"),
-            );
-        }
     }
 }
 
@@ -255,6 +398,10 @@ fn check_description(meta: &CoreMetadata, target: Target, f: &mut Findings<'_>) 
         );
         return;
     }
+    // packaging `_process_description_content_type`: only `charset` (UTF-8) and, for
+    // Markdown, `variant` (GFM or CommonMark, case as written) are judged; other parameters
+    // are ignored. packaging 26.2 compared the charset case-sensitively, 26.3 does not:
+    // only what both refuse is refused.
     for param in parts.filter(|p| !p.is_empty()) {
         let (key, value) = param.split_once('=').unwrap_or((param, ""));
         let (key, value) = (
@@ -263,16 +410,13 @@ fn check_description(meta: &CoreMetadata, target: Target, f: &mut Findings<'_>) 
         );
         let ok = match key.as_str() {
             "charset" => value.eq_ignore_ascii_case("utf-8"),
-            "variant" => {
-                mime == "text/markdown"
-                    && ["gfm", "commonmark"].contains(&value.to_ascii_lowercase().as_str())
-            }
-            _ => false,
+            "variant" => mime != "text/markdown" || ["GFM", "CommonMark"].contains(&value),
+            _ => true,
         };
         if !ok {
             f.error(
                 "content-type",
-                "Description-Content-Type has an unsupported parameter",
+                format!("Description-Content-Type has an unsupported {key}"),
                 format!("'{param}'"),
             );
         }
@@ -286,6 +430,17 @@ fn check_description(meta: &CoreMetadata, target: Target, f: &mut Findings<'_>) 
             );
         }
     }
+}
+
+/// `^([A-Z0-9]|[A-Z0-9][A-Z0-9._-]*[A-Z0-9])$`, case-insensitively (packaging
+/// `canonicalize_name(validate=True)`, Warehouse's upload form).
+fn is_valid_name(name: &str) -> bool {
+    !name.is_empty()
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b))
+        && name.starts_with(|c: char| c.is_ascii_alphanumeric())
+        && name.ends_with(|c: char| c.is_ascii_alphanumeric())
 }
 
 /// Splits an RFC 822 address list on commas outside quotes and angle brackets.
@@ -331,10 +486,10 @@ fn is_valid_email(entry: &str) -> bool {
         })
 }
 
+/// Warehouse's `is_valid_uri(require_authority=False)`: an http(s) scheme is required, a host
+/// is not; the rest must be a well-formed URI.
 fn is_valid_url(value: &str) -> bool {
-    url::Url::parse(value.trim()).is_ok_and(|u| {
-        ["http", "https"].contains(&u.scheme()) && u.host_str().is_some_and(|h| !h.is_empty())
-    })
+    url::Url::parse(value.trim()).is_ok_and(|u| ["http", "https"].contains(&u.scheme()))
 }
 
 #[cfg(test)]
@@ -379,7 +534,97 @@ mod tests {
         f: Can't have direct dependency (PyPI refuses URL requirements) ('foo @ https://e.org/f.whl')
         f: unknown trove classifier ('Nope :: Nope')
         f: Description-Content-Type must be text/plain, text/x-rst or text/markdown ('text/html')
-        f: Dynamic cannot name Name, Version or Metadata-Version (Version)
+        f: 'version' is not allowed as a dynamic field (Version)
+        ");
+    }
+
+    fn with_severity(raw: &str) -> Vec<String> {
+        let meta = CoreMetadata::parse(raw.as_bytes()).unwrap();
+        let mut out = Vec::new();
+        check_metadata(
+            &meta,
+            Target::Pypi,
+            &mut Findings {
+                file: "f",
+                out: &mut out,
+            },
+        );
+        out.into_iter()
+            .map(|p| format!("{:?} {p}", p.severity))
+            .collect()
+    }
+
+    #[test]
+    fn issue12_fields_are_judged_against_the_declared_version_as_the_form_sends_them() {
+        // packaging `Metadata.from_raw` on the form Warehouse receives.
+        insta::assert_snapshot!(with_severity(
+            "Metadata-Version: 1.0\nName: a\nVersion: 1\nClassifier: Programming Language :: Python :: 3\nClassifier: Programming Language :: Python\nRequires-Dist: x\nRequires-Python: \nLicense-File: LICENSE\n"
+        ).join("\n"), @r"
+        Error f: Classifier introduced in metadata version 1.1, not 1.0 (raise Metadata-Version or drop the field)
+        Error f: Requires-Dist introduced in metadata version 1.2, not 1.0 (raise Metadata-Version or drop the field)
+        ");
+        // License-File under < 2.4 is never sent, and an empty value is skipped by Warehouse.
+        assert_eq!(
+            with_severity(
+                "Metadata-Version: 2.1\nName: a\nVersion: 1\nLicense-File: LICENSE\nRequires-Python: \n"
+            ),
+            Vec::<String>::new()
+        );
+        assert_eq!(
+            with_severity(
+                "Metadata-Version: 2.3\nName: a\nVersion: 1\nLicense-Expression: MIT\nImport-Name: a\n"
+            ),
+            [
+                "Error f: License-Expression introduced in metadata version 2.4, not 2.3 (raise Metadata-Version or drop the field)",
+                "Error f: Import-Name introduced in metadata version 2.5, not 2.3 (raise Metadata-Version or drop the field)",
+            ]
+        );
+    }
+
+    #[test]
+    fn issue12_license_classifiers_next_to_an_expression_are_a_warning_not_a_refusal() {
+        // orjson 3.13.0 and annotated_types 0.8.0 on PyPI have both.
+        assert_eq!(
+            with_severity(
+                "Metadata-Version: 2.4\nName: a\nVersion: 1\nLicense-Expression: MIT\nClassifier: License :: OSI Approved :: MIT License\n"
+            ),
+            [
+                "Warning f: License classifiers are superseded by License-Expression (PEP 639); PyPI accepts both, some build backends refuse them ('License :: OSI Approved :: MIT License')"
+            ]
+        );
+        // Warehouse `_validate_metadata` refuses License next to License-Expression.
+        assert_eq!(
+            with_severity(
+                "Metadata-Version: 2.4\nName: a\nVersion: 1\nLicense-Expression: MIT\nLicense: MIT\n"
+            ),
+            [
+                "Error f: License is deprecated when License-Expression is present. Only License-Expression should be present. (drop the License field)"
+            ]
+        );
+        insta::assert_snapshot!(with_severity(
+            "Metadata-Version: 2.4\nName: a\nVersion: 1\nLicense-File: ../LICENSE\nLicense-File: LICEN*\nLicense-File: /abs\nLicense-File: C:/abs\nLicense-File: a\\b\nLicense-File: licenses/OK.txt\n"
+        ).join("\n"), @r"
+        Error f: '../LICENSE' is invalid for 'license-file', parent directory indicators are not allowed (../LICENSE)
+        Error f: 'LICEN*' is invalid for 'license-file', paths must be resolved (LICEN*)
+        Error f: '/abs' is invalid for 'license-file', paths must be relative (/abs)
+        Error f: 'C:/abs' is invalid for 'license-file', paths must be relative (C:/abs)
+        Error f: 'a\b' is invalid for 'license-file', paths must use '/' delimiter (a\b)
+        ");
+    }
+
+    #[test]
+    fn issue12_dynamic_content_type_urls_and_extras_as_warehouse_judges_them() {
+        let ok = "Metadata-Version: 2.2\nName: a\nVersion: 1\nDynamic: Requires-Dist\nDynamic: license-file\nHome-page: https:no-host\nDescription-Content-Type: text/x-rst; variant=whatever; foo=bar; charset=utf-8\nProvides-Extra: dev.tools_2\n";
+        assert_eq!(with_severity(ok), Vec::<String>::new());
+        insta::assert_snapshot!(with_severity(
+            "Metadata-Version: 2.2\nName: a\nVersion: 1\nDynamic: Dynamic\nDynamic: metadata-version\nHome-page: UNKNOWN\nProject-URL: Docs, https://e.org/1\nProject-URL: Docs, https://e.org/2\nDescription-Content-Type: text/markdown; variant=gfm\nProvides-Extra: not valid\n"
+        ).join("\n"), @r"
+        Error f: Home-page must be a valid http(s) URL ('UNKNOWN')
+        Error f: Project-URL labels must be unique ('project_urls' has invalid data) ('Docs' given twice)
+        Error f: 'not valid' is invalid for 'provides-extra' (an extra is a name: letters, digits, '.', '_' and '-')
+        Error f: Description-Content-Type has an unsupported variant ('variant=gfm')
+        Error f: Dynamic field 'dynamic' is not a valid dynamic field. (Dynamic)
+        Error f: 'metadata-version' is not allowed as a dynamic field (metadata-version)
         ");
     }
 }

@@ -332,15 +332,27 @@ fn check_filename_matches(
                     );
                 }
             }
-            if filename.name != normalize(&filename.name).replace('-', "_")
-                && target == Target::Pypi
+            // PEP 491: the name part is the normalized name with `_`. PyPI refuses anything
+            // else since 2025-10 (Warehouse `file_upload`, reason
+            // `invalid-filename-projectname`, against the project's normalized name);
+            // other indexes take it, so there it is a warning.
+            // Only once the name itself matches: otherwise the name rule above has spoken
+            // (Warehouse checks the project first and answers with that).
+            let expected = normalize(&filename.name).replace('-', "_");
+            if filename.name != expected
+                && (name.is_empty() || normalize(name) == expected.replace('_', "-"))
             {
-                // PEP 491: the name part is the normalized name with `_`.
-                f.warn(
-                    "wheel-name",
-                    "wheel filename's name part should be the normalized name with '_' (PEP 491)",
-                    filename.name.as_str(),
+                let rule = format!(
+                    "Filename '{}' should contain the normalized project name '{expected}', not '{}'.",
+                    filename.as_str(),
+                    filename.name
                 );
+                let found = "rename the wheel (PEP 491), e.g. rebuild with a current build backend";
+                if target == Target::Pypi {
+                    f.error("wheel-name", rule, found);
+                } else {
+                    f.warn("wheel-name", rule, found);
+                }
             }
         }
         FilenameDetail::Sdist { format } => {

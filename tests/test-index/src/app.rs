@@ -60,7 +60,8 @@ pub fn build(config: Config) -> Result<Router, String> {
         .route("/files/{filename}", get(simple::file))
         .route("/_/stats", get(stats::get_stats))
         .route("/_/reset-stats", post(stats::reset_stats))
-        .route("/_/forms/{filename}", get(stats::get_form));
+        .route("/_/forms/{filename}", get(stats::get_form))
+        .route("/_/age/{project}/{version}", post(stats::age_release));
     if state.oidc.is_some() {
         router = oidc::routes(router);
     }

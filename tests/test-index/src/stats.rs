@@ -1,6 +1,6 @@
-//! Observability for tests: request counters, the stored files, and the exact form
+//! Observability and control for tests: request counters, the stored files, the exact form
 //! of the last accepted upload of each file (`/_/stats`, `/_/reset-stats`,
-//! `/_/forms/<filename>`). None of this exists on PyPI.
+//! `/_/forms/<filename>`), and aging a release (`/_/age`). None of this exists on PyPI.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -112,4 +112,31 @@ pub async fn get_form(
         }
         None => (StatusCode::NOT_FOUND, "no such file").into_response(),
     }
+}
+
+/// `POST /_/age/<project>/<version>?days=N`: moves a release's creation and its files'
+/// upload times N days into the past (to test the 14-day rule without waiting for it).
+pub async fn age_release(
+    State(state): State<Arc<AppState>>,
+    Path((project, version)): Path<(String, String)>,
+    axum::extract::Query(query): axum::extract::Query<std::collections::HashMap<String, u64>>,
+) -> StatusCode {
+    let shift = query.get("days").copied().unwrap_or(0) * 24 * 3600 * 1_000_000;
+    let mut store = state.store.lock().await;
+    let catalogue = &mut store.catalogue;
+    let Some(release) = catalogue
+        .projects
+        .get_mut(&crate::names::canonicalize_name(&project))
+        .and_then(|p| p.releases.iter_mut().find(|r| r.version == version))
+    else {
+        return StatusCode::NOT_FOUND;
+    };
+    release.created_us = release.created_us.saturating_sub(shift);
+    for file in &release.files {
+        if let Some(record) = catalogue.files.get_mut(file) {
+            record.upload_time_us = record.upload_time_us.saturating_sub(shift);
+        }
+    }
+    let _ = store.save();
+    StatusCode::NO_CONTENT
 }

@@ -44,6 +44,9 @@ pub enum Outcome {
     AlreadyPresent,
 }
 
+/// 14 days, in microseconds.
+const MAX_RELEASE_AGE_US: u64 = 14 * 24 * 3600 * 1_000_000;
+
 fn bad_request(message: impl Into<String>) -> HttpException {
     HttpException::bad_request(message)
 }
@@ -232,6 +235,16 @@ pub async fn upload(
             repr(&filename),
             repr(&content.blake2_256)
         )));
+    }
+
+    // Warehouse `MAXIMUM_AGE_FOR_NEW_UPLOADS_DAYS`: a release older than 14 days takes no new
+    // files (checked after the duplicate lookup, so an identical re-upload still gets 200).
+    if let Some(release) = &release
+        && release.created_us + MAX_RELEASE_AGE_US < now_us()
+    {
+        return Err(bad_request(
+            "Uploading new files to releases older than 14 days is not allowed.",
+        ));
     }
 
     if form.filetype == "sdist"
