@@ -1,13 +1,15 @@
 //! The runner contract: the binary run exactly as GitHub runs the container — `action`
 //! argument, inputs as `INPUT_<NAME>` with hyphens kept, the workspace as working directory,
 //! file commands under `file_commands/` — against the test index. Asserts on outputs,
-//! job summary, annotations, masking, and that the secret appears nowhere.
+//! job summary, annotations, masking, and that the secret appears nowhere. Every run gets
+//! fresh file-command files (the runner gives each step its own), read with
+//! `read_expected`, so a missing output can never pass for an empty one.
 
 mod common;
 
 use common::dists::{metadata, wheel_members, wheel_owned};
 use common::servers::TestIndex;
-use common::{run_action, tempdir};
+use common::{read_expected, run_action, tempdir};
 
 const TOKEN: &str = "pypi-ContractSecret-9f1b2c";
 
@@ -46,7 +48,7 @@ fn action_publishes_and_reports_like_the_runner_expects() {
             .contains("Showing hash values of files to be uploaded:")
     );
 
-    let outputs = std::fs::read_to_string(commands.path().join("set_output")).unwrap();
+    let outputs = read_expected(&commands.path().join("set_output"));
     assert!(outputs.contains("uploaded<<ghadelimiter_"), "{outputs}");
     assert!(
         outputs.contains(r#"["contract_demo-1.0-py3-none-any.whl"]"#),
@@ -60,7 +62,7 @@ fn action_publishes_and_reports_like_the_runner_expects() {
         "{outputs}"
     );
     assert!(!outputs.contains(TOKEN));
-    let summary = std::fs::read_to_string(commands.path().join("step_summary")).unwrap();
+    let summary = read_expected(&commands.path().join("step_summary"));
     assert!(
         summary.contains("| `contract_demo-1.0-py3-none-any.whl` |")
             && summary.contains("✅ uploaded"),
@@ -70,18 +72,27 @@ fn action_publishes_and_reports_like_the_runner_expects() {
     assert!(commands.path().join("pypi-publish-report.json").exists());
     assert_eq!(index.stats()["uploads_stored"], 1);
 
-    // Second run: skipped, reported as such.
+    // Second run, with its own file-command files: skipped, reported as such, and the
+    // index sent nothing.
+    let requests = index.stats()["upload_requests"].clone();
+    let commands = tempdir();
     let run = run_action(workspace.path(), commands.path(), &inputs);
     assert_eq!(run.code, Some(0), "{}", run.all());
-    let outputs = std::fs::read_to_string(commands.path().join("set_output")).unwrap();
-    assert!(
-        outputs.contains("skipped<<")
-            && outputs
-                .matches(r#"["contract_demo-1.0-py3-none-any.whl"]"#)
-                .count()
-                == 2,
+    let outputs = read_expected(&commands.path().join("set_output"));
+    let output = |name: &str| {
+        let start = outputs
+            .find(&format!("{name}<<"))
+            .unwrap_or_else(|| panic!("no {name} output in {outputs}"));
+        outputs[start..].lines().nth(1).unwrap().to_string()
+    };
+    assert_eq!(output("uploaded"), "[]", "{outputs}");
+    assert_eq!(
+        output("skipped"),
+        r#"["contract_demo-1.0-py3-none-any.whl"]"#,
         "{outputs}"
     );
+    assert_eq!(index.stats()["upload_requests"], requests);
+    assert_eq!(index.stats()["uploads_stored"], 1);
 
     // A bad file: an error annotation tied to the file, a failed summary, exit 1, nothing sent.
     wheel_owned(
@@ -90,6 +101,7 @@ fn action_publishes_and_reports_like_the_runner_expects() {
         &wheel_members("contract_demo-2.0", &metadata("contract-demo", "2.1", "")),
     );
     let before = index.stats()["upload_requests"].clone();
+    let commands = tempdir();
     let run = run_action(workspace.path(), commands.path(), &inputs);
     assert_eq!(run.code, Some(1), "{}", run.all());
     assert!(
@@ -97,7 +109,7 @@ fn action_publishes_and_reports_like_the_runner_expects() {
         "{}",
         run.stdout
     );
-    let summary = std::fs::read_to_string(commands.path().join("step_summary")).unwrap();
+    let summary = read_expected(&commands.path().join("step_summary"));
     assert!(
         summary.contains("[!CAUTION]")
             && summary.contains(
@@ -136,6 +148,57 @@ fn action_without_password_explains_and_deprecated_aliases_warn() {
         run.stdout.contains(
             "::warning title=deprecated input::'packages_dir' is deprecated: use 'packages-dir'"
         ),
+        "{}",
+        run.stdout
+    );
+}
+
+/// Issue 16: a kebab-case input beats its deprecated snake_case alias whatever their values,
+/// and the alias still works (with a warning) when the kebab one is left at its default.
+#[test]
+fn kebab_case_inputs_beat_snake_case_aliases_both_ways() {
+    let index = TestIndex::start(&["--token", TOKEN]);
+    let workspace = tempdir();
+    for dir in ["kebab", "snake"] {
+        let dist = workspace.path().join(dir);
+        std::fs::create_dir(&dist).unwrap();
+        wheel_owned(
+            &dist,
+            &format!("{dir}_pkg-1.0-py3-none-any.whl"),
+            &wheel_members(
+                &format!("{dir}_pkg-1.0"),
+                &metadata(&format!("{dir}-pkg"), "1.0", ""),
+            ),
+        );
+    }
+    let url = index.upload_url();
+    let base = [
+        ("INPUT_PASSWORD", TOKEN),
+        ("INPUT_REPOSITORY-URL", url.as_str()),
+    ];
+    // Both given, the snake one not at its default: kebab wins.
+    let commands = tempdir();
+    let mut inputs = base.to_vec();
+    inputs.extend([
+        ("INPUT_PACKAGES-DIR", "kebab"),
+        ("INPUT_PACKAGES_DIR", "snake"),
+    ]);
+    let run = run_action(workspace.path(), commands.path(), &inputs);
+    assert_eq!(run.code, Some(0), "{}", run.all());
+    assert!(index.stored("kebab_pkg-1.0-py3-none-any.whl").is_some());
+    assert!(index.stored("snake_pkg-1.0-py3-none-any.whl").is_none());
+
+    // Only the snake one given (kebab left empty, as the runner passes a default-less
+    // input): it is used, with a deprecation warning.
+    let commands = tempdir();
+    let mut inputs = base.to_vec();
+    inputs.extend([("INPUT_PACKAGES-DIR", ""), ("INPUT_PACKAGES_DIR", "snake")]);
+    let run = run_action(workspace.path(), commands.path(), &inputs);
+    assert_eq!(run.code, Some(0), "{}", run.all());
+    assert!(index.stored("snake_pkg-1.0-py3-none-any.whl").is_some());
+    assert!(
+        run.stdout
+            .contains("'packages_dir' is deprecated: use 'packages-dir'"),
         "{}",
         run.stdout
     );

@@ -687,9 +687,14 @@ fn hostile_archives_are_bounded_in_time_and_memory() {
             hwm_kib / 1024
         );
         assert_eq!(run.code, Some(code), "{file}: {}", run.all());
+        // An empty expectation means no problem line at all (not a vacuous `contains("")`).
         assert!(
-            run.stdout.contains(expected),
-            "{file}: no '{expected}' in\n{}",
+            if expected.is_empty() {
+                run.stdout.trim().is_empty()
+            } else {
+                run.stdout.contains(expected)
+            },
+            "{file}: expected {expected:?} in\n{}",
             run.stdout
         );
         // Every problem is one line naming the file.
@@ -711,3 +716,43 @@ trait TakeBytes: std::io::Read + Sized {
     }
 }
 impl<R: std::io::Read> TakeBytes for R {}
+
+/// Issue 16: a file over PyPI's default 100 MiB limit is a warning (projects can have the
+/// limit raised), for PyPI only; the file still passes.
+#[test]
+fn files_over_100_mib_are_a_warning_for_pypi_only() {
+    let dir = tempdir();
+    let mut members = wheel_members("big-1.0", &metadata("big", "1.0", ""));
+    // Random bytes: incompressible, so the wheel itself is over the limit.
+    let mut state = 0x9e37_79b9_7f4a_7c15u64;
+    let blob: Vec<u8> = (0..101 * 1024 * 1024)
+        .map(|_| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state as u8
+        })
+        .collect();
+    members.push(("big/blob.bin".into(), blob));
+    wheel_owned(dir.path(), "big-1.0-py3-none-any.whl", &members);
+    drop(members);
+    let run = publish(dir.path(), &["check", "big-1.0-py3-none-any.whl"]);
+    assert_eq!(run.code, Some(0), "{}", run.all());
+    assert!(
+        run.stdout
+            .contains("big-1.0-py3-none-any.whl: larger than PyPI's default 100 MiB limit"),
+        "{}",
+        run.stdout
+    );
+    let run = publish(
+        dir.path(),
+        &[
+            "check",
+            "big-1.0-py3-none-any.whl",
+            "--repository-url",
+            "https://pkgs.example.org/legacy/",
+        ],
+    );
+    assert_eq!(run.code, Some(0), "{}", run.all());
+    assert!(run.stdout.trim().is_empty(), "{}", run.stdout);
+}

@@ -184,8 +184,6 @@ struct Figures {
     lookup_failures: u32,
     reruns: u32,
     injected: BTreeMap<String, u64>,
-    lost: u32,
-    duplicated: u32,
     resent_after_store: u64,
 }
 
@@ -196,8 +194,6 @@ impl Figures {
         self.exhausted_files += other.exhausted_files;
         self.lookup_failures += other.lookup_failures;
         self.reruns += other.reruns;
-        self.lost += other.lost;
-        self.duplicated += other.duplicated;
         self.resent_after_store += other.resent_after_store;
         for (k, n) in other.injected {
             *self.injected.entry(k).or_default() += n;
@@ -225,7 +221,6 @@ fn judge(
     for f in report["files"].as_array().into_iter().flatten() {
         let (file, status) = (f["file"].as_str().unwrap(), f["status"].as_str().unwrap());
         if matches!(status, "uploaded" | "already-present") && now.get(file) != expected.get(file) {
-            figures.lost += 1;
             panic!(
                 "{label}: {file} reported {status} but the index has {:?}",
                 now.get(file)
@@ -332,13 +327,18 @@ fn fault_round(
     };
     judge(figures, &label, expected, first, &|| held(&index), &rerun);
     let tally = proxy.tally();
-    // Stored once each. A file may be *sent* again after it landed, when the answer did not
-    // come in time and the look that followed did not see it yet (or failed): the index
-    // takes identical bytes as a no-op, and the count says how often that happened.
+    // Stored once each, and never *sent* again once it landed: after an ambiguous failure
+    // the client looks at the index first, and this index shows a stored file at once. A
+    // re-send would be a false conflict on an index that refuses identical re-uploads
+    // (pypiserver answers 409), so it is counted and must stay 0 (issue 16).
     let stored = index.stats()["uploads_stored"].as_u64().unwrap();
-    figures.duplicated += stored.saturating_sub(FILES as u64) as u32;
     assert_eq!(stored, FILES as u64, "{label}: {stored} files stored");
-    figures.resent_after_store += tally.resent_after_store;
+    assert_eq!(
+        tally.resent_after_store,
+        0,
+        "{label}: a file was sent again after the index had stored it\n{}",
+        tally.log.join("\n")
+    );
     assert!(
         tally.retry_after_violations.is_empty(),
         "{label}: {:?}",
@@ -353,10 +353,12 @@ fn fault_round(
 
 #[test]
 fn seeded_fault_rounds_never_lose_duplicate_or_conflict() {
+    // At least 10 rounds, so that every fault kind is injected (asserted below).
     let rounds: u64 = std::env::var("PYPI_PUBLISH_FAULT_ROUNDS")
         .ok()
         .and_then(|v| v.parse().ok())
-        .unwrap_or(50);
+        .unwrap_or(50)
+        .max(10);
     let dist = tempdir();
     let expected = release(dist.path(), "1.0");
     let out = tempdir();
@@ -383,12 +385,10 @@ fn seeded_fault_rounds_never_lose_duplicate_or_conflict() {
             figures
                 .injected
                 .get(&format!("{kind:?}"))
-                .is_some_and(|n| *n > 0)
-                || rounds < 10,
+                .is_some_and(|n| *n > 0),
             "{kind:?} was never injected"
         );
     }
-    assert_eq!((figures.lost, figures.duplicated), (0, 0));
 }
 
 #[test]
@@ -462,7 +462,8 @@ fn seeded_fault_rounds_against_real_devpi() {
         figures.rounds += 1;
     }
     eprintln!("devpi: {figures:#?}");
-    assert_eq!(figures.lost, 0);
+    // The rounds were not fault-free (each round's own assertions are in `judge`).
+    assert!(figures.injected.values().sum::<u64>() > 0, "{figures:#?}");
 }
 
 /// Runs the binary in the background and sends `signal` once `ready` says so.

@@ -86,7 +86,7 @@ fn upload(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> (Run, String) {
         .chain(env.iter().copied())
         .collect();
     let run = publish_env(dir, &all, &env);
-    let json = std::fs::read_to_string(&report).unwrap_or_default();
+    let json = common::read_expected(&report);
     (run, json)
 }
 
@@ -297,7 +297,7 @@ fn action(workspace: &Path, inputs: &[(&str, &str)]) -> (Run, Vec<(&'static str,
         cmd.env(k, v);
     }
     let run: Run = cmd.output().unwrap().into();
-    let read = |name: &str| std::fs::read_to_string(commands.path().join(name)).unwrap_or_default();
+    let read = |name: &str| common::read_expected(&commands.path().join(name));
     let files = vec![
         ("outputs file", read("output")),
         ("job summary", read("summary")),

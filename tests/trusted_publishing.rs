@@ -11,6 +11,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use common::dists::{metadata, wheel_members, wheel_owned};
+use common::fault_proxy::{Echo, FaultProxy, Plan};
 use common::servers::{TestIndex, http};
 use common::{Run, publish_env, run_action, tempdir};
 
@@ -333,6 +334,25 @@ fn refused_exchanges_name_the_cause_and_the_fix() {
             ],
         ),
         (
+            "reusable workflow from another repository",
+            "tp-demo",
+            github(
+                &index,
+                "&job_workflow_ref=other-org/shared/.github/workflows/publish.yml@refs/heads/main",
+            ),
+            vec![],
+            vec![
+                "the reusable workflow lives in another repository (other-org/shared): PyPI only accepts workflows of the publishing repository (octo-org/octo-repo)",
+            ],
+        ),
+        (
+            "pull_request_target",
+            "tp-demo",
+            github(&index, "&event_name=pull_request_target"),
+            vec![],
+            vec!["runs triggered by 'pull_request_target' can never publish to PyPI"],
+        ),
+        (
             "wrong audience",
             "tp-demo",
             github(&index, "&audience=sigstore"),
@@ -570,4 +590,87 @@ fn audience_and_mint_retry_5xx_but_never_422() {
         matches!(error, ExchangeError::Refused { ref refusals, .. } if refusals[0].code == "invalid-publisher")
     );
     assert_eq!(*seen.lock().unwrap(), ["/_/oidc/mint-token"]);
+}
+
+/// Issue 16: a pending publisher used with the wrong project name: the exchange works (it
+/// creates the publisher's project), the upload of the other project is refused by PyPI's
+/// "Non-user identities cannot create new projects", and the hint says what to do.
+#[test]
+fn a_pending_publisher_for_another_name_is_explained() {
+    let pending = r#"{"project":"pending-new","repository":"octo-repo","repository_owner":"octo-org","repository_owner_id":"10000001","workflow_filename":"pending.yml","pending":true}"#;
+    let workflow = "octo-org/octo-repo/.github/workflows/pending.yml@refs/heads/main";
+    let index = start_index(&["--publisher", pending]);
+    let dir = tempdir();
+    wheel(dir.path(), "other-new", "1.0");
+    let env = github(
+        &index,
+        &format!("&workflow_ref={workflow}&job_workflow_ref={workflow}"),
+    );
+    let run = upload(dir.path(), &index, &[], &env);
+    assert_eq!(run.code, Some(1), "{}", run.all());
+    for want in [
+        "Non-user identities cannot create new projects",
+        "a trusted publisher can only upload to a project that exists",
+    ] {
+        assert!(
+            run.all().contains(want),
+            "missing {want:?} in\n{}",
+            run.all()
+        );
+    }
+    assert!(index.stored("other_new-1.0-py3-none-any.whl").is_none());
+    assert_no_secrets("output", &run.all(), &[]);
+}
+
+/// Issue 16: an index that echoes the request (Authorization included) in its error page
+/// must not make the minted token visible: answers are scrubbed of it.
+#[test]
+fn a_minted_token_echoed_by_the_index_is_scrubbed() {
+    let index = start_index(&[]);
+    let proxy = FaultProxy::start(
+        &index.server.url,
+        Plan {
+            echo: Some(Echo::Posts(400)),
+            ..Plan::none()
+        },
+    );
+    let dir = tempdir();
+    wheel(dir.path(), "tp-demo", "3.0");
+    let url = format!("{}/legacy/", proxy.url);
+    let env = github(&index, "");
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let run = publish_env(
+        dir.path(),
+        &["upload", "--repository-url", &url, "--no-progress", "."],
+        &env,
+    );
+    assert_eq!(run.code, Some(1), "{}", run.all());
+    // The token the client sent, as the proxy saw it.
+    let minted: Vec<String> = proxy
+        .tally()
+        .authorizations
+        .iter()
+        .filter_map(|a| a.strip_prefix("Basic "))
+        .map(|b| {
+            use base64::Engine;
+            let raw = base64::engine::general_purpose::STANDARD.decode(b).unwrap();
+            String::from_utf8(raw).unwrap()
+        })
+        .filter_map(|c| c.strip_prefix("__token__:").map(str::to_string))
+        .collect();
+    assert!(!minted.is_empty(), "no upload reached the index");
+    assert!(
+        run.all().contains("Request rejected"),
+        "the echo did not come back: {}",
+        run.all()
+    );
+    for token in &minted {
+        for line in run.all().lines().filter(|l| !l.starts_with("::add-mask::")) {
+            assert!(
+                !line.contains(token.as_str()),
+                "the minted token is shown: {line}"
+            );
+        }
+    }
+    assert_no_secrets("output", &run.all(), &[]);
 }

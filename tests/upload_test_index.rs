@@ -75,6 +75,16 @@ fn form_matches_twine_field_by_field() {
         ],
     );
     assert_eq!(run.code, Some(0), "{}", run.all());
+    // Wheels before sdists (issue 16): installers never see an sdist-only release.
+    let uploaded_at = |file: &str| {
+        ours.stored(file).unwrap()["upload_time_us"]
+            .as_u64()
+            .unwrap()
+    };
+    assert!(
+        uploaded_at("form_demo-1.0-py3-none-any.whl") < uploaded_at("form_demo-1.0.tar.gz"),
+        "the sdist went up before the wheel"
+    );
     let twine: Run = Command::new(venv_bin("twine"))
         .args([
             "upload",

@@ -179,6 +179,25 @@ mod tests {
     use super::*;
 
     #[test]
+    fn every_mint_code_has_its_own_meaning() {
+        let codes = [
+            "invalid-payload",
+            "not-enabled",
+            "invalid-token",
+            "invalid-pending-publisher",
+            "invalid-publisher",
+            "invalid-reuse-token",
+        ];
+        let meanings: std::collections::BTreeSet<&str> = codes.iter().map(|c| meaning(c)).collect();
+        assert_eq!(meanings.len(), codes.len(), "two codes share a meaning");
+        assert!(!meanings.contains(meaning("something-new")));
+        assert_eq!(
+            meaning("not-enabled"),
+            "trusted publishing is turned off on this index"
+        );
+    }
+
+    #[test]
     fn gives_the_publisher_form_values_and_the_pending_page() {
         let claims = Claims {
             iss: Some(GITHUB_ISSUER.into()),

@@ -210,7 +210,7 @@ impl FaultProxy {
 }
 
 impl State {
-    fn decide(&mut self, is_post: bool) -> Action {
+    fn decide(&mut self, is_post: bool, is_exchange: bool) -> Action {
         if let Some((_, _, posts, gets)) = &self.plan.redirect {
             if (is_post && *posts) || (!is_post && *gets) {
                 return Action::Redirect;
@@ -218,7 +218,8 @@ impl State {
         }
         if let Some(echo) = self.plan.echo {
             return match echo {
-                Echo::Posts(status) if is_post => Action::Echo(status),
+                // The token exchange goes through: the echo is for what it enables.
+                Echo::Posts(status) if is_post && !is_exchange => Action::Echo(status),
                 Echo::Gets(status) if !is_post => Action::Echo(status),
                 _ => Action::Pass,
             };
@@ -282,7 +283,7 @@ async fn serve(stream: TcpStream, id: u64, upstream: SocketAddr, state: Arc<Mute
             if let Some(auth) = head.get("authorization") {
                 s.tally.authorizations.push(auth.to_string());
             }
-            let action = s.decide(is_post);
+            let action = s.decide(is_post, head.first.contains(" /_/oidc/"));
             let line = format!(
                 "{:>8.3}s #{id} {} {action:?}",
                 s.started.elapsed().as_secs_f64(),

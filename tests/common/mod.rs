@@ -180,6 +180,14 @@ pub fn copy_corpus(dir: &Path) -> Vec<String> {
     names
 }
 
+/// Reads a file a test asserts about. A missing file fails the test: reading it as an
+/// empty string would let every "does not contain" assertion pass (issue 16). Tests read
+/// report, output and summary files through this, never with `unwrap_or_default()`.
+pub fn read_expected(path: &Path) -> String {
+    std::fs::read_to_string(path)
+        .unwrap_or_else(|e| panic!("{} should have been written: {e}", path.display()))
+}
+
 /// sha256 of a file, by the `sha256sum` tool (not our own code).
 pub fn sha256sum(path: &Path) -> String {
     let out = Command::new("sha256sum")

@@ -555,6 +555,39 @@ mod tests {
     }
 
     #[test]
+    fn issue16_each_refusing_rule_fires_on_its_own() {
+        let base = "Metadata-Version: 2.4\nName: a\nVersion: 1\n";
+        for (extra, expected) in [
+            (
+                "Summary: one\n  two\n",
+                "Error f: Summary must be a single line (2 lines)",
+            ),
+            (
+                "Classifier: Framework :: Django CMS :: 4.2\n",
+                "Error f: Classifier has been deprecated ('Framework :: Django CMS :: 4.2', use instead: Framework :: Django CMS :: 5.0)",
+            ),
+            (
+                "Requires-Python: >=3.8,<\n",
+                "Error f: Requires-Python must be a valid PEP 440 specifier",
+            ),
+            (
+                "Description-Content-Type: text/markdown; charset=latin-1\n",
+                "Error f: Description-Content-Type has an unsupported charset ('charset=latin-1')",
+            ),
+            (
+                "Author-email: not an address\n",
+                "Error f: Author-email must hold valid email addresses ('not an address')",
+            ),
+        ] {
+            let found = with_severity(&format!("{base}{extra}"));
+            assert!(
+                found.len() == 1 && found[0].starts_with(expected),
+                "{extra:?}: {found:?}"
+            );
+        }
+    }
+
+    #[test]
     fn issue12_fields_are_judged_against_the_declared_version_as_the_form_sends_them() {
         // packaging `Metadata.from_raw` on the form Warehouse receives.
         insta::assert_snapshot!(with_severity(

@@ -78,6 +78,7 @@ pub async fn get_stats(State(state): State<Arc<AppState>>) -> Json<Value> {
                 "size": f.size,
                 "project": f.project,
                 "version": f.version,
+                "upload_time_us": f.upload_time_us,
                 "via_trusted_publishing": f.via_trusted_publishing,
                 "has_attestations": f.attestations.is_some(),
             })
