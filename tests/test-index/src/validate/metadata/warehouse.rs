@@ -206,3 +206,30 @@ pub(super) fn warehouse_rules(raw: &BTreeMap<String, Raw>) -> Vec<Invalid> {
     }
     errors
 }
+
+#[cfg(test)]
+mod classifier_release {
+    /// Issue 16: the fixture and the client judge classifiers with the same
+    /// trove-classifiers release (the fixture keeps its own copy, so they share no code).
+    #[test]
+    fn is_the_clients() {
+        let set = |text: &'static str| -> std::collections::BTreeSet<&'static str> {
+            text.lines()
+                .filter(|l| !l.starts_with('#') && !l.is_empty())
+                .map(|l| l.split('\t').next().unwrap_or(""))
+                .collect()
+        };
+        let deprecated = set(include_str!("../../../data/deprecated-classifiers.tsv"));
+        assert_eq!(
+            deprecated,
+            set(include_str!("../../../../../src/dist/classifiers-deprecated.txt"))
+        );
+        // Warehouse's `all_classifiers` holds the deprecated ones too; the client lists them apart.
+        let client: std::collections::BTreeSet<_> =
+            set(include_str!("../../../../../src/dist/classifiers.txt"))
+                .union(&deprecated)
+                .copied()
+                .collect();
+        assert_eq!(set(include_str!("../../../data/classifiers.txt")), client);
+    }
+}
