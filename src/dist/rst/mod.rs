@@ -1,59 +1,120 @@
-//! The part of reStructuredText rendering that can be checked faithfully without docutils.
+//! Whether PyPI can render a reStructuredText description.
 //!
-//! PyPI renders `text/x-rst` descriptions with `readme_renderer`, which turns every docutils
-//! warning into a refusal. We check the most common one, a section title whose underline (or
-//! overline) is shorter than the title; everything else is left to the index (see README).
+//! PyPI renders a `text/x-rst` description (and one without a content type) with
+//! `readme_renderer`, which runs docutils with `halt_level` 2: the first WARNING, ERROR or
+//! SEVERE system message aborts the render, and the upload is refused; so is a render that
+//! produces nothing. This module follows docutils' parser far enough to find that first
+//! message: [`body`] walks the block structure the way docutils' state machine does
+//! ([`lists`], [`explicit`] and [`tables`] for the compound constructs), [`inline`] finds
+//! inline markup with docutils' start/end-string rules, [`directives`] knows which directives
+//! and roles plain docutils (not Sphinx) has, and [`names`] resolves references the way
+//! docutils' transforms do after parsing. Where it is unsure, it says "renders": a false
+//! refusal would block a good upload, a miss only defers the refusal to the index.
 
-/// Characters docutils accepts as section adornment.
-const ADORNMENT: &str = "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~";
+mod body;
+mod directives;
+mod explicit;
+mod inline;
+mod lines;
+mod lists;
+mod names;
+mod tables;
 
-fn is_adornment(line: &str) -> bool {
-    let line = line.trim_end();
-    let mut chars = line.chars();
-    match chars.next() {
-        Some(c) if ADORNMENT.contains(c) => line.len() >= 2 && chars.all(|x| x == c),
-        _ => false,
+use std::fmt;
+
+/// The first problem docutils reports at WARNING level or worse, which stops PyPI's render.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Failure {
+    /// The 1-based line docutils names, when it names one.
+    pub line: Option<usize>,
+    /// docutils' message, first line only (e.g. `Unexpected indentation.`).
+    pub message: String,
+}
+
+impl Failure {
+    pub(crate) fn at(line: usize, message: impl Into<String>) -> Self {
+        Failure {
+            line: Some(line),
+            message: message.into(),
+        }
     }
 }
 
-/// The first problem found, as `(line number, message)`.
-pub fn check(text: &str) -> Option<(usize, String)> {
-    let lines: Vec<&str> = text.lines().collect();
-    for (i, pair) in lines.windows(2).enumerate() {
-        let (title, under) = (pair[0], pair[1]);
-        let title_trimmed = title.trim_end();
-        if title_trimmed.is_empty() || title.starts_with([' ', '\t']) || is_adornment(title) {
-            continue;
-        }
-        if is_adornment(under) {
-            // docutils measures titles in characters, not bytes.
-            let (title_len, under_len) = (
-                title_trimmed.chars().count(),
-                under.trim_end().chars().count(),
-            );
-            // docutils treats an underline shorter than 4 as plain text (an info, not a warning).
-            if under_len < title_len && under_len >= 4 {
-                return Some((
-                    i + 2,
-                    format!("Title underline too short: '{title_trimmed}'"),
-                ));
-            }
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.line {
+            Some(line) => write!(f, "line {line}: {}", self.message),
+            None => f.write_str(&self.message),
         }
     }
-    None
+}
+
+/// What PyPI's renderer does with a description.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verdict {
+    /// It renders (as far as this module can tell).
+    Renders,
+    /// It does not; the first reason.
+    Fails(Failure),
+}
+
+/// The outcome of one parsing step: the first halting message ends the whole parse.
+pub(crate) type Step<T = ()> = Result<T, Failure>;
+
+/// Judges a description the way `readme_renderer.rst.render` does.
+pub fn check(text: &str) -> Verdict {
+    // Warehouse renders only a non-empty description.
+    if text.is_empty() {
+        return Verdict::Renders;
+    }
+    let lines = lines::split(text);
+    let mut doc = body::Document::default();
+    let outcome = body::parse(&mut doc, &lines, true).and_then(|()| doc.names.resolve());
+    match outcome {
+        Err(failure) => Verdict::Fails(failure),
+        // readme_renderer refuses an empty fragment (only comments, targets, substitutions).
+        Ok(()) if !doc.renders_something => Verdict::Fails(Failure {
+            line: None,
+            message: "No content rendered from RST source.".to_string(),
+        }),
+        Ok(()) => Verdict::Renders,
+    }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::check;
+    use super::*;
+
+    fn fails(text: &str) -> (Option<usize>, String) {
+        match check(text) {
+            Verdict::Fails(f) => (f.line, f.message),
+            Verdict::Renders => panic!("expected a failure for {text:?}"),
+        }
+    }
 
     #[test]
-    fn finds_short_underlines_only() {
-        assert_eq!(check("Title\n=====\n\ntext\n"), None);
+    fn short_underlines_fail_only_from_four_characters() {
+        assert_eq!(check("Title\n=====\n\ntext\n"), Verdict::Renders);
         assert_eq!(
-            check("Long title\n=====\n"),
-            Some((2, "Title underline too short: 'Long title'".to_string()))
+            fails("Long title\n=====\n"),
+            (Some(2), "Title underline too short.".to_string())
         );
-        assert_eq!(check("A paragraph\n\n----\n\nmore\n"), None);
+        assert_eq!(check("A paragraph\n\n----\n\nmore\n"), Verdict::Renders);
+        assert_eq!(check("Long title\n===\n"), Verdict::Renders);
+    }
+
+    #[test]
+    fn empty_output_fails_without_a_line() {
+        assert_eq!(check(""), Verdict::Renders);
+        assert_eq!(fails(".. a comment\n").0, None);
+        assert_eq!(fails("   \n").1, "No content rendered from RST source.");
+    }
+
+    #[test]
+    fn failure_display_names_the_line() {
+        assert_eq!(
+            Failure::at(12, "Unexpected indentation.").to_string(),
+            "line 12: Unexpected indentation."
+        );
     }
 }

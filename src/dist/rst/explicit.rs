@@ -1,0 +1,504 @@
+//! Explicit markup: the `.. ` blocks — footnotes, citations, hyperlink targets, substitution
+//! definitions, directives and comments — and anonymous targets (`__ uri`), in runs that
+//! docutils' `Explicit` state reads until a line is none of them.
+
+use super::body::{self, Document, Pattern, parse, unindent};
+use super::directives::{self, Content, Spec};
+use super::inline::{self, simplename_ends};
+use super::lines::{self, First, Line};
+use super::names::normalize;
+use super::{Failure, Step, lists};
+
+/// A run of explicit markup starting at `lines[i]`.
+pub(super) fn explicit_list(
+    doc: &mut Document,
+    lines: &[Line],
+    i: usize,
+    marker_end: usize,
+    anonymous: bool,
+) -> Step<usize> {
+    let (mut k, mut end, mut anonymous) = (i, marker_end, anonymous);
+    loop {
+        let (next, blank_finish) = if anonymous {
+            let block = lines::indented(lines, k, First::Known(end), true);
+            doc.names.anonymous_target();
+            (block.end, block.blank_finish)
+        } else {
+            construct(doc, lines, k, end)?
+        };
+        let following = lines
+            .get(next)
+            .filter(|l| !l.is_blank() && !l.is_indented())
+            .map(|l| body::pattern(&l.text));
+        match following {
+            Some(Pattern::Explicit(e)) => (k, end, anonymous) = (next, e, false),
+            Some(Pattern::Anonymous(e)) => (k, end, anonymous) = (next, e, true),
+            _ if !blank_finish => return Err(unindent("Explicit markup", lines, next)),
+            _ => return Ok(next),
+        }
+    }
+}
+
+/// `( +|$)` at byte `at` of `text`.
+fn spaces_or_end(text: &str, at: usize) -> bool {
+    text.get(at..)
+        .is_some_and(|r| r.is_empty() || r.starts_with(' '))
+}
+
+/// One construct: `(index after it, blank_finish)`.
+fn construct(doc: &mut Document, lines: &[Line], k: usize, end: usize) -> Step<(usize, bool)> {
+    let text = lines[k].text.as_str();
+    let after = &text[end..];
+    let line = lines[k].no;
+    if let Some(label) = footnote_label(after) {
+        let marker = end + label.len() + 2;
+        if spaces_or_end(text, marker) {
+            doc.renders_something = true;
+            doc.names.footnote(label, line)?;
+            return nested(doc, lines, k, marker);
+        }
+    }
+    if let Some(rest) = after
+        .strip_prefix('_')
+        .filter(|r| !r.is_empty() && !r.starts_with(' '))
+    {
+        let block = lines::indented(lines, k, First::Known(end + 1), true);
+        let joined: String = std::iter::once(rest.to_string())
+            .chain(block.lines.iter().skip(1).map(|l| l.text.clone()))
+            .collect();
+        hyperlink_target(doc, &joined, line)?;
+        return Ok((block.end, block.blank_finish));
+    }
+    if after.starts_with('|') && after.len() > 1 && !after[1..].starts_with(' ') {
+        return substitution_def(doc, lines, k, end + 1);
+    }
+    let chars: Vec<char> = after.chars().collect();
+    for name_end in simplename_ends(&chars, 0) {
+        let mut e = name_end;
+        if chars.get(e) == Some(&' ') {
+            e += 1;
+        }
+        if chars.get(e) == Some(&':') && chars.get(e + 1) == Some(&':') {
+            let name: String = chars[..name_end].iter().collect();
+            let rest: String = chars[e + 2..].iter().collect();
+            if rest.is_empty() || rest.starts_with(' ') {
+                let marker = text.len() - rest.trim_start().len();
+                return directive(doc, lines, k, &name, marker, false);
+            }
+        }
+    }
+    comment(lines, k, end)
+}
+
+fn footnote_label(after: &str) -> Option<&str> {
+    let inner = after.strip_prefix('[')?;
+    let close = inner.find(']')?;
+    let label = &inner[..close];
+    let chars: Vec<char> = label.chars().collect();
+    let simple = |from: usize| simplename_ends(&chars, from).first() == Some(&chars.len());
+    let ok = (!label.is_empty() && label.bytes().all(|b| b.is_ascii_digit()))
+        || label == "#"
+        || label == "*"
+        || (label.starts_with('#') && simple(1))
+        || simple(0);
+    ok.then_some(label)
+}
+
+/// A block whose content is parsed as body elements (footnotes, citations).
+fn nested(doc: &mut Document, lines: &[Line], k: usize, marker: usize) -> Step<(usize, bool)> {
+    let block = lines::indented(lines, k, First::Known(marker), false);
+    parse(doc, &block.lines, false)?;
+    Ok((block.end, block.blank_finish))
+}
+
+fn comment(lines: &[Line], k: usize, end: usize) -> Step<(usize, bool)> {
+    // An empty comment followed by a blank line is just that line ("a tiny but practical wart").
+    if lines[k].text.len() <= end && lines.get(k + 1).is_none_or(Line::is_blank) {
+        return Ok((k + 1, true));
+    }
+    let block = lines::indented(lines, k, First::Known(end), false);
+    Ok((block.end, block.blank_finish))
+}
+
+/// `.. _name: uri`, `.. _name: other_`, `.. _name:` or `.. __: uri`; `text` follows the `_`.
+fn hyperlink_target(doc: &mut Document, text: &str, line: usize) -> Step {
+    let malformed = || Failure::at(line, "malformed hyperlink target.");
+    if let Some(rest) = text.strip_prefix('_') {
+        let rest = rest.strip_prefix(' ').unwrap_or(rest);
+        if rest.starts_with(':') && spaces_or_end(rest, 1) {
+            doc.names.anonymous_target();
+            return Ok(());
+        }
+        return Err(malformed());
+    }
+    let (name, rest) = target_name(text).ok_or_else(malformed)?;
+    let name = normalize(&name.replace('\\', ""));
+    let rest = rest.trim();
+    if rest.is_empty() {
+        return doc.names.explicit_target(&name, None, line);
+    }
+    let squeezed = rest.split_whitespace().collect::<Vec<_>>().join(" ");
+    if let Some(refname) = reference_name(&squeezed) {
+        doc.names.explicit_target(&name, None, line)?;
+        doc.names.indirect_target(&name, &normalize(&refname), line);
+        return Ok(());
+    }
+    let uri: String = rest.split_whitespace().collect();
+    doc.names.explicit_target(&name, Some(&uri), line)
+}
+
+/// The target name and what follows its colon (docutils' `patterns.target`).
+fn target_name(text: &str) -> Option<(String, &str)> {
+    let quote = text.starts_with('`');
+    let body = if quote { &text[1..] } else { text };
+    if body.starts_with([' ', '`']) || body.is_empty() {
+        return None;
+    }
+    let bytes = body.as_bytes();
+    for (k, _) in body.char_indices().skip(1) {
+        let (name, after) = body.split_at(k);
+        let last = name.chars().last()?;
+        if last.is_whitespace() || (name.len() >= 2 && bytes[k - 2] == b'\\' && !quote) {
+            continue;
+        }
+        let after = if quote {
+            match after.strip_prefix('`') {
+                Some(a) => a,
+                None => continue,
+            }
+        } else {
+            after
+        };
+        if !quote && last == ':' {
+            continue;
+        }
+        let after = after.strip_prefix(' ').unwrap_or(after);
+        if let Some(rest) = after.strip_prefix(':') {
+            if rest.is_empty() || rest.starts_with(' ') {
+                return Some((name.to_string(), rest));
+            }
+        }
+    }
+    None
+}
+
+/// `name_` or `` `phrase`_ `` alone: an indirect target's reference.
+fn reference_name(text: &str) -> Option<String> {
+    let inner = text.strip_suffix('_')?;
+    if let Some(phrase) = inner.strip_prefix('`').and_then(|p| p.strip_suffix('`')) {
+        return (!phrase.is_empty() && !phrase.starts_with(' ')).then(|| phrase.to_string());
+    }
+    let chars: Vec<char> = inner.chars().collect();
+    (simplename_ends(&chars, 0).first() == Some(&chars.len()) && !chars.is_empty())
+        .then(|| inner.to_string())
+}
+
+/// `.. |name| directive:: ...`; `start` is the byte after the first `|`.
+fn substitution_def(
+    doc: &mut Document,
+    lines: &[Line],
+    k: usize,
+    start: usize,
+) -> Step<(usize, bool)> {
+    let line = lines[k].no;
+    let block = lines::indented(lines, k, First::Known(start), false);
+    let done = (block.end, block.blank_finish);
+    let mut joined = block.lines[0].text.clone();
+    let mut used = 1;
+    let (name, rest) = loop {
+        if let Some(found) = substitution_name(&joined) {
+            break found;
+        }
+        let Some(next) = block.lines.get(used) else {
+            return Err(Failure::at(line, "malformed substitution definition."));
+        };
+        joined.push(' ');
+        joined.push_str(next.text.trim());
+        used += 1;
+    };
+    let rest = rest.trim().to_string();
+    if rest.is_empty() && block.lines.len() <= used {
+        return Err(Failure::at(
+            line,
+            format!("Substitution definition \"{name}\" missing contents."),
+        ));
+    }
+    let chars: Vec<char> = rest.chars().collect();
+    let directive_name = simplename_ends(&chars, 0).into_iter().find_map(|e| {
+        let tail: String = chars[e..].iter().collect();
+        let tail = tail.strip_prefix("::")?;
+        (tail.is_empty() || tail.starts_with(' ')).then(|| chars[..e].iter().collect::<String>())
+    });
+    let Some(directive_name) = directive_name else {
+        return Err(Failure::at(
+            line,
+            format!("Substitution definition \"{name}\" empty or invalid."),
+        ));
+    };
+    // Re-read the block with the directive's own first line, keeping the original numbers.
+    let mut sub: Vec<Line> = vec![Line {
+        text: format!(".. {rest}"),
+        no: line,
+    }];
+    sub.extend(block.lines[used..].iter().map(|l| Line {
+        text: format!("   {}", l.text),
+        no: l.no,
+    }));
+    let marker = 3 + directive_name.len() + 2;
+    let marker = marker + sub[0].text[marker.min(sub[0].text.len())..].len()
+        - sub[0].text[marker.min(sub[0].text.len())..]
+            .trim_start()
+            .len();
+    directive(doc, &sub, 0, &directive_name, marker, true)?;
+    doc.names.substitution_def(&name, line)?;
+    Ok(done)
+}
+
+/// `name| rest` → the substitution name and the rest.
+fn substitution_name(text: &str) -> Option<(String, &str)> {
+    let mut from = 0;
+    while let Some(p) = text[from..].find('|') {
+        let at = from + p;
+        let name = &text[..at];
+        let ok = !name.is_empty()
+            && !name.ends_with(char::is_whitespace)
+            && !name.ends_with('\\')
+            && spaces_or_end(text, at + 1);
+        if ok {
+            return Some((name.to_string(), &text[at + 1..]));
+        }
+        from = at + 1;
+    }
+    None
+}
+
+/// A directive block: arguments, options and content, then what the directive checks.
+fn directive(
+    doc: &mut Document,
+    lines: &[Line],
+    k: usize,
+    name: &str,
+    marker: usize,
+    in_substitution: bool,
+) -> Step<(usize, bool)> {
+    let line = lines[k].no;
+    let block = lines::indented(lines, k, First::Known(marker), false);
+    let done = (block.end, block.blank_finish);
+    let Some(spec) = directives::spec(name) else {
+        return Err(Failure::at(
+            line,
+            format!("Unknown directive type \"{name}\"."),
+        ));
+    };
+    let error = || Failure::at(line, format!("Error in \"{name}\" directive:"));
+    let mut body: Vec<Line> = block.lines;
+    if body.first().is_some_and(Line::is_blank) {
+        body.remove(0);
+    }
+    let takes_args = spec.required + spec.optional > 0;
+    let (mut args, mut content) = if !body.is_empty() && (takes_args || !spec.options.is_empty()) {
+        let split = body.iter().position(Line::is_blank).unwrap_or(body.len());
+        let content = body
+            .get(split + 1..)
+            .map(<[Line]>::to_vec)
+            .unwrap_or_default();
+        (body[..split].to_vec(), content)
+    } else {
+        (Vec::new(), body.clone())
+    };
+    let mut options: Vec<(String, String)> = Vec::new();
+    if !spec.options.is_empty() {
+        if let Some(first) = args
+            .iter()
+            .position(|l| lists::field_marker(&l.text).is_some())
+        {
+            options = parse_options(&args[first..], spec).ok_or_else(error)?;
+            args.truncate(first);
+        }
+    }
+    if !args.is_empty() && !takes_args {
+        let split = body.iter().position(Line::is_blank).unwrap_or(body.len());
+        content = args.clone();
+        content.extend(body[split..].iter().cloned());
+        args.clear();
+    }
+    while content.first().is_some_and(Line::is_blank) {
+        content.remove(0);
+    }
+    let arg_text: Vec<&str> = args.iter().map(|l| l.text.as_str()).collect();
+    let arg_count = arg_text.join("\n").split_whitespace().count();
+    if takes_args
+        && (arg_count < spec.required
+            || (arg_count > spec.required + spec.optional && !spec.final_whitespace))
+    {
+        return Err(error());
+    }
+    if !content.is_empty() && !spec.has_content {
+        return Err(error());
+    }
+    run(
+        doc,
+        spec,
+        name,
+        line,
+        &arg_text.join(" "),
+        &options,
+        &content,
+        in_substitution,
+    )?;
+    Ok(done)
+}
+
+/// The option block: a field list whose names the directive knows.
+fn parse_options(block: &[Line], spec: &Spec) -> Option<Vec<(String, String)>> {
+    let mut out: Vec<(String, String)> = Vec::new();
+    for l in block {
+        if let Some((name, end)) = lists::field_marker(&l.text) {
+            let name = name.to_lowercase();
+            if !spec.options.contains(&name.as_str()) || out.iter().any(|(n, _)| *n == name) {
+                return None;
+            }
+            out.push((name, l.text[end..].trim().to_string()));
+        } else if l.is_indented() {
+            let last = out.last_mut()?;
+            last.1.push(' ');
+            last.1.push_str(l.text.trim());
+        } else if !l.is_blank() {
+            return None;
+        }
+    }
+    Some(out)
+}
+
+/// What the directive's `run` checks, and its content parsed as docutils parses it.
+#[allow(clippy::too_many_arguments)]
+fn run(
+    doc: &mut Document,
+    spec: &Spec,
+    name: &str,
+    line: usize,
+    argument: &str,
+    options: &[(String, String)],
+    content: &[Line],
+    in_substitution: bool,
+) -> Step {
+    let option = |key: &str| {
+        options
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+    };
+    match spec.name {
+        "raw" | "include" => {
+            return Err(Failure::at(line, format!("\"{name}\" directive disabled.")));
+        }
+        "replace" | "unicode" | "date" if !in_substitution => {
+            return Err(Failure::at(
+                line,
+                format!(
+                    "Invalid context: the \"{name}\" directive can only be used within a substitution definition."
+                ),
+            ));
+        }
+        "replace" if content.is_empty() => return Err(content_expected(line, name)),
+        "replace" => {
+            let text: Vec<&str> = content.iter().map(|l| l.text.as_str()).collect();
+            inline::parse(doc, &text.join("\n"), content[0].no)?;
+        }
+        "image" | "figure" => image(
+            doc,
+            spec,
+            name,
+            line,
+            option("align"),
+            option("target"),
+            in_substitution,
+        )?,
+        "role" => {
+            // `.. role:: name(base)`: the role has no arguments, its name is the content.
+            let first = content.first().map_or("", |l| l.text.as_str());
+            let role = first.split(['(', ' ']).next().unwrap_or("").to_lowercase();
+            doc.custom_roles.push(role);
+            return Ok(());
+        }
+        "csv-table" if option("file").is_some() || option("url").is_some() => {
+            return Err(Failure::at(line, format!("\"{name}\" directive disabled.")));
+        }
+        "csv-table" => doc.names.blind = true,
+        _ => {}
+    }
+    if !matches!(
+        spec.name,
+        "role" | "default-role" | "title" | "replace" | "unicode" | "date"
+    ) {
+        doc.renders_something = true;
+    }
+    let required = matches!(
+        spec.content,
+        Content::Body | Content::Literal | Content::Inline
+    );
+    if required && content.is_empty() {
+        return Err(content_expected(line, name));
+    }
+    match spec.content {
+        Content::Body | Content::OptionalBody => parse(doc, content, false)?,
+        Content::Inline if !content.is_empty() => {
+            let text: Vec<&str> = content.iter().map(|l| l.text.as_str()).collect();
+            inline::parse(doc, &text.join("\n"), content[0].no)?;
+        }
+        _ => {}
+    }
+    if spec.name == "admonition" && !argument.is_empty() {
+        inline::parse(doc, argument, line)?;
+    }
+    Ok(())
+}
+
+fn content_expected(line: usize, name: &str) -> Failure {
+    Failure::at(
+        line,
+        format!("Content block expected for the \"{name}\" directive; none found."),
+    )
+}
+
+/// `image` and `figure`: the `align` values allowed where they are, and `target` references.
+fn image(
+    doc: &mut Document,
+    spec: &Spec,
+    name: &str,
+    line: usize,
+    align: Option<&str>,
+    target: Option<&str>,
+    in_substitution: bool,
+) -> Step {
+    const VERTICAL: [&str; 3] = ["top", "middle", "bottom"];
+    const HORIZONTAL: [&str; 3] = ["left", "center", "right"];
+    if let Some(align) = align {
+        let error = || Failure::at(line, format!("Error in \"{name}\" directive:"));
+        if spec.name == "figure" {
+            if !HORIZONTAL.contains(&align) {
+                return Err(error());
+            }
+        } else if !VERTICAL.contains(&align) && !HORIZONTAL.contains(&align) {
+            return Err(error());
+        } else if in_substitution && HORIZONTAL.contains(&align) {
+            return Err(Failure::at(
+                line,
+                format!(
+                    "Error in \"{name}\" directive: \"{align}\" is not a valid value for the \"align\" option within a substitution definition.  Valid values for \"align\" are: \"top\", \"middle\", \"bottom\"."
+                ),
+            ));
+        } else if !in_substitution && VERTICAL.contains(&align) {
+            return Err(Failure::at(
+                line,
+                format!(
+                    "Error in \"{name}\" directive: \"{align}\" is not a valid value for the \"align\" option.  Valid values for \"align\" are: \"left\", \"center\", \"right\"."
+                ),
+            ));
+        }
+    }
+    if let Some(refname) = target.and_then(reference_name) {
+        doc.names.reference(&normalize(&refname), line);
+    }
+    Ok(())
+}
