@@ -174,21 +174,28 @@ fn corpus_agrees_with_readme_renderer() {
     );
 }
 
-#[test]
-fn synthetic_cases_agree_with_readme_renderer() {
-    let dir = common::repo().join("tests/data/rst-synthetic");
+/// Every `*.rst` file of a folder, by name.
+fn cases_in(dir: &std::path::Path) -> Vec<(String, String)> {
     let mut items = Vec::new();
-    let mut names: Vec<PathBuf> = std::fs::read_dir(&dir)
+    let mut names: Vec<PathBuf> = std::fs::read_dir(dir)
         .expect("synthetic cases")
         .map(|e| e.expect("entry").path())
         .filter(|p| p.extension().is_some_and(|e| e == "rst"))
         .collect();
     names.sort();
     for path in names {
-        let text = std::fs::read_to_string(&path).expect("a case");
+        let Ok(text) = std::fs::read_to_string(&path) else {
+            continue;
+        };
         let name = path.file_name().unwrap().to_string_lossy().into_owned();
         items.push((name, text));
     }
+    items
+}
+
+#[test]
+fn synthetic_cases_agree_with_readme_renderer() {
+    let items = cases_in(&common::repo().join("tests/data/rst-synthetic"));
     assert!(items.len() >= 40, "{} synthetic cases", items.len());
     let (disagreements, same_message, _) = compare(&items);
     eprintln!(
@@ -200,6 +207,30 @@ fn synthetic_cases_agree_with_readme_renderer() {
     assert!(
         disagreements.is_empty(),
         "judged differently:\n{}",
+        disagreements.join("\n")
+    );
+}
+
+/// More cases from a folder named by `PYPI_PUBLISH_RST_EXTRA` (e.g. descriptions cut into
+/// pieces to hunt for disagreements); nothing to do when it is unset.
+#[test]
+fn extra_cases_agree_with_readme_renderer() {
+    let Some(dir) = std::env::var_os("PYPI_PUBLISH_RST_EXTRA") else {
+        return;
+    };
+    let items = cases_in(std::path::Path::new(&dir));
+    let (disagreements, same_message, mut times) = compare(&items);
+    eprintln!(
+        "rst extra: {} cases, {} disagreements, {} identical messages, median {:.3} ms",
+        items.len(),
+        disagreements.len(),
+        same_message,
+        median_ms(&mut times)
+    );
+    assert!(
+        disagreements.is_empty(),
+        "{} judged differently:\n{}",
+        disagreements.len(),
         disagreements.join("\n")
     );
 }

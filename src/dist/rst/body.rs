@@ -18,6 +18,9 @@ pub(super) struct Document {
     section_level: usize,
     /// Whether anything visible has been parsed (an empty fragment does not render).
     pub(super) renders_something: bool,
+    /// Whether the explicit constructs being parsed show anything (comments, footnotes and
+    /// directives do; targets and substitution definitions do not).
+    pub(super) explicit_visible: bool,
     /// Roles defined by the `role` directive.
     pub(super) custom_roles: Vec<String>,
     /// The top-level sequence docutils' `misc.Transitions` transform checks.
@@ -27,9 +30,14 @@ pub(super) struct Document {
 /// One child of the document or of a section, as the transitions check sees it.
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Top {
-    Title,
-    Transition(usize),
+    /// A section title, at its level (1 = top).
+    Title(usize),
+    /// A transition, inside a section of this level (0 = the document).
+    Transition(usize, usize),
+    /// Any other element.
     Element,
+    /// Targets and substitution definitions, which docutils ignores around transitions.
+    Ignored,
 }
 
 /// The first-line patterns of docutils' `Body` state, tested in its order.
@@ -155,8 +163,8 @@ fn body(doc: &mut Document, lines: &[Line], i: usize, titles: bool) -> Step<usiz
         Pattern::LineBlock(end) => lists::line_block(doc, lines, i, end),
         Pattern::GridTable => tables::grid(doc, lines, i),
         Pattern::SimpleTable => tables::simple(doc, lines, i),
-        Pattern::Explicit(end) => explicit::explicit_list(doc, lines, i, end, false),
-        Pattern::Anonymous(end) => explicit::explicit_list(doc, lines, i, end, true),
+        Pattern::Explicit(end) => explicit::explicit_list(doc, lines, i, end, false, titles),
+        Pattern::Anonymous(end) => explicit::explicit_list(doc, lines, i, end, true, titles),
         Pattern::Line => line_start(doc, lines, i, titles),
         Pattern::Text => text(doc, lines, i, titles),
     }
@@ -164,6 +172,8 @@ fn body(doc: &mut Document, lines: &[Line], i: usize, titles: bool) -> Step<usiz
 
 /// An indented block: a block quote (docutils' `Body.indent`).
 fn block_quote(doc: &mut Document, lines: &[Line], i: usize) -> Step<usize> {
+    // Even an empty block quote (say, around a substitution definition) is output.
+    doc.renders_something = true;
     let block = lines::indented(lines, i, First::Unknown, false);
     parse(doc, &block.lines, false)?;
     if !block.blank_finish {
@@ -198,7 +208,8 @@ fn line_start(doc: &mut Document, lines: &[Line], i: usize, titles: bool) -> Ste
             return text(doc, lines, i, titles);
         }
         doc.top.pop();
-        doc.top.push(Top::Transition(lines[i].no));
+        doc.top
+            .push(Top::Transition(lines[i].no, doc.section_level));
         return Ok(i + 1);
     };
     if !next.is_indented() && is_line(&next.text) {
@@ -375,7 +386,7 @@ impl Document {
         if new > self.title_styles.len() {
             self.title_styles.push(style);
         }
-        self.top.push(Top::Title);
+        self.top.push(Top::Title(new));
         self.renders_something = true;
         let plain = inline::parse(self, title, line)?;
         self.names.implicit_target(&normalize(&plain), line);
@@ -383,31 +394,48 @@ impl Document {
         Ok(())
     }
 
-    /// docutils' `misc.Transitions` transform, which runs after parsing.
+    /// Marks the construct just parsed at the top level as invisible to the transitions check.
+    pub(super) fn ignore_last(&mut self) {
+        if let Some(last) = self.top.last_mut() {
+            *last = Top::Ignored;
+        }
+    }
+
+    /// docutils' `misc.Transitions` transform (after parsing): a transition may not begin a
+    /// section or the document, follow another transition, or end the document (at the end
+    /// of a section it moves after the section, when anything follows).
     fn check_transitions(&mut self) -> Step {
         let top = std::mem::take(&mut self.top);
-        let mut failure = None;
         for (k, item) in top.iter().enumerate() {
-            let Top::Transition(line) = *item else {
+            let Top::Transition(line, level) = *item else {
                 continue;
             };
-            let message = match k.checked_sub(1).map(|p| top[p]) {
-                None => "Transition at the start of the document.",
-                Some(Top::Title) => "Transition at the start of a section.",
-                Some(Top::Transition(_)) => {
-                    "At least one body element should separate transitions."
+            let at_end = top[k + 1..].iter().all(|t| *t == Top::Ignored);
+            let mut begins = true;
+            for before in top[..k].iter().rev() {
+                match before {
+                    Top::Ignored => {}
+                    Top::Title(l) if *l <= level => break,
+                    _ => {
+                        begins = false;
+                        break;
+                    }
                 }
-                // At the end of a section a transition moves after it; at the end of the
-                // document it has nowhere to go.
-                Some(Top::Element) if k + 1 == top.len() && !top.contains(&Top::Title) => {
-                    "Transition at the end of the document."
-                }
-                Some(Top::Element) => continue,
+            }
+            let message = if at_end {
+                "Transition at the end of the document."
+            } else if begins && level == 0 {
+                "Transition at the start of the document."
+            } else if begins {
+                "Transition at the start of the section."
+            } else if k > 0 && matches!(top[k - 1], Top::Transition(..)) {
+                "At least one body element should separate transitions."
+            } else {
+                continue;
             };
-            failure = Some(Failure::at(line, message));
+            self.names.transitions = Some(Failure::at(line, message));
             break;
         }
-        self.names.transitions = failure;
         Ok(())
     }
 }

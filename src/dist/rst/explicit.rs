@@ -16,8 +16,25 @@ pub(super) fn explicit_list(
     i: usize,
     marker_end: usize,
     anonymous: bool,
+    top_level: bool,
 ) -> Step<usize> {
-    let (mut k, mut end, mut anonymous) = (i, marker_end, anonymous);
+    let visible_before = std::mem::replace(&mut doc.explicit_visible, false);
+    let outcome = run_list(doc, lines, i, marker_end, anonymous);
+    if !doc.explicit_visible && top_level {
+        doc.ignore_last();
+    }
+    doc.explicit_visible |= visible_before;
+    outcome
+}
+
+/// The constructs of one run, each followed by the next until a line is none of them.
+fn run_list(
+    doc: &mut Document,
+    lines: &[Line],
+    mut k: usize,
+    mut end: usize,
+    mut anonymous: bool,
+) -> Step<usize> {
     loop {
         let (next, blank_finish) = if anonymous {
             let block = lines::indented(lines, k, First::Known(end), true);
@@ -54,6 +71,7 @@ fn construct(doc: &mut Document, lines: &[Line], k: usize, end: usize) -> Step<(
         let marker = end + label.len() + 2;
         if spaces_or_end(text, marker) {
             doc.renders_something = true;
+            doc.explicit_visible = true;
             doc.names.footnote(label, line)?;
             return nested(doc, lines, k, marker);
         }
@@ -63,10 +81,10 @@ fn construct(doc: &mut Document, lines: &[Line], k: usize, end: usize) -> Step<(
         .filter(|r| !r.is_empty() && !r.starts_with(' '))
     {
         let block = lines::indented(lines, k, First::Known(end + 1), true);
-        let joined: String = std::iter::once(rest.to_string())
-            .chain(block.lines.iter().skip(1).map(|l| l.text.clone()))
+        let pieces: Vec<&str> = std::iter::once(rest)
+            .chain(block.lines.iter().skip(1).map(|l| l.text.as_str()))
             .collect();
-        hyperlink_target(doc, &joined, line)?;
+        hyperlink_target(doc, &pieces, line)?;
         return Ok((block.end, block.blank_finish));
     }
     if after.starts_with('|') && after.len() > 1 && !after[1..].starts_with(' ') {
@@ -111,6 +129,8 @@ fn nested(doc: &mut Document, lines: &[Line], k: usize, marker: usize) -> Step<(
     Ok((block.end, block.blank_finish))
 }
 
+/// A comment. readme_renderer strips comments, so it neither shows nor counts as an element
+/// next to a transition.
 fn comment(lines: &[Line], k: usize, end: usize) -> Step<(usize, bool)> {
     // An empty comment followed by a blank line is just that line ("a tiny but practical wart").
     if lines[k].text.len() <= end && lines.get(k + 1).is_none_or(Line::is_blank) {
@@ -120,18 +140,34 @@ fn comment(lines: &[Line], k: usize, end: usize) -> Step<(usize, bool)> {
     Ok((block.end, block.blank_finish))
 }
 
-/// `.. _name: uri`, `.. _name: other_`, `.. _name:` or `.. __: uri`; `text` follows the `_`.
-fn hyperlink_target(doc: &mut Document, text: &str, line: usize) -> Step {
-    let malformed = || Failure::at(line, "malformed hyperlink target.");
-    if let Some(rest) = text.strip_prefix('_') {
-        let rest = rest.strip_prefix(' ').unwrap_or(rest);
-        if rest.starts_with(':') && spaces_or_end(rest, 1) {
-            doc.names.anonymous_target();
-            return Ok(());
+/// `.. _name: uri`, `.. _name: other_`, `.. _name:` or `.. __: uri`; `pieces` are the
+/// block's lines after the `_`. Like docutils, the name is looked for in the first line, then
+/// in the first lines run together, one more at a time.
+fn hyperlink_target(doc: &mut Document, pieces: &[&str], line: usize) -> Step {
+    let mut escaped = String::new();
+    for (used, piece) in pieces.iter().enumerate() {
+        escaped.push_str(piece);
+        if let Some(rest) = escaped.strip_prefix('_') {
+            let rest = rest.strip_prefix(' ').unwrap_or(rest);
+            if rest.starts_with(':') && spaces_or_end(rest, 1) {
+                doc.names.anonymous_target();
+                return Ok(());
+            }
+            continue;
         }
-        return Err(malformed());
+        if let Some((name, rest)) = target_name(&escaped) {
+            let rest = std::iter::once(rest)
+                .chain(pieces[used + 1..].iter().copied())
+                .collect::<Vec<_>>()
+                .join(" ");
+            return named_target(doc, &name, &rest, line);
+        }
     }
-    let (name, rest) = target_name(text).ok_or_else(malformed)?;
+    Err(Failure::at(line, "malformed hyperlink target."))
+}
+
+/// A named target pointing at a URI, at another target, or at the next element.
+fn named_target(doc: &mut Document, name: &str, rest: &str, line: usize) -> Step {
     let name = normalize(&name.replace('\\', ""));
     let rest = rest.trim();
     if rest.is_empty() {
@@ -427,11 +463,10 @@ fn run(
         "csv-table" => doc.names.blind = true,
         _ => {}
     }
-    if !matches!(
-        spec.name,
-        "role" | "default-role" | "title" | "replace" | "unicode" | "date"
-    ) {
+    // Inside a substitution definition a directive shows only where the substitution is used.
+    if !in_substitution && !matches!(spec.name, "role" | "default-role" | "title") {
         doc.renders_something = true;
+        doc.explicit_visible = true;
     }
     let required = matches!(
         spec.content,
@@ -447,6 +482,9 @@ fn run(
             inline::parse(doc, &text.join("\n"), content[0].no)?;
         }
         _ => {}
+    }
+    if spec.name == "list-table" {
+        list_table(name, line, content)?;
     }
     if spec.name == "admonition" && !argument.is_empty() {
         inline::parse(doc, argument, line)?;
@@ -499,6 +537,60 @@ fn image(
     }
     if let Some(refname) = target.and_then(reference_name) {
         doc.names.reference(&normalize(&refname), line);
+    }
+    Ok(())
+}
+
+/// The items of a bullet list at the start of `block`, each as the block of its body; `None`
+/// when the block is not one bullet list.
+fn bullet_items(block: &[Line]) -> Option<Vec<Vec<Line>>> {
+    let symbol = block.first()?.text.chars().next()?;
+    let mut items = Vec::new();
+    let mut k = 0;
+    while k < block.len() {
+        let line = &block[k];
+        if line.is_blank() {
+            k += 1;
+            continue;
+        }
+        let end = lists::bullet(&line.text).filter(|_| line.text.starts_with(symbol))?;
+        let first = if line.text.len() > end {
+            First::Block(end)
+        } else {
+            First::Known(end)
+        };
+        let item = lines::indented(block, k, first, false);
+        k = item.end;
+        items.push(item.lines);
+    }
+    Some(items)
+}
+
+/// `list-table`: a two-level bullet list whose rows all have as many items as the first.
+fn list_table(name: &str, line: usize, content: &[Line]) -> Step {
+    let Some(rows) = bullet_items(content) else {
+        return Ok(());
+    };
+    let counts: Option<Vec<usize>> = rows
+        .iter()
+        .map(|row| {
+            bullet_items(row)
+                .map(|cells| cells.len())
+                .filter(|n| *n > 0)
+        })
+        .collect();
+    let Some(counts) = counts else {
+        return Ok(());
+    };
+    if let Some((row, n)) = counts.iter().enumerate().find(|(_, n)| **n != counts[0]) {
+        return Err(Failure::at(
+            line,
+            format!(
+                "Error parsing content block for the \"{name}\" directive: uniform two-level bullet list expected, but row {} does not contain the same number of items as row 1 ({n} vs {}).",
+                row + 1,
+                counts[0]
+            ),
+        ));
     }
     Ok(())
 }
