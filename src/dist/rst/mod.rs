@@ -4,20 +4,26 @@
 //! `readme_renderer`, which runs docutils with `halt_level` 2: the first WARNING, ERROR or
 //! SEVERE system message aborts the render, and the upload is refused; so is a render that
 //! produces nothing. This module follows docutils' parser far enough to find that first
-//! message: [`body`] walks the block structure the way docutils' state machine does
-//! ([`lists`], [`explicit`] and [`tables`] for the compound constructs), [`inline`] finds
-//! inline markup with docutils' start/end-string rules, [`directives`] knows which directives
-//! and roles plain docutils (not Sphinx) has, and [`names`] resolves references the way
-//! docutils' transforms do after parsing. Where it is unsure, it says "renders": a false
-//! refusal would block a good upload, a miss only defers the refusal to the index.
+//! message: `body` walks the block structure the way docutils' state machine does (`sections`
+//! for titles and transitions, `lists` and `enumerators`, `explicit` and `directive` for
+//! explicit markup, `tables`), `inline` finds inline markup with docutils' start/end-string
+//! rules (`punctuation`), `directives` knows which directives and roles plain docutils (not
+//! Sphinx) has, and `names` resolves references the way docutils' transforms do after
+//! parsing; `lines` holds the input as docutils splits it. Where it is unsure, it says
+//! "renders": a false refusal would block a good upload, a miss only leaves the refusal to
+//! the index.
 
 mod body;
+mod directive;
 mod directives;
+mod enumerators;
 mod explicit;
 mod inline;
 mod lines;
 mod lists;
 mod names;
+mod punctuation;
+mod sections;
 mod tables;
 
 use std::fmt;
