@@ -233,7 +233,7 @@ fn bad_corpus(dir: &Path) -> Vec<Case> {
     );
     case(
         "badrst-1.0-py3-none-any.whl".into(),
-        "The description failed to render as reStructuredText (text/x-rst)",
+        "The description failed to render for 'text/x-rst'",
     );
 
     wheel_owned(

@@ -13,7 +13,7 @@ pub mod filename;
 pub mod hash;
 pub mod metadata;
 mod name;
-mod rst;
+pub mod rst;
 
 pub use check::{Problem, Severity, Target};
 pub use discover::{Discovered, Skipped};
