@@ -222,7 +222,9 @@ mod classifier_release {
         let deprecated = set(include_str!("../../../data/deprecated-classifiers.tsv"));
         assert_eq!(
             deprecated,
-            set(include_str!("../../../../../src/dist/classifiers-deprecated.txt"))
+            set(include_str!(
+                "../../../../../src/dist/classifiers-deprecated.txt"
+            ))
         );
         // Warehouse's `all_classifiers` holds the deprecated ones too; the client lists them apart.
         let client: std::collections::BTreeSet<_> =
