@@ -112,8 +112,8 @@ fn runtime() -> Option<&'static Podman> {
 }
 
 /// A containers.conf with this machine's limits: open files at most the hard limit, processes
-/// at most 32768 (podman's defaults exceed both here, and runc refuses them), and runc (crun
-/// cannot handle a hybrid cgroup layout). `CONTAINERS_CONF` from the environment wins.
+/// at most 32768 (podman's defaults exceed both here, and runc refuses them), and runc where
+/// the cgroup layout is not unified v2 (crun cannot handle a hybrid one). `CONTAINERS_CONF` from the environment wins.
 fn conf() -> PathBuf {
     if let Some(given) = std::env::var_os("CONTAINERS_CONF") {
         return given.into();
@@ -130,16 +130,25 @@ fn conf() -> PathBuf {
     };
     let nofile = hard(libc::RLIMIT_NOFILE).min(1 << 20);
     let nproc = hard(libc::RLIMIT_NPROC).min(32768);
+    // A unified (v2-only) cgroup hierarchy suits podman's default runtime; elsewhere, runc.
+    let runtime = if Path::new("/sys/fs/cgroup/cgroup.controllers").exists() {
+        ""
+    } else {
+        "runtime = \"runc\"\n"
+    };
     let dir = target_dir().join("image");
     std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join(format!("containers-test-{}.conf", std::process::id()));
+    // Written beside and renamed over: concurrent test runs on this machine write the same.
+    let path = dir.join("containers-test.conf");
+    let partial = dir.join(format!("containers-test.conf.{}", std::process::id()));
     std::fs::write(
-        &path,
+        &partial,
         format!(
-            "[containers]\ndefault_ulimits = [\"nofile={nofile}:{nofile}\", \"nproc={nproc}:{nproc}\"]\n\n[engine]\nruntime = \"runc\"\n"
+            "[containers]\ndefault_ulimits = [\"nofile={nofile}:{nofile}\", \"nproc={nproc}:{nproc}\"]\n\n[engine]\n{runtime}"
         ),
     )
     .unwrap();
+    std::fs::rename(&partial, &path).unwrap();
     path
 }
 
