@@ -9,19 +9,34 @@ use std::time::{Duration, Instant};
 
 use super::{test_index_bin, venv_bin};
 
-/// A minimal HTTP/1.1 request on loopback (Connection: close); returns status and body.
+/// A minimal HTTP/1.1 request on loopback (Connection: close); returns status and body (as
+/// sent: a chunked body keeps its chunk framing).
 pub fn http(method: &str, url: &str, headers: &[(&str, &str)], body: &[u8]) -> (u16, String) {
-    let (status, body) = http_bytes(method, url, headers, body);
+    let (status, _, body) = request(method, url, headers, body);
     (status, String::from_utf8_lossy(&body).into_owned())
 }
 
-/// Like [`http`], with the body byte for byte (a chunked body is decoded).
+/// Like [`http`], with the body byte for byte and a chunked body decoded.
 pub fn http_bytes(
     method: &str,
     url: &str,
     headers: &[(&str, &str)],
     body: &[u8],
 ) -> (u16, Vec<u8>) {
+    let (status, head, body) = request(method, url, headers, body);
+    let chunked = head
+        .to_ascii_lowercase()
+        .contains("\r\ntransfer-encoding: chunked");
+    (status, if chunked { dechunk(&body) } else { body })
+}
+
+/// Status, head and raw body of one request.
+fn request(
+    method: &str,
+    url: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> (u16, String, Vec<u8>) {
     let rest = url.strip_prefix("http://").expect("http URL");
     let (host, path) = rest
         .split_once('/')
@@ -52,14 +67,7 @@ pub fn http_bytes(
         .nth(1)
         .and_then(|s| s.parse().ok())
         .unwrap_or(0);
-    let mut body = response[split..].to_vec();
-    if head
-        .to_ascii_lowercase()
-        .contains("\r\ntransfer-encoding: chunked")
-    {
-        body = dechunk(&body);
-    }
-    (status, body)
+    (status, head.into_owned(), response[split..].to_vec())
 }
 
 /// The data of a chunked body (chunk extensions and trailers ignored).
