@@ -252,6 +252,38 @@ pub fn run_action(
     cmd.output().unwrap().into()
 }
 
+/// Every input `action.yml` declares, with its default ("" when it has none), in order: what
+/// the runner exports as `INPUT_<NAME>` (upper-cased, hyphens kept) when a workflow sets none.
+/// Read from the file itself, so a new input is passed without editing a test.
+pub fn action_inputs() -> Vec<(String, String)> {
+    let text = std::fs::read_to_string(repo().join("action.yml")).expect("action.yml");
+    let mut inputs: Vec<(String, String)> = Vec::new();
+    let mut in_inputs = false;
+    for line in text.lines() {
+        let code = line.split(" #").next().unwrap_or_default().trim_end();
+        if !code.starts_with(' ') && !code.is_empty() {
+            in_inputs = code == "inputs:";
+            continue;
+        }
+        if !in_inputs {
+            continue;
+        }
+        if let Some(name) = code.strip_prefix("  ").and_then(|l| l.strip_suffix(':')) {
+            if !name.starts_with(' ') {
+                inputs.push((name.to_string(), String::new()));
+            }
+        } else if let Some(default) = code.trim_start().strip_prefix("default:") {
+            let default = default.trim().trim_matches('\'').trim_matches('"');
+            inputs.last_mut().expect("an input").1 = default.to_string();
+        }
+    }
+    assert!(
+        inputs.len() >= 10,
+        "action.yml inputs not found: {inputs:?}"
+    );
+    inputs
+}
+
 /// Runs `pypi-publish` with `args` in `dir` and measures it: its output, wall time and peak
 /// resident memory in KiB, twice — `wait4`'s `ru_maxrss` (exact to the end, but Linux carries
 /// the spawning process's size over into it: this test's own size is its floor) and the

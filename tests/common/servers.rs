@@ -9,8 +9,34 @@ use std::time::{Duration, Instant};
 
 use super::{test_index_bin, venv_bin};
 
-/// A minimal HTTP/1.1 request on loopback (Connection: close); returns status and body.
+/// A minimal HTTP/1.1 request on loopback (Connection: close); returns status and body (as
+/// sent: a chunked body keeps its chunk framing).
 pub fn http(method: &str, url: &str, headers: &[(&str, &str)], body: &[u8]) -> (u16, String) {
+    let (status, _, body) = request(method, url, headers, body);
+    (status, String::from_utf8_lossy(&body).into_owned())
+}
+
+/// Like [`http`], with the body byte for byte and a chunked body decoded.
+pub fn http_bytes(
+    method: &str,
+    url: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> (u16, Vec<u8>) {
+    let (status, head, body) = request(method, url, headers, body);
+    let chunked = head
+        .to_ascii_lowercase()
+        .contains("\r\ntransfer-encoding: chunked");
+    (status, if chunked { dechunk(&body) } else { body })
+}
+
+/// Status, head and raw body of one request.
+fn request(
+    method: &str,
+    url: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> (u16, String, Vec<u8>) {
     let rest = url.strip_prefix("http://").expect("http URL");
     let (host, path) = rest
         .split_once('/')
@@ -31,16 +57,34 @@ pub fn http(method: &str, url: &str, headers: &[(&str, &str)], body: &[u8]) -> (
     stream.write_all(body).unwrap();
     let mut response = Vec::new();
     let _ = stream.read_to_end(&mut response);
-    let text = String::from_utf8_lossy(&response).into_owned();
-    let status = text
+    let split = response
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .map_or(response.len(), |at| at + 4);
+    let head = String::from_utf8_lossy(&response[..split]);
+    let status = head
         .split_whitespace()
         .nth(1)
         .and_then(|s| s.parse().ok())
         .unwrap_or(0);
-    let body = text
-        .split_once("\r\n\r\n")
-        .map_or(String::new(), |(_, b)| b.to_string());
-    (status, body)
+    (status, head.into_owned(), response[split..].to_vec())
+}
+
+/// The data of a chunked body (chunk extensions and trailers ignored).
+fn dechunk(mut raw: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    while let Some(eol) = raw.windows(2).position(|w| w == b"\r\n") {
+        let size_field = String::from_utf8_lossy(&raw[..eol]);
+        let size_hex = size_field.split(';').next().unwrap_or_default().trim();
+        let size = usize::from_str_radix(size_hex, 16).expect("chunk size");
+        if size == 0 {
+            break;
+        }
+        let start = eol + 2;
+        out.extend_from_slice(&raw[start..start + size]);
+        raw = &raw[start + size + 2..];
+    }
+    out
 }
 
 /// Basic-auth header value.
