@@ -60,6 +60,14 @@ pub(super) fn check_metadata(meta: &CoreMetadata, target: Target, f: &mut Findin
     }
 }
 
+/// A field's value as PyPI validates it. Warehouse's `sanitize` decorator
+/// (warehouse/forklift/decorators.py) deletes every upload-form field whose value is
+/// distutils' "UNKNOWN" placeholder before any rule runs, so such a value is never refused
+/// (ordereddict 1.1's `Author-email: UNKNOWN`, ujson 1.4's `Home-page: UNKNOWN`).
+fn sent(meta: &CoreMetadata, field: Field) -> Option<&str> {
+    meta.get(field).filter(|v| v.trim() != "UNKNOWN")
+}
+
 fn check_name_and_version(meta: &CoreMetadata, target: Target, f: &mut Findings<'_>) {
     let name = meta.name();
     let valid_name = !name.is_empty()
@@ -98,7 +106,7 @@ fn check_name_and_version(meta: &CoreMetadata, target: Target, f: &mut Findings<
 }
 
 fn check_text_fields(meta: &CoreMetadata, f: &mut Findings<'_>) {
-    if let Some(summary) = meta.get(Field::Summary) {
+    if let Some(summary) = sent(meta, Field::Summary) {
         let chars = summary.chars().count();
         if chars > 512 {
             f.error(
@@ -116,7 +124,7 @@ fn check_text_fields(meta: &CoreMetadata, f: &mut Findings<'_>) {
         }
     }
     for field in [Field::AuthorEmail, Field::MaintainerEmail] {
-        if let Some(value) = meta.get(field) {
+        if let Some(value) = sent(meta, field) {
             for address in split_addresses(value) {
                 if !is_valid_email(&address) {
                     f.error(
@@ -132,10 +140,7 @@ fn check_text_fields(meta: &CoreMetadata, f: &mut Findings<'_>) {
 
 fn check_urls(meta: &CoreMetadata, f: &mut Findings<'_>) {
     for field in [Field::HomePage, Field::DownloadUrl] {
-        if let Some(value) = meta
-            .get(field)
-            .filter(|v| !v.trim().is_empty() && *v != "UNKNOWN")
-        {
+        if let Some(value) = sent(meta, field).filter(|v| !v.trim().is_empty()) {
             if !is_valid_url(value) {
                 f.error(
                     "url",
@@ -192,10 +197,7 @@ fn check_requirements(meta: &CoreMetadata, f: &mut Findings<'_>) {
             }
         }
     }
-    if let Some(spec) = meta
-        .get(Field::RequiresPython)
-        .filter(|s| !s.trim().is_empty())
-    {
+    if let Some(spec) = sent(meta, Field::RequiresPython).filter(|s| !s.trim().is_empty()) {
         if let Err(e) = VersionSpecifiers::from_str(spec) {
             f.error(
                 "requires-python",
@@ -242,9 +244,7 @@ fn check_classifiers(meta: &CoreMetadata, target: Target, f: &mut Findings<'_>) 
 }
 
 fn check_description(meta: &CoreMetadata, target: Target, f: &mut Findings<'_>) {
-    let content_type = meta
-        .get(Field::DescriptionContentType)
-        .unwrap_or("text/x-rst");
+    let content_type = sent(meta, Field::DescriptionContentType).unwrap_or("text/x-rst");
     let mut parts = content_type.split(';').map(str::trim);
     let mime = parts.next().unwrap_or("").to_ascii_lowercase();
     if !["text/plain", "text/x-rst", "text/markdown"].contains(&mime.as_str()) {
@@ -359,6 +359,14 @@ mod tests {
     fn valid_metadata_has_no_problems() {
         let ok = "Metadata-Version: 2.4\nName: demo.pkg\nVersion: 1.0rc1\nSummary: s\nAuthor-email: \"A, B\" <a@b.org>, c@d.io\nProject-URL: Source, https://e.org/x\nClassifier: Programming Language :: Python :: 3\nRequires-Dist: x[y]>=1; python_version >= \"3.9\"\nRequires-Python: >=3.9\nDescription-Content-Type: text/markdown; charset=UTF-8; variant=GFM\n\nbody";
         assert_eq!(problems(ok), Vec::<String>::new());
+    }
+
+    #[test]
+    fn unknown_values_are_dropped_by_pypi_not_refused() {
+        // Real corpus: ordereddict-1.1.tar.gz (Author-email), ujson-1.4.zip (Home-page),
+        // attrs-17.4.0 (Description-Content-Type) carry distutils' placeholder.
+        let unknown = "Metadata-Version: 1.1\nName: demo\nVersion: 1.0\nSummary: UNKNOWN\nAuthor-email: UNKNOWN\nMaintainer-email:  UNKNOWN \nHome-page: UNKNOWN\nDownload-URL: UNKNOWN\nRequires-Python: UNKNOWN\nDescription-Content-Type: UNKNOWN\n\nbody";
+        assert_eq!(problems(unknown), Vec::<String>::new());
     }
 
     #[test]
