@@ -340,9 +340,34 @@ fn is_valid_email(entry: &str) -> bool {
         })
 }
 
+/// Warehouse's `is_valid_uri(url, require_authority=False)` (warehouse/utils/http.py,
+/// applied to Home-page, Download-URL and Project-URL by forklift/metadata.py): `rfc3986`
+/// wants an http(s) scheme and, when an authority is given, a numeric port of at most
+/// 65535 — nothing more. It accepts a missing or odd host (`https:`, `https://`,
+/// `http://exa mple.com`), so refusing those would block an upload PyPI takes.
 fn is_valid_url(value: &str) -> bool {
-    url::Url::parse(value.trim()).is_ok_and(|u| {
-        ["http", "https"].contains(&u.scheme()) && u.host_str().is_some_and(|h| !h.is_empty())
+    let value = value.trim();
+    let Some((scheme, rest)) = value.split_once(':') else {
+        return false;
+    };
+    if !scheme.eq_ignore_ascii_case("http") && !scheme.eq_ignore_ascii_case("https") {
+        return false;
+    }
+    let Some(after) = rest.strip_prefix("//") else {
+        return true;
+    };
+    let authority = after.split(['/', '?', '#']).next().unwrap_or("");
+    let host_port = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    // An IPv6 literal keeps its colons inside brackets.
+    let port = match host_port.rfind(']') {
+        Some(end) => host_port[end..].split_once(':').map(|(_, p)| p),
+        None => host_port.rsplit_once(':').map(|(_, p)| p),
+    };
+    // rfc3986 judges only an all-digit port (`:abc` passes).
+    !port.is_some_and(|p| {
+        !p.is_empty()
+            && p.bytes().all(|b| b.is_ascii_digit())
+            && p.parse::<u32>().map_or(true, |n| n > 65535)
     })
 }
 
@@ -409,6 +434,31 @@ mod tests {
             [(Severity::Error, "'\"Doe, J\" <nobody>'".to_string())]
         );
         assert_eq!(meta("A <a@b.org>, C <c@d.org>"), []);
+    }
+
+    #[test]
+    fn urls_as_warehouse_is_valid_uri_judges_them() {
+        // Recorded from rfc3986 2.0.0 through Warehouse's is_valid_uri(require_authority=False).
+        for (url, ok) in [
+            ("https://example.com/a", true),
+            ("HTTP://EX.ORG", true),
+            ("https:", true),
+            ("https://", true),
+            ("http:/example.com", true),
+            ("https://example.com:abc", true),
+            ("http://exa mple.com", true),
+            ("https://example.com/%zz", true),
+            ("http://[invalid", true),
+            ("http://user@", true),
+            ("https://[::1]:8080/", true),
+            ("https://éx.org/é", true),
+            ("https://example.com:99999", false),
+            ("ftp://example.com", false),
+            ("example.com", false),
+            ("mailto:a@b.org", false),
+        ] {
+            assert_eq!(is_valid_url(url), ok, "{url}");
+        }
     }
 
     #[test]
