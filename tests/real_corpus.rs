@@ -91,6 +91,7 @@ fn fetch() -> PathBuf {
 /// What `check` found for one file: error codes and warning codes.
 #[derive(Default)]
 struct Ours {
+    metadata_version: String,
     errors: BTreeSet<String>,
     warnings: BTreeSet<String>,
     lines: Vec<String>,
@@ -113,7 +114,13 @@ fn run_check(paths: &[String]) -> BTreeMap<String, Ours> {
     let report: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
     let mut out = BTreeMap::new();
     for file in report["files"].as_array().unwrap() {
-        let mut ours = Ours::default();
+        let mut ours = Ours {
+            metadata_version: file["metadata"]["metadata_version"]
+                .as_str()
+                .unwrap_or("?")
+                .to_string(),
+            ..Ours::default()
+        };
         for p in file["problems"].as_array().unwrap() {
             let code = p["code"].as_str().unwrap().to_string();
             ours.lines.push(format!(
@@ -192,6 +199,7 @@ fn check_agrees_with_pypi_on_real_files() {
     let mut seen_known: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     let mut by_category: BTreeMap<&str, (u32, u32)> = BTreeMap::new();
     let mut refusals: BTreeMap<String, u32> = BTreeMap::new();
+    let mut by_version: BTreeMap<String, u32> = BTreeMap::new();
     for pin in &pins {
         let file = &pin.filename;
         let verdict = &oracle[file.as_str()];
@@ -221,11 +229,26 @@ fn check_agrees_with_pypi_on_real_files() {
                 "{file}: the test index answered {status} {}, PyPI: {code} ({})",
                 verdict["index"]["message"], verdict["message"]
             ));
+        } else if status != 200 {
+            // In PyPI's words (it adds "See … for more information." to some).
+            let first = verdict["reasons"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .find(|r| r["code"] != "description-rst");
+            let want = first.and_then(|r| r["message"].as_str()).unwrap_or("");
+            let said = verdict["index"]["message"].as_str().unwrap_or("");
+            if !said.starts_with(want.trim_end_matches('.')) {
+                failures.push(format!(
+                    "{file}: the test index said {said:?}, PyPI says {want:?}"
+                ));
+            }
         }
         // 3. `check` agrees, or the disagreement is a known one.
         let ours = ours
             .get(file.as_str())
             .unwrap_or_else(|| panic!("check skipped {file}"));
+        *by_version.entry(ours.metadata_version.clone()).or_default() += 1;
         let found = disagreements(verdict, ours);
         let allowed = known.get(file).cloned().unwrap_or_default();
         if found.is_empty() {
@@ -270,6 +293,9 @@ fn check_agrees_with_pypi_on_real_files() {
     );
     for (category, (n, ok)) in &by_category {
         eprintln!("  {category:<13} {n:>4} files, {ok:>4} agree");
+    }
+    for (version, n) in &by_version {
+        eprintln!("  metadata {version:<5} {n:>4} files");
     }
     for (code, n) in &refusals {
         eprintln!("  PyPI refuses {n:>3} for {code}");
