@@ -300,12 +300,15 @@ fn check_description(meta: &CoreMetadata, target: Target, f: &mut Findings<'_>) 
 /// Splits an RFC 822 address list on commas outside quotes and angle brackets.
 fn split_addresses(value: &str) -> Vec<String> {
     let (mut out, mut current, mut quoted, mut angle) = (Vec::new(), String::new(), false, false);
+    let mut depth = 0usize;
     for c in value.chars() {
         match c {
             '"' => quoted = !quoted,
+            '(' if !quoted => depth += 1,
+            ')' if !quoted => depth = depth.saturating_sub(1),
             '<' if !quoted => angle = true,
             '>' if !quoted => angle = false,
-            ',' if !quoted && !angle => {
+            ',' if !quoted && !angle && depth == 0 => {
                 out.push(std::mem::take(&mut current));
                 continue;
             }
@@ -321,6 +324,9 @@ fn split_addresses(value: &str) -> Vec<String> {
 }
 
 fn is_valid_email(entry: &str) -> bool {
+    // RFC 822 comments (`a@b.org (Jane Doe)`, distutils' old style): Warehouse validates
+    // what `email.utils.parseaddr` returns, which has them removed.
+    let entry = &strip_comments(entry);
     let address = match (entry.rfind('<'), entry.rfind('>')) {
         (Some(a), Some(b)) if a < b => &entry[a + 1..b],
         _ => entry,
@@ -345,6 +351,26 @@ fn is_valid_email(entry: &str) -> bool {
 /// wants an http(s) scheme and, when an authority is given, a numeric port of at most
 /// 65535 — nothing more. It accepts a missing or odd host (`https:`, `https://`,
 /// `http://exa mple.com`), so refusing those would block an upload PyPI takes.
+/// `entry` without its parenthesized comments (outside quotes; they nest).
+fn strip_comments(entry: &str) -> String {
+    let (mut out, mut depth, mut quoted) = (String::new(), 0usize, false);
+    for c in entry.chars() {
+        match c {
+            '"' if depth == 0 => quoted = !quoted,
+            '(' if !quoted => depth += 1,
+            ')' if !quoted && depth > 0 => {
+                depth -= 1;
+                continue;
+            }
+            _ => {}
+        }
+        if depth == 0 {
+            out.push(c);
+        }
+    }
+    out
+}
+
 fn is_valid_url(value: &str) -> bool {
     let value = value.trim();
     let Some((scheme, rest)) = value.split_once(':') else {
@@ -434,6 +460,14 @@ mod tests {
             [(Severity::Error, "'\"Doe, J\" <nobody>'".to_string())]
         );
         assert_eq!(meta("A <a@b.org>, C <c@d.org>"), []);
+        // Comments go, as parseaddr drops them (values recorded through email-validator).
+        assert_eq!(meta("a@b.org (Doe, Jane)"), []);
+        assert_eq!(meta("Jane <a@b.org> (x)"), []);
+        assert_eq!(meta("a(x)@b.org"), []);
+        assert_eq!(
+            meta("(c) nobody"),
+            [(Severity::Error, "'(c) nobody'".to_string())]
+        );
     }
 
     #[test]
