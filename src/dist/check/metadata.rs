@@ -264,6 +264,10 @@ fn check_description(meta: &CoreMetadata, target: Target, f: &mut Findings<'_>) 
         );
         return;
     }
+    // Warehouse validates the form with packaging's `Metadata.from_raw`, whose
+    // `_process_description_content_type` judges two parameters and ignores any other:
+    // the charset must be UTF-8 (any case), and a Markdown variant exactly `GFM` or
+    // `CommonMark` (compared case-sensitively; a variant on another type is ignored).
     for param in parts.filter(|p| !p.is_empty()) {
         let (key, value) = param.split_once('=').unwrap_or((param, ""));
         let (key, value) = (
@@ -272,11 +276,8 @@ fn check_description(meta: &CoreMetadata, target: Target, f: &mut Findings<'_>) 
         );
         let ok = match key.as_str() {
             "charset" => value.eq_ignore_ascii_case("utf-8"),
-            "variant" => {
-                mime == "text/markdown"
-                    && ["gfm", "commonmark"].contains(&value.to_ascii_lowercase().as_str())
-            }
-            _ => false,
+            "variant" => mime != "text/markdown" || ["GFM", "CommonMark"].contains(&value),
+            _ => true,
         };
         if !ok {
             f.error(
@@ -492,6 +493,30 @@ mod tests {
             ("mailto:a@b.org", false),
         ] {
             assert_eq!(is_valid_url(url), ok, "{url}");
+        }
+    }
+
+    #[test]
+    fn content_type_parameters_as_packaging_judges_them() {
+        // Recorded from packaging 26.3's Metadata.from_raw (what Warehouse runs on the form).
+        for (content_type, ok) in [
+            ("text/markdown; charset=utf-8; variant=CommonMark", true),
+            ("text/markdown; variant=GFM; foo=bar", true),
+            ("text/plain; variant=whatever", true),
+            ("text/x-rst; charset=UTF-8", true),
+            ("text/markdown; variant=gfm", false),
+            ("text/markdown; variant=Markdown", false),
+            ("text/x-rst; charset=latin1", false),
+        ] {
+            let raw = format!(
+                "Metadata-Version: 2.1\nName: d\nVersion: 1\nDescription-Content-Type: {content_type}\n\nbody"
+            );
+            assert_eq!(
+                problems(&raw).is_empty(),
+                ok,
+                "{content_type}: {:?}",
+                problems(&raw)
+            );
         }
     }
 
