@@ -207,7 +207,14 @@ fn check_requirements(meta: &CoreMetadata, f: &mut Findings<'_>) {
         }
     }
     if let Some(spec) = sent(meta, Field::RequiresPython).filter(|s| !s.trim().is_empty()) {
-        if let Err(e) = VersionSpecifiers::from_str(spec) {
+        // Warehouse checks it with packaging's SpecifierSet (Metadata.from_raw), which
+        // drops empty items: `>=3.8,` and `>=3.8,,<4` are valid there.
+        let items: Vec<&str> = spec
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .collect();
+        if let Err(e) = VersionSpecifiers::from_str(&items.join(",")) {
             f.error(
                 "requires-python",
                 "Requires-Python must be a valid PEP 440 specifier",
@@ -493,6 +500,27 @@ mod tests {
             ("mailto:a@b.org", false),
         ] {
             assert_eq!(is_valid_url(url), ok, "{url}");
+        }
+    }
+
+    #[test]
+    fn requires_python_as_packaging_specifier_set_reads_it() {
+        for (spec, ok) in [
+            (">=3.8,", true),
+            (" >=3.8 , ", true),
+            (">=3.8,,<4", true),
+            (",", true),
+            ("3.8", false),
+            (">=3.8,foo", false),
+        ] {
+            let raw =
+                format!("Metadata-Version: 2.1\nName: d\nVersion: 1\nRequires-Python: {spec}\n");
+            assert_eq!(
+                problems(&raw).is_empty(),
+                ok,
+                "{spec}: {:?}",
+                problems(&raw)
+            );
         }
     }
 
