@@ -29,39 +29,15 @@ the same form, and its answer is added as "index": {"status", "message"}.
 """
 from __future__ import annotations
 
-import configparser
-import csv
-import email.message
-import email.utils
-import hashlib
-import json
-import os
-import re
-import sys
-import tarfile
-import urllib.error
-import urllib.request
-import uuid
-import zipfile
+import argparse, configparser, csv, email.message, hashlib, json, os, re, sys, tarfile, zipfile  # noqa: E401
 
 import email_validator
 import packaging.utils
-import readme_renderer.markdown
-import readme_renderer.rst
-import readme_renderer.txt
-import rfc3986
-import rfc3986.exceptions
-import rfc3986.validators
-from packaging.metadata import (
-    _LIST_FIELDS,
-    _RAW_TO_EMAIL_MAPPING,
-    _STRING_FIELDS,
-    InvalidMetadata,
-    Metadata,
-    _parse_keywords,
-    _parse_project_urls,
-    parse_email,
-)
+import readme_renderer.markdown, readme_renderer.rst, readme_renderer.txt  # noqa: E401
+import requests
+import rfc3986, rfc3986.exceptions, rfc3986.validators  # noqa: E401
+from packaging.metadata import (_LIST_FIELDS, _RAW_TO_EMAIL_MAPPING, _STRING_FIELDS, InvalidMetadata,
+                                Metadata, _parse_keywords, _parse_project_urls, parse_email)
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.version import Version
 from trove_classifiers import all_classifiers, deprecated_classifiers
@@ -545,39 +521,28 @@ def form_metadata_raw(form) -> dict:
 
 
 def upload(index: str, token: str, path: str, form) -> dict:
-    boundary = uuid.uuid4().hex
-    parts = [(k, v) for k, v in form] + [(":action", "file_upload"), ("protocol_version", "1")]
-    body = b"".join(
-        f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n'.encode() + v.encode() + b"\r\n"
-        for k, v in parts)
-    body += (f'--{boundary}\r\nContent-Disposition: form-data; name="content"; filename="{os.path.basename(path)}"\r\n'
-             "Content-Type: application/octet-stream\r\n\r\n").encode() + open(path, "rb").read()
-    body += f"\r\n--{boundary}--\r\n".encode()
-    req = urllib.request.Request(index, data=body, method="POST", headers={
-        "Content-Type": f"multipart/form-data; boundary={boundary}",
-        "Authorization": "Basic " + __import__("base64").b64encode(f"__token__:{token}".encode()).decode()})
-    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-    try:
-        with opener.open(req, timeout=60) as r:
-            return {"status": r.status, "message": ""}
-    except urllib.error.HTTPError as e:
-        return {"status": e.code, "message": e.reason}
+    """POSTs the form and the file as twine does; returns the index's status and reason."""
+    session = requests.Session()
+    session.trust_env = False  # loopback only: no proxy
+    with open(path, "rb") as f:
+        r = session.post(index, auth=("__token__", token), timeout=60,
+                         data=form + [(":action", "file_upload"), ("protocol_version", "1")],
+                         files={"content": (os.path.basename(path), f, "application/octet-stream")})
+    return {"status": r.status_code, "message": "" if r.ok else r.reason}
 
 
-def main(argv: list[str]) -> int:
-    index = token = None
-    if "--index" in argv:
-        i = argv.index("--index")
-        index, argv = argv[i + 1], argv[:i] + argv[i + 2:]
-    if "--token" in argv:
-        i = argv.index("--token")
-        token, argv = argv[i + 1], argv[:i] + argv[i + 2:]
+def main() -> int:
+    ap = argparse.ArgumentParser(description="What PyPI does with each file today.")
+    ap.add_argument("files", nargs="+")
+    ap.add_argument("--index", help="also upload each file there (the test index)")
+    ap.add_argument("--token", default="")
+    args = ap.parse_args()
     out = {}
-    for path in argv:
+    for path in args.files:
         out[os.path.basename(path)] = v = verdict(path)
-        if index:
+        if args.index:
             try:
-                v["index"] = upload(index, token or "", path, twine_form(path))
+                v["index"] = upload(args.index, args.token, path, twine_form(path))
             except Exception as e:
                 v["index"] = {"status": 0, "message": f"{type(e).__name__}: {e}"}
     print(json.dumps(out, indent=1, sort_keys=True))
@@ -585,4 +550,4 @@ def main(argv: list[str]) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    sys.exit(main())
