@@ -17,9 +17,14 @@ pub fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// The `pypi-publish` binary under test.
+/// The `pypi-publish` binary under test; PYPI_PUBLISH_TEST_BIN overrides it (a private
+/// copy, when several worktrees share one CARGO_TARGET_DIR and may rebuild the binary
+/// while a long test runs).
 pub fn bin() -> PathBuf {
-    PathBuf::from(env!("CARGO_BIN_EXE_pypi-publish"))
+    std::env::var_os("PYPI_PUBLISH_TEST_BIN").map_or_else(
+        || PathBuf::from(env!("CARGO_BIN_EXE_pypi-publish")),
+        PathBuf::from,
+    )
 }
 
 /// The test index binary (a workspace member built beside ours; built on demand).

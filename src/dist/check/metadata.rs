@@ -73,8 +73,13 @@ fn check_fields_in_version(meta: &CoreMetadata, f: &mut Findings<'_>) {
     };
     let mut reported = Vec::new();
     for (field, _) in meta.form_values() {
-        let values = meta.get_all(field);
-        let only_empty = values.len() == 1 && values[0].is_empty();
+        // Warehouse's `sanitize` drops "UNKNOWN" values before validating (see `sent`).
+        let values: Vec<&String> = meta
+            .get_all(field)
+            .iter()
+            .filter(|v| v.trim() != "UNKNOWN")
+            .collect();
+        let only_empty = values.iter().all(|v| v.is_empty());
         let (major, minor) = field.added_in();
         if (major, minor) > declared && !only_empty && !reported.contains(&field) {
             reported.push(field);
@@ -195,6 +200,14 @@ fn check_license(meta: &CoreMetadata, f: &mut Findings<'_>) {
     }
 }
 
+/// A field's value as PyPI validates it. Warehouse's `sanitize` decorator
+/// (warehouse/forklift/decorators.py) deletes every upload-form field whose value is
+/// distutils' "UNKNOWN" placeholder before any rule runs, so such a value is never refused
+/// (ordereddict 1.1's `Author-email: UNKNOWN`, ujson 1.4's `Home-page: UNKNOWN`).
+fn sent(meta: &CoreMetadata, field: Field) -> Option<&str> {
+    meta.get(field).filter(|v| v.trim() != "UNKNOWN")
+}
+
 fn check_name_and_version(meta: &CoreMetadata, target: Target, f: &mut Findings<'_>) {
     let name = meta.name();
     if !is_valid_name(name) {
@@ -227,7 +240,7 @@ fn check_name_and_version(meta: &CoreMetadata, target: Target, f: &mut Findings<
 }
 
 fn check_text_fields(meta: &CoreMetadata, f: &mut Findings<'_>) {
-    if let Some(summary) = meta.get(Field::Summary) {
+    if let Some(summary) = sent(meta, Field::Summary) {
         let chars = summary.chars().count();
         if chars > 512 {
             f.error(
@@ -245,14 +258,23 @@ fn check_text_fields(meta: &CoreMetadata, f: &mut Findings<'_>) {
         }
     }
     for field in [Field::AuthorEmail, Field::MaintainerEmail] {
-        if let Some(value) = meta.get(field) {
-            for address in split_addresses(value) {
-                if !is_valid_email(&address) {
-                    f.error(
+        if let Some(value) = sent(meta, field) {
+            let addresses = split_addresses(value);
+            // Warehouse validates `email.utils.parseaddr(value)[1]` (forklift/metadata.py)
+            // on Python 3.14, whose strict parseaddr gives ('', '') for a list of several
+            // addresses: PyPI then validates none of them (urllib3 2.6, annotated_types
+            // 0.8 list three). A bad address in a list is worth a warning, not a refusal.
+            let listed = addresses.len() > 1;
+            for address in addresses.iter().filter(|a| !is_valid_email(a)) {
+                let rule = format!("{} must hold valid email addresses", field.header());
+                if listed {
+                    f.warn(
                         "email",
-                        format!("{} must hold valid email addresses", field.header()),
+                        format!("{rule} (PyPI does not check the addresses of a list)"),
                         format!("'{address}'"),
                     );
+                } else {
+                    f.error("email", rule, format!("'{address}'"));
                 }
             }
         }
@@ -264,7 +286,7 @@ fn check_text_fields(meta: &CoreMetadata, f: &mut Findings<'_>) {
 /// valid url.").
 fn check_urls(meta: &CoreMetadata, f: &mut Findings<'_>) {
     for field in [Field::HomePage, Field::DownloadUrl] {
-        if let Some(value) = meta.get(field).filter(|v| !v.is_empty()) {
+        if let Some(value) = sent(meta, field).filter(|v| !v.trim().is_empty()) {
             if !is_valid_url(value) {
                 f.error(
                     "url",
@@ -343,11 +365,15 @@ fn check_requirements(meta: &CoreMetadata, f: &mut Findings<'_>) {
             );
         }
     }
-    if let Some(spec) = meta
-        .get(Field::RequiresPython)
-        .filter(|s| !s.trim().is_empty())
-    {
-        if let Err(e) = VersionSpecifiers::from_str(spec) {
+    if let Some(spec) = sent(meta, Field::RequiresPython).filter(|s| !s.trim().is_empty()) {
+        // Warehouse checks it with packaging's SpecifierSet (Metadata.from_raw), which
+        // drops empty items: `>=3.8,` and `>=3.8,,<4` are valid there.
+        let items: Vec<&str> = spec
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .collect();
+        if let Err(e) = VersionSpecifiers::from_str(&items.join(",")) {
             f.error(
                 "requires-python",
                 "Requires-Python must be a valid PEP 440 specifier",
@@ -385,9 +411,7 @@ fn check_classifiers(meta: &CoreMetadata, target: Target, f: &mut Findings<'_>) 
 }
 
 fn check_description(meta: &CoreMetadata, target: Target, f: &mut Findings<'_>) {
-    let content_type = meta
-        .get(Field::DescriptionContentType)
-        .unwrap_or("text/x-rst");
+    let content_type = sent(meta, Field::DescriptionContentType).unwrap_or("text/x-rst");
     let mut parts = content_type.split(';').map(str::trim);
     let mime = parts.next().unwrap_or("").to_ascii_lowercase();
     if !["text/plain", "text/x-rst", "text/markdown"].contains(&mime.as_str()) {
@@ -398,10 +422,10 @@ fn check_description(meta: &CoreMetadata, target: Target, f: &mut Findings<'_>) 
         );
         return;
     }
-    // packaging `_process_description_content_type`: only `charset` (UTF-8) and, for
-    // Markdown, `variant` (GFM or CommonMark, case as written) are judged; other parameters
-    // are ignored. packaging 26.2 compared the charset case-sensitively, 26.3 does not:
-    // only what both refuse is refused.
+    // Warehouse validates the form with packaging's `Metadata.from_raw`, whose
+    // `_process_description_content_type` judges two parameters and ignores any other:
+    // the charset must be UTF-8 (any case), and a Markdown variant exactly `GFM` or
+    // `CommonMark` (compared case-sensitively; a variant on another type is ignored).
     for param in parts.filter(|p| !p.is_empty()) {
         let (key, value) = param.split_once('=').unwrap_or((param, ""));
         let (key, value) = (
@@ -448,12 +472,15 @@ fn is_valid_name(name: &str) -> bool {
 /// Splits an RFC 822 address list on commas outside quotes and angle brackets.
 fn split_addresses(value: &str) -> Vec<String> {
     let (mut out, mut current, mut quoted, mut angle) = (Vec::new(), String::new(), false, false);
+    let mut depth = 0usize;
     for c in value.chars() {
         match c {
             '"' => quoted = !quoted,
+            '(' if !quoted => depth += 1,
+            ')' if !quoted => depth = depth.saturating_sub(1),
             '<' if !quoted => angle = true,
             '>' if !quoted => angle = false,
-            ',' if !quoted && !angle => {
+            ',' if !quoted && !angle && depth == 0 => {
                 out.push(std::mem::take(&mut current));
                 continue;
             }
@@ -469,6 +496,9 @@ fn split_addresses(value: &str) -> Vec<String> {
 }
 
 fn is_valid_email(entry: &str) -> bool {
+    // RFC 822 comments (`a@b.org (Jane Doe)`, distutils' old style): Warehouse validates
+    // what `email.utils.parseaddr` returns, which has them removed.
+    let entry = &strip_comments(entry);
     let address = match (entry.rfind('<'), entry.rfind('>')) {
         (Some(a), Some(b)) if a < b => &entry[a + 1..b],
         _ => entry,
@@ -488,15 +518,61 @@ fn is_valid_email(entry: &str) -> bool {
         })
 }
 
-/// Warehouse's `is_valid_uri(require_authority=False)`: an http(s) scheme is required, a host
-/// is not; the rest must be a well-formed URI.
+/// `entry` without its parenthesized comments (outside quotes; they nest).
+fn strip_comments(entry: &str) -> String {
+    let (mut out, mut depth, mut quoted) = (String::new(), 0usize, false);
+    for c in entry.chars() {
+        match c {
+            '"' if depth == 0 => quoted = !quoted,
+            '(' if !quoted => depth += 1,
+            ')' if !quoted && depth > 0 => {
+                depth -= 1;
+                continue;
+            }
+            _ => {}
+        }
+        if depth == 0 {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Warehouse's `is_valid_uri(url, require_authority=False)` (warehouse/utils/http.py,
+/// applied to Home-page, Download-URL and Project-URL by forklift/metadata.py): `rfc3986`
+/// wants an http(s) scheme and, when an authority is given, a numeric port of at most
+/// 65535 — nothing more. It accepts a missing or odd host (`https:`, `https://`,
+/// `http://exa mple.com`), so refusing those would block an upload PyPI takes.
 fn is_valid_url(value: &str) -> bool {
-    url::Url::parse(value.trim()).is_ok_and(|u| ["http", "https"].contains(&u.scheme()))
+    let value = value.trim();
+    let Some((scheme, rest)) = value.split_once(':') else {
+        return false;
+    };
+    if !scheme.eq_ignore_ascii_case("http") && !scheme.eq_ignore_ascii_case("https") {
+        return false;
+    }
+    let Some(after) = rest.strip_prefix("//") else {
+        return true;
+    };
+    let authority = after.split(['/', '?', '#']).next().unwrap_or("");
+    let host_port = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    // An IPv6 literal keeps its colons inside brackets.
+    let port = match host_port.rfind(']') {
+        Some(end) => host_port[end..].split_once(':').map(|(_, p)| p),
+        None => host_port.rsplit_once(':').map(|(_, p)| p),
+    };
+    // rfc3986 judges only an all-digit port (`:abc` passes).
+    !port.is_some_and(|p| {
+        !p.is_empty()
+            && p.bytes().all(|b| b.is_ascii_digit())
+            && p.parse::<u32>().map_or(true, |n| n > 65535)
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::dist::check::Severity;
 
     fn problems(raw: &str) -> Vec<String> {
         let meta = CoreMetadata::parse(raw.as_bytes()).unwrap();
@@ -516,6 +592,124 @@ mod tests {
     fn valid_metadata_has_no_problems() {
         let ok = "Metadata-Version: 2.4\nName: demo.pkg\nVersion: 1.0rc1\nSummary: s\nAuthor-email: \"A, B\" <a@b.org>, c@d.io\nProject-URL: Source, https://e.org/x\nClassifier: Programming Language :: Python :: 3\nRequires-Dist: x[y]>=1; python_version >= \"3.9\"\nRequires-Python: >=3.9\nDescription-Content-Type: text/markdown; charset=UTF-8; variant=GFM\n\nbody";
         assert_eq!(problems(ok), Vec::<String>::new());
+    }
+
+    #[test]
+    fn unknown_values_are_dropped_by_pypi_not_refused() {
+        // Real corpus: ordereddict-1.1.tar.gz (Author-email), ujson-1.4.zip (Home-page),
+        // attrs-17.4.0 (Description-Content-Type) carry distutils' placeholder.
+        let unknown = "Metadata-Version: 1.1\nName: demo\nVersion: 1.0\nSummary: UNKNOWN\nAuthor-email: UNKNOWN\nMaintainer-email:  UNKNOWN \nHome-page: UNKNOWN\nDownload-URL: UNKNOWN\nRequires-Python: UNKNOWN\nDescription-Content-Type: UNKNOWN\n\nbody";
+        assert_eq!(problems(unknown), Vec::<String>::new());
+    }
+
+    #[test]
+    fn a_bad_address_in_a_list_is_a_warning_as_pypi_checks_no_list() {
+        let meta = |emails: &str| {
+            let raw = format!(
+                "Metadata-Version: 2.1\nName: demo\nVersion: 1.0\nAuthor-email: {emails}\n"
+            );
+            let meta = CoreMetadata::parse(raw.as_bytes()).unwrap();
+            let mut out = Vec::new();
+            let file = "f";
+            check_metadata(
+                &meta,
+                Target::Pypi,
+                &mut Findings {
+                    file,
+                    out: &mut out,
+                },
+            );
+            out.into_iter()
+                .map(|p| (p.severity, p.found))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            meta("A <a@b.org>, nobody"),
+            [(Severity::Warning, "'nobody'".to_string())]
+        );
+        assert_eq!(
+            meta("\"Doe, J\" <nobody>"),
+            [(Severity::Error, "'\"Doe, J\" <nobody>'".to_string())]
+        );
+        assert_eq!(meta("A <a@b.org>, C <c@d.org>"), []);
+        // Comments go, as parseaddr drops them (values recorded through email-validator).
+        assert_eq!(meta("a@b.org (Doe, Jane)"), []);
+        assert_eq!(meta("Jane <a@b.org> (x)"), []);
+        assert_eq!(meta("a(x)@b.org"), []);
+        assert_eq!(
+            meta("(c) nobody"),
+            [(Severity::Error, "'(c) nobody'".to_string())]
+        );
+    }
+
+    #[test]
+    fn urls_as_warehouse_is_valid_uri_judges_them() {
+        // Recorded from rfc3986 2.0.0 through Warehouse's is_valid_uri(require_authority=False).
+        for (url, ok) in [
+            ("https://example.com/a", true),
+            ("HTTP://EX.ORG", true),
+            ("https:", true),
+            ("https://", true),
+            ("http:/example.com", true),
+            ("https://example.com:abc", true),
+            ("http://exa mple.com", true),
+            ("https://example.com/%zz", true),
+            ("http://[invalid", true),
+            ("http://user@", true),
+            ("https://[::1]:8080/", true),
+            ("https://éx.org/é", true),
+            ("https://example.com:99999", false),
+            ("ftp://example.com", false),
+            ("example.com", false),
+            ("mailto:a@b.org", false),
+        ] {
+            assert_eq!(is_valid_url(url), ok, "{url}");
+        }
+    }
+
+    #[test]
+    fn requires_python_as_packaging_specifier_set_reads_it() {
+        for (spec, ok) in [
+            (">=3.8,", true),
+            (" >=3.8 , ", true),
+            (">=3.8,,<4", true),
+            (",", true),
+            ("3.8", false),
+            (">=3.8,foo", false),
+        ] {
+            let raw =
+                format!("Metadata-Version: 2.1\nName: d\nVersion: 1\nRequires-Python: {spec}\n");
+            assert_eq!(
+                problems(&raw).is_empty(),
+                ok,
+                "{spec}: {:?}",
+                problems(&raw)
+            );
+        }
+    }
+
+    #[test]
+    fn content_type_parameters_as_packaging_judges_them() {
+        // Recorded from packaging 26.3's Metadata.from_raw (what Warehouse runs on the form).
+        for (content_type, ok) in [
+            ("text/markdown; charset=utf-8; variant=CommonMark", true),
+            ("text/markdown; variant=GFM; foo=bar", true),
+            ("text/plain; variant=whatever", true),
+            ("text/x-rst; charset=UTF-8", true),
+            ("text/markdown; variant=gfm", false),
+            ("text/markdown; variant=Markdown", false),
+            ("text/x-rst; charset=latin1", false),
+        ] {
+            let raw = format!(
+                "Metadata-Version: 2.1\nName: d\nVersion: 1\nDescription-Content-Type: {content_type}\n\nbody"
+            );
+            assert_eq!(
+                problems(&raw).is_empty(),
+                ok,
+                "{content_type}: {:?}",
+                problems(&raw)
+            );
+        }
     }
 
     #[test]
@@ -649,12 +843,12 @@ mod tests {
 
     #[test]
     fn issue12_dynamic_content_type_urls_and_extras_as_warehouse_judges_them() {
+        // `Home-page: UNKNOWN` below is dropped by Warehouse's `sanitize`, not refused.
         let ok = "Metadata-Version: 2.2\nName: a\nVersion: 1\nDynamic: Requires-Dist\nDynamic: license-file\nHome-page: https:no-host\nDescription-Content-Type: text/x-rst; variant=whatever; foo=bar; charset=utf-8\nProvides-Extra: dev.tools_2\n";
         assert_eq!(with_severity(ok), Vec::<String>::new());
         insta::assert_snapshot!(with_severity(
             "Metadata-Version: 2.2\nName: a\nVersion: 1\nDynamic: Dynamic\nDynamic: metadata-version\nHome-page: UNKNOWN\nProject-URL: Docs, https://e.org/1\nProject-URL: Docs, https://e.org/2\nDescription-Content-Type: text/markdown; variant=gfm\nProvides-Extra: not valid\n"
         ).join("\n"), @r"
-        Error f: Home-page must be a valid http(s) URL ('UNKNOWN')
         Error f: Project-URL labels must be unique ('project_urls' has invalid data) ('Docs' given twice)
         Error f: 'not valid' is invalid for 'provides-extra' (an extra is a name: letters, digits, '.', '_' and '-')
         Error f: Description-Content-Type has an unsupported variant ('variant=gfm')

@@ -40,7 +40,34 @@ pub fn parse(req: &str) -> Result<Requirement<VerbatimUrl>, String> {
         }
         ascii.push(if c.is_ascii() { c } else { 'x' });
     }
-    Requirement::from_str(&ascii).map_err(|e| e.message.to_string())
+    Requirement::from_str(&arbitrary_equality_as_version(&ascii)).map_err(|e| e.message.to_string())
+}
+
+/// PEP 440's arbitrary equality (`foo===abc`) takes any string, and packaging's
+/// `Requirement` (which Warehouse validates Requires-Dist with) accepts it; pep508_rs wants
+/// a PEP 440 version there. For validation only, each `===` operand before the marker
+/// becomes `0`.
+fn arbitrary_equality_as_version(req: &str) -> String {
+    let (spec, marker) = req
+        .split_once(';')
+        .map_or((req, None), |(a, b)| (a, Some(b)));
+    let mut out = String::new();
+    let mut rest = spec;
+    while let Some(at) = rest.find("===") {
+        out.push_str(&rest[..at + 3]);
+        let operand = rest[at + 3..].trim_start();
+        let end = operand
+            .find(|c: char| c.is_whitespace() || matches!(c, ',' | ')' | ';'))
+            .unwrap_or(operand.len());
+        out.push('0');
+        rest = &operand[end..];
+    }
+    out.push_str(rest);
+    if let Some(marker) = marker {
+        out.push(';');
+        out.push_str(marker);
+    }
+    out
 }
 
 #[cfg(test)]
@@ -56,5 +83,13 @@ mod tests {
         assert!(parse("x; os_name == \"漢字\"").is_ok());
         assert!(parse("packaging>=24; extra == \"cli\"").is_ok());
         assert!(parse("a-b.c_d[x]>=1").is_ok());
+    }
+
+    #[test]
+    fn arbitrary_equality_takes_any_string_as_packaging_does() {
+        assert!(parse("foo===abc").is_ok());
+        assert!(parse("foo (===1.0+abc) ; python_version == \"3.8\"").is_ok());
+        assert!(parse("foo===abc,>=1").is_ok());
+        assert!(parse("foo===").is_ok()); // packaging 26.3 accepts it too
     }
 }
