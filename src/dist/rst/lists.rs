@@ -17,9 +17,17 @@ pub(super) fn bullet(text: &str) -> Option<usize> {
 }
 
 /// One list item's body, parsed as nested body elements.
-fn item(doc: &mut Document, lines: &[Line], i: usize, marker_end: usize) -> Step<Indented> {
+fn item(
+    doc: &mut Document,
+    lines: &[Line],
+    i: usize,
+    marker_end: usize,
+    list_item: bool,
+) -> Step<Indented> {
     doc.renders_something = true;
-    let first = if lines[i].text.len() > marker_end {
+    // docutils' `list_item` holds the lines after a marker with text to its column; fields
+    // and options (and empty list markers) take the least indentation of their block.
+    let first = if list_item && lines[i].text.len() > marker_end {
         First::Block(marker_end)
     } else {
         First::Known(marker_end)
@@ -39,9 +47,10 @@ fn run_list(
     what: &str,
     mut next: impl FnMut(&[Line], usize) -> Option<usize>,
 ) -> Step<usize> {
-    let mut block = item(doc, lines, i, marker_end)?;
+    let list_item = matches!(what, "Bullet list" | "Enumerated list");
+    let mut block = item(doc, lines, i, marker_end, list_item)?;
     while let Some(end) = lines.get(block.end).and_then(|_| next(lines, block.end)) {
-        block = item(doc, lines, block.end, end)?;
+        block = item(doc, lines, block.end, end, list_item)?;
     }
     if !block.blank_finish {
         return Err(unindent(what, lines, block.end));
