@@ -150,26 +150,23 @@ pub(super) fn field_marker(text: &str) -> Option<(&str, usize)> {
 }
 
 pub(super) fn field_list(doc: &mut Document, lines: &[Line], i: usize) -> Step<usize> {
-    let field = |doc: &mut Document, k: usize| -> Step<usize> {
+    let mut k = i;
+    loop {
+        // The field name is inline text, parsed before the field body.
         let (name, end) = field_marker(&lines[k].text).unwrap_or(("", 1));
         inline::parse(doc, name, lines[k].no)?;
-        Ok(end)
-    };
-    let end = field(doc, i)?;
-    let mut names = Vec::new();
-    let result = run_list(doc, lines, i, end, "Field list", |lines, k| {
-        let text = flush(lines, k)?;
-        matches!(body::pattern(text), Pattern::FieldMarker).then(|| {
-            names.push(k);
-            field_marker(text).map_or(1, |m| m.1)
-        })
-    });
-    // Field names are parsed as each item starts; the order only matters for which message
-    // comes first, and a name's markup problems are rare enough to check afterwards.
-    for k in names {
-        field(doc, k)?;
+        let block = item(doc, lines, k, end, false)?;
+        let next =
+            flush(lines, block.end).is_some_and(|t| body::pattern(t) == Pattern::FieldMarker);
+        if next {
+            k = block.end;
+            continue;
+        }
+        if !block.blank_finish {
+            return Err(unindent("Field list", lines, block.end));
+        }
+        return Ok(block.end);
     }
-    result
 }
 
 /// docutils' `option_marker` pattern: options separated by `, `, then two spaces or the end.
