@@ -448,10 +448,11 @@ fn check_description(meta: &CoreMetadata, target: Target, f: &mut Findings<'_>) 
     if mime == "text/x-rst" && target == Target::Pypi {
         if let Some(rst::Verdict::Fails(failure)) = meta.get(Field::Description).map(rst::check) {
             // PyPI's own words, which differ when the content type is only the default.
-            let rule = if meta.get(Field::DescriptionContentType).is_some() {
-                "The description failed to render for 'text/x-rst'"
-            } else {
-                "The description failed to render in the default format of reStructuredText"
+            let rule = match meta.get(Field::DescriptionContentType) {
+                Some(given) => format!("The description failed to render for '{given}'"),
+                None => "The description failed to render in the default format of \
+                         reStructuredText"
+                    .to_string(),
             };
             f.error("description-rst", rule, failure.to_string());
         }

@@ -162,11 +162,18 @@ fn run(
         "csv-table" if option("file").is_some() || option("url").is_some() => {
             return Err(Failure::at(line, format!("\"{name}\" directive disabled.")));
         }
+        "csv-table" if content.is_empty() => {
+            return Err(Failure::at(
+                line,
+                format!("The \"{name}\" directive requires content; none supplied."),
+            ));
+        }
         "csv-table" => doc.names.blind = true,
         _ => {}
     }
     // Inside a substitution definition a directive shows only where the substitution is used.
-    if !in_substitution && !matches!(spec.name, "role" | "default-role" | "title") {
+    // A table of contents without sections is dropped.
+    if !in_substitution && !matches!(spec.name, "role" | "default-role" | "title" | "contents") {
         doc.renders_something = true;
         doc.explicit_visible = true;
     }

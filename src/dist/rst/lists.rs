@@ -17,9 +17,17 @@ pub(super) fn bullet(text: &str) -> Option<usize> {
 }
 
 /// One list item's body, parsed as nested body elements.
-fn item(doc: &mut Document, lines: &[Line], i: usize, marker_end: usize) -> Step<Indented> {
+fn item(
+    doc: &mut Document,
+    lines: &[Line],
+    i: usize,
+    marker_end: usize,
+    list_item: bool,
+) -> Step<Indented> {
     doc.renders_something = true;
-    let first = if lines[i].text.len() > marker_end {
+    // docutils' `list_item` holds the lines after a marker with text to its column; fields
+    // and options (and empty list markers) take the least indentation of their block.
+    let first = if list_item && lines[i].text.len() > marker_end {
         First::Block(marker_end)
     } else {
         First::Known(marker_end)
@@ -39,9 +47,10 @@ fn run_list(
     what: &str,
     mut next: impl FnMut(&[Line], usize) -> Option<usize>,
 ) -> Step<usize> {
-    let mut block = item(doc, lines, i, marker_end)?;
+    let list_item = matches!(what, "Bullet list" | "Enumerated list");
+    let mut block = item(doc, lines, i, marker_end, list_item)?;
     while let Some(end) = lines.get(block.end).and_then(|_| next(lines, block.end)) {
-        block = item(doc, lines, block.end, end)?;
+        block = item(doc, lines, block.end, end, list_item)?;
     }
     if !block.blank_finish {
         return Err(unindent(what, lines, block.end));
@@ -141,26 +150,23 @@ pub(super) fn field_marker(text: &str) -> Option<(&str, usize)> {
 }
 
 pub(super) fn field_list(doc: &mut Document, lines: &[Line], i: usize) -> Step<usize> {
-    let field = |doc: &mut Document, k: usize| -> Step<usize> {
+    let mut k = i;
+    loop {
+        // The field name is inline text, parsed before the field body.
         let (name, end) = field_marker(&lines[k].text).unwrap_or(("", 1));
         inline::parse(doc, name, lines[k].no)?;
-        Ok(end)
-    };
-    let end = field(doc, i)?;
-    let mut names = Vec::new();
-    let result = run_list(doc, lines, i, end, "Field list", |lines, k| {
-        let text = flush(lines, k)?;
-        matches!(body::pattern(text), Pattern::FieldMarker).then(|| {
-            names.push(k);
-            field_marker(text).map_or(1, |m| m.1)
-        })
-    });
-    // Field names are parsed as each item starts; the order only matters for which message
-    // comes first, and a name's markup problems are rare enough to check afterwards.
-    for k in names {
-        field(doc, k)?;
+        let block = item(doc, lines, k, end, false)?;
+        let next =
+            flush(lines, block.end).is_some_and(|t| body::pattern(t) == Pattern::FieldMarker);
+        if next {
+            k = block.end;
+            continue;
+        }
+        if !block.blank_finish {
+            return Err(unindent("Field list", lines, block.end));
+        }
+        return Ok(block.end);
     }
-    result
 }
 
 /// docutils' `option_marker` pattern: options separated by `, `, then two spaces or the end.

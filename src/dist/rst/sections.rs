@@ -57,38 +57,34 @@ pub(super) fn line_start(
             "Invalid section title or transition marker.",
         ));
     }
-    let failure = |message: &str| -> Step<usize> {
-        if short {
-            Err(Failure::at(0, String::new()))
-        } else {
-            Err(Failure::at(lines[i].no, message))
-        }
-    };
-    let outcome = (|| {
-        let Some(under) = lines.get(i + 2) else {
-            return failure("Incomplete section title.");
-        };
-        if !is_line(&under.text) {
-            return failure("Missing matching underline for section title overline.");
-        }
-        if under.text != over {
-            return failure("Title overline & underline mismatch.");
-        }
-        if column_width(&next.text) > over.chars().count() {
-            return failure("Title overline too short.");
-        }
-        Ok(i + 3)
-    })();
-    match outcome {
+    match overline_problem(lines, i) {
         // A short overline makes docutils re-read the lines as ordinary text.
-        Err(f) if f.line == Some(0) => text(doc, lines, i, titles),
-        Err(f) => Err(f),
-        Ok(end) => {
+        Some(_) if short => text(doc, lines, i, titles),
+        Some(message) => Err(Failure::at(lines[i].no, message)),
+        None => {
             let style = format!("{}{}", &over[..1], &lines[i + 2].text[..1]);
             doc.section(next.text.trim_start(), style, next.no)?;
-            Ok(end)
+            Ok(i + 3)
         }
     }
+}
+
+/// What is wrong with the over- and underlined title starting at `lines[i]`, if anything.
+fn overline_problem(lines: &[Line], i: usize) -> Option<&'static str> {
+    let (over, title) = (&lines[i].text, &lines[i + 1].text);
+    let Some(under) = lines.get(i + 2) else {
+        return Some("Incomplete section title.");
+    };
+    if !is_line(&under.text) {
+        return Some("Missing matching underline for section title overline.");
+    }
+    if under.text != *over {
+        return Some("Title overline & underline mismatch.");
+    }
+    if column_width(title) > over.chars().count() {
+        return Some("Title overline too short.");
+    }
+    None
 }
 
 impl Document {
