@@ -132,7 +132,7 @@ pub enum PublishError {
     },
     /// Files the index would refuse, found while planning: a name on the index with other
     /// bytes, or a new file for a release closed to new files. Nothing was uploaded.
-    #[error("{count} file(s) cannot be uploaded to the index as they are (see above); nothing was uploaded", count = .0.len())]
+    #[error("{}", planned_refusals(.0))]
     Conflicts(Vec<UploadError>),
     /// Trusted publishing could not give an upload token; nothing was uploaded.
     #[error("{source}; nothing was uploaded")]
@@ -170,6 +170,26 @@ pub enum PublishError {
         /// Total.
         total: usize,
     },
+}
+
+/// "2 file(s) conflict with the index; …", or, when a closed release is among them, the
+/// counts of both kinds.
+fn planned_refusals(errors: &[UploadError]) -> String {
+    let conflicts = errors
+        .iter()
+        .filter(|e| !matches!(e, UploadError::ClosedRelease { .. }))
+        .count();
+    match errors.len() - conflicts {
+        0 => format!("{conflicts} file(s) conflict with the index; nothing was uploaded"),
+        closed if conflicts == 0 => {
+            format!(
+                "{closed} file(s) would be added to a release closed to new files; nothing was uploaded"
+            )
+        }
+        closed => format!(
+            "{conflicts} file(s) conflict with the index and {closed} would be added to a release closed to new files; nothing was uploaded"
+        ),
+    }
 }
 
 impl PublishError {
