@@ -832,7 +832,7 @@ mod tests {
             ]
         );
         insta::assert_snapshot!(with_severity(
-            "Metadata-Version: 2.4\nName: a\nVersion: 1\nLicense-File: ../LICENSE\nLicense-File: LICEN*\nLicense-File: /abs\nLicense-File: C:/abs\nLicense-File: a\\b\nLicense-File: licenses/OK.txt\n"
+            "Metadata-Version: 2.4\nName: a\nVersion: 1\nLicense-File: ../LICENSE\nLicense-File: LICEN*\nLicense-File: /abs\nLicense-File: C:/abs\nLicense-File: a\\b\nLicense-File: licenses/OK.txt\nLicense-File: ab/OK.txt\nLicense-File: C:drive-relative.txt\n"
         ).join("\n"), @r"
         Error f: '../LICENSE' is invalid for 'license-file', parent directory indicators are not allowed (../LICENSE)
         Error f: 'LICEN*' is invalid for 'license-file', paths must be resolved (LICEN*)
