@@ -136,9 +136,11 @@ pub struct UploadArgs {
     /// Abandon an upload that makes no progress for this many seconds.
     #[arg(long, value_name = "SECS", default_value_t = 60)]
     pub stall_timeout: u64,
-    /// Attempts per file (and per lookup), the first included.
-    #[arg(long, value_name = "N", default_value_t = 6, value_parser = clap::value_parser!(u32).range(1..=20))]
-    pub attempts: u32,
+    /// At most this many attempts per file (and per lookup), the first included. Without
+    /// it, transient failures are retried until a time budget is spent: 5 minutes per file,
+    /// 3 minutes per lookup or token request.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=20))]
+    pub attempts: Option<u32>,
     /// PEP 740 attestations: `auto` signs them when trusted publishing is used against PyPI
     /// or TestPyPI; `on` requires a trusted-publishing token.
     #[arg(

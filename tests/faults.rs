@@ -391,6 +391,51 @@ fn seeded_fault_rounds_never_lose_duplicate_or_conflict() {
     assert_eq!((figures.lost, figures.duplicated), (0, 0));
 }
 
+/// Issue 13: a brownout of a minute and a half (every request answered 502 for 90 s from
+/// the first upload on: uploads and the lookups between their attempts alike) is waited
+/// out with the default backoff, since retries are bounded by time (5 min per upload), not
+/// by a count: the run ends with every file on the index, none stored twice.
+#[test]
+fn a_ninety_second_brownout_is_waited_out() {
+    let dist = tempdir();
+    let expected = release(dist.path(), "1.0");
+    let index = TestIndex::start(&["--token", TOKEN]);
+    let outage = Duration::from_secs(90);
+    let plan = Plan {
+        outage: Some(outage),
+        ..Plan::none()
+    };
+    let proxy = FaultProxy::start(&index.server.url, plan);
+    let url = format!("{}/legacy/", proxy.url);
+    let started = Instant::now();
+    let run = publish_env(
+        dist.path(),
+        &[
+            "upload",
+            ".",
+            "--repository-url",
+            &url,
+            "-u",
+            "__token__",
+            "-p",
+            TOKEN,
+            "--no-progress",
+        ],
+        &[],
+    );
+    let took = started.elapsed();
+    let tally = proxy.tally();
+    assert_eq!(run.code, Some(0), "{}\n{:#?}", run.all(), tally.log);
+    assert!(took >= outage, "{took:?}");
+    assert_eq!(held(&index), expected);
+    assert!(tally.accepted.values().all(|n| *n == 1), "{tally:#?}");
+    assert_eq!(tally.resent_after_store, 0);
+    eprintln!(
+        "brownout of {outage:?}: run took {took:?}, {} uploads and {} lookups sent",
+        tally.posts, tally.gets
+    );
+}
+
 #[test]
 fn seeded_fault_rounds_against_real_devpi() {
     const PASSWORD: &str = "devpi-FaultRounds-pw";

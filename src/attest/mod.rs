@@ -82,15 +82,11 @@ pub fn classify(credentials: Option<&Credentials>) -> CredentialKind {
 pub fn enabled(
     mode: Mode,
     kind: CredentialKind,
-    upload_url: &url::Url,
+    index: crate::settings::KnownIndex,
 ) -> Result<bool, AttestError> {
     match mode {
         Mode::Off => Ok(false),
-        Mode::Auto => Ok(kind == CredentialKind::TrustedPublishing
-            && matches!(
-                upload_url.host_str(),
-                Some("upload.pypi.org" | "test.pypi.org")
-            )),
+        Mode::Auto => Ok(kind == CredentialKind::TrustedPublishing && index.is_warehouse()),
         Mode::On => match kind {
             CredentialKind::Other(what) => Err(AttestError::NotTrustedPublishing(what)),
             _ => Ok(true),
@@ -140,16 +136,16 @@ mod tests {
 
     #[test]
     fn auto_is_on_only_for_trusted_publishing_to_pypi() {
-        let pypi = url::Url::parse("https://upload.pypi.org/legacy/").unwrap();
-        let other = url::Url::parse("https://pypi.example.org/legacy/").unwrap();
+        use crate::settings::KnownIndex;
+        let (pypi, other) = (KnownIndex::Pypi, KnownIndex::Other);
         let tp = Credentials::token(Secret::new("t"), CredentialSource::TrustedPublishing);
         let tp = classify(Some(&tp));
         let user = classify(Some(&token(b"[3,\"u\"]")));
-        assert!(enabled(Mode::Auto, tp.clone(), &pypi).unwrap());
-        assert!(!enabled(Mode::Auto, tp, &other).unwrap());
-        assert!(!enabled(Mode::Auto, user.clone(), &pypi).unwrap());
-        assert!(!enabled(Mode::Off, user.clone(), &pypi).unwrap());
-        let err = enabled(Mode::On, user, &pypi).unwrap_err();
+        assert!(enabled(Mode::Auto, tp.clone(), pypi).unwrap());
+        assert!(!enabled(Mode::Auto, tp, other).unwrap());
+        assert!(!enabled(Mode::Auto, user.clone(), pypi).unwrap());
+        assert!(!enabled(Mode::Off, user.clone(), pypi).unwrap());
+        let err = enabled(Mode::On, user, pypi).unwrap_err();
         assert!(err.to_string().contains("a PyPI API token"), "{err}");
     }
 }

@@ -25,6 +25,8 @@ use sigstore_types::{
 
 use super::file::{Attestation, Envelope, VerificationMaterial};
 use super::statement::{PAYLOAD_TYPE, Statement, pae};
+use crate::http::retry::is_transient_status;
+use crate::http::{Failure, RetryPolicy, retry};
 use crate::secret::Secret;
 
 /// Public-good Fulcio.
@@ -164,6 +166,8 @@ pub struct Session {
     current: tokio::sync::Mutex<Option<SigningIdentity>>,
     /// A certificate with less than this left is replaced before signing.
     pub refresh_margin: Duration,
+    /// Retries of Fulcio and Rekor calls (5xx, 429 and transport failures).
+    pub retry: RetryPolicy,
     certificates: AtomicU32,
 }
 
@@ -197,6 +201,7 @@ impl Session {
             tokens,
             current: tokio::sync::Mutex::new(None),
             refresh_margin: Duration::from_secs(60),
+            retry: RetryPolicy::lookups(),
             certificates: AtomicU32::new(0),
         })
     }
@@ -233,11 +238,15 @@ impl Session {
         );
         let entry = DsseEntry::new(&envelope, &identity.certificate)
             .map_err(|e| SignError::Other(format!("Rekor entry: {e}")))?;
-        let logged = self
-            .rekor
-            .create_dsse_entry(entry)
-            .await
-            .map_err(|e| self.rekor_error(e))?;
+        // A retried entry after a lost answer may meet Rekor's 409 (already logged): that
+        // refusal is then reported, never a second signature.
+        let logged = retry(&self.retry, |_| async {
+            self.rekor
+                .create_dsse_entry(entry.clone())
+                .await
+                .map_err(|e| transient_if(self.rekor_error(e)))
+        })
+        .await?;
         if logged.integrated_time.is_none() {
             return Err(SignError::Other(format!(
                 "Rekor at {} returned an entry without an integrated time (is it a v2 log?)",
@@ -275,11 +284,13 @@ impl Session {
         }
         let key = KeyPair::generate_ecdsa_p256()
             .map_err(|e| SignError::Other(format!("cannot make a signing key: {e}")))?;
-        let issued = self
-            .fulcio
-            .create_signing_certificate(&parsed, &key)
-            .await
-            .map_err(|e| self.fulcio_error(e, &token))?;
+        let issued = retry(&self.retry, |_| async {
+            self.fulcio
+                .create_signing_certificate(&parsed, &key)
+                .await
+                .map_err(|e| transient_if(self.fulcio_error(e, &token)))
+        })
+        .await?;
         let certificate = issued.leaf_certificate().clone();
         let info = sigstore_crypto::parse_certificate_info(&certificate).map_err(|e| {
             SignError::Other(format!("Fulcio returned an unreadable certificate: {e}"))
@@ -329,6 +340,17 @@ impl Session {
             },
             other => SignError::Other(format!("Rekor at {url}: {}", one_line(&other.to_string()))),
         }
+    }
+}
+
+/// Unreachable services and their 5xx/429 answers are worth another attempt.
+fn transient_if(error: SignError) -> Failure<SignError> {
+    match &error {
+        SignError::Unreachable { .. } => Failure::transient(error),
+        SignError::Refused { status, .. } if is_transient_status(*status) => {
+            Failure::transient(error)
+        }
+        _ => Failure::Final(error),
     }
 }
 

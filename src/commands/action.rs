@@ -158,7 +158,7 @@ pub async fn run(env: impl Fn(&str) -> Option<String>) -> anyhow::Result<Status>
 /// `__token__` (unless `trusted-publishing` says otherwise). `None`: an error was printed.
 fn choose_auth(
     inputs: &ActionInputs,
-    upload_url: &::url::Url,
+    upload_url: &crate::http::SafeUrl,
     env: &dyn Fn(&str) -> Option<String>,
 ) -> Option<Auth> {
     let mut mode = inputs.trusted_publishing;

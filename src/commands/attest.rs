@@ -11,7 +11,7 @@ use crate::attest::{self, Mode, Services, Session, Statement, file, identity};
 use crate::cli::{AttestArgs, SigstoreArgs};
 use crate::dist::filename::DistFilename;
 use crate::dist::{discover, hash};
-use crate::index::client;
+use crate::http::client;
 use crate::report::errors::render_chain;
 
 /// Variable that shortens the certificate refresh margin (seconds): tests use it to make
@@ -110,6 +110,7 @@ fn session(
     let http = client::build(ca_bundle, 2)?;
     let tokens = identity::token_source(env, http.clone());
     let mut session = Session::new(services(args), tokens, http)?;
+    session.retry = session.retry.clone().tuned(env);
     if let Some(secs) = env(REFRESH_MARGIN_ENV).and_then(|v| v.parse().ok()) {
         session.refresh_margin = std::time::Duration::from_secs(secs);
     }
@@ -131,7 +132,7 @@ pub fn session_for_upload(
         Some(_) => attest::CredentialKind::TrustedPublishing,
         None => attest::classify(index.credentials()),
     };
-    match attest::enabled(mode, kind, &index.upload_url()) {
+    match attest::enabled(mode, kind, index.known()) {
         Ok(false) => Ok(None),
         Ok(true) => Ok(Some(Arc::new(session(sigstore, ca_bundle, env)?))),
         Err(e) => Err(match e.hint() {

@@ -12,7 +12,8 @@ use crate::auth::{
 };
 use crate::cli::UploadArgs;
 use crate::github::workflow::mask;
-use crate::index::{Index, RetryPolicy, client, url};
+use crate::http::{RetryPolicy, SafeUrl, client};
+use crate::index::{Index, url};
 use crate::publish::{PublishOptions, PublishReport, publish};
 use crate::report::errors::{render_chain, render_hint};
 use crate::report::table;
@@ -68,10 +69,8 @@ pub async fn run(args: UploadArgs, env: impl Fn(&str) -> Option<String>) -> anyh
         usize::from(args.concurrency),
         in_github,
     )?;
-    index.retry = RetryPolicy {
-        max_attempts: args.attempts,
-        ..index.retry.clone()
-    };
+    index.retry.max_attempts = args.attempts;
+    index.lookup_retry.max_attempts = args.attempts;
     index.stall_timeout = Duration::from_secs(args.stall_timeout.max(1));
     let attestations = match super::attest::session_for_upload(
         args.attestations,
@@ -111,18 +110,19 @@ pub async fn run(args: UploadArgs, env: impl Fn(&str) -> Option<String>) -> anyh
 /// credentials (fixed, or minted by trusted publishing). `mask_tokens`: print
 /// `::add-mask::` for every minted token, before anything else can show it (GitHub Actions).
 pub fn connect(
-    upload_url: ::url::Url,
-    check_url: Option<::url::Url>,
+    upload_url: SafeUrl,
+    check_url: Option<SafeUrl>,
     auth: Auth,
     ca_bundle: Option<&std::path::Path>,
     concurrency: usize,
     mask_tokens: bool,
 ) -> anyhow::Result<Index> {
-    let http = client::build(ca_bundle, concurrency)?;
+    let http = client::build(ca_bundle, concurrency.max(crate::index::LOOKUPS_IN_FLIGHT))?;
     Ok(match auth {
         Auth::Fixed(credentials) => Index::new(http, upload_url, check_url, credentials),
         Auth::Trusted(identity) => {
-            let exchange = Exchange::new(http.clone(), &upload_url, RetryPolicy::default());
+            let retry = RetryPolicy::lookups().tuned(|k| std::env::var(k).ok());
+            let exchange = Exchange::new(http.clone(), &upload_url, retry);
             let on_mint: Box<dyn Fn(&Credentials) + Send + Sync> = if mask_tokens {
                 Box::new(|c: &Credentials| {
                     use std::io::Write as _;
@@ -160,16 +160,11 @@ pub fn describe_auth(auth: &Auth, mode: TrustedPublishingMode) -> Option<String>
 }
 
 /// The fix for a failed choice of credentials.
-pub fn choose_hint(e: &ChooseError, upload_url: &::url::Url) -> Option<String> {
+pub fn choose_hint(e: &ChooseError, upload_url: &SafeUrl) -> Option<String> {
     match e {
         ChooseError::Identity(e) => {
             // The audience is only known after asking the index; these are PyPI's.
-            let audience = if upload_url.host_str() == Some("test.pypi.org") {
-                "testpypi"
-            } else {
-                "pypi"
-            };
-            e.hint(audience)
+            e.hint(crate::settings::KnownIndex::of(upload_url).audience())
         }
         ChooseError::Conflicting(_) => None,
     }
@@ -178,9 +173,9 @@ pub fn choose_hint(e: &ChooseError, upload_url: &::url::Url) -> Option<String> {
 /// The simple-index URL: the one given, or one derived from the upload URL.
 pub fn resolve_check_url(
     given: Option<&str>,
-    upload_url: &::url::Url,
+    upload_url: &SafeUrl,
     allow_http: bool,
-) -> anyhow::Result<Option<::url::Url>> {
+) -> anyhow::Result<Option<SafeUrl>> {
     Ok(match given {
         Some(given) => Some(url::check_url(given, allow_http).map_err(with_hint)?),
         None => url::derive_check_url(upload_url),
@@ -210,7 +205,13 @@ pub fn print_failure(error: &crate::publish::PublishError, report: &PublishRepor
         }
         _ => {}
     }
-    for f in report.files.iter().filter(|f| f.error.is_some()) {
+    // A stopped run has one cause, said once below (not again per file).
+    let per_file = !matches!(error, PublishError::Stopped { .. });
+    for f in report
+        .files
+        .iter()
+        .filter(|f| per_file && f.error.is_some())
+    {
         eprintln!("error: {}", f.error.as_deref().unwrap_or_default());
         if let Some(hint) = &f.hint {
             eprintln!("{}", render_hint(hint));

@@ -90,7 +90,7 @@ pub enum UploadError {
         file: String,
         /// The cause.
         #[source]
-        source: crate::auth::TrustedPublishingError,
+        source: Box<crate::auth::TrustedPublishingError>,
     },
     /// The file could not be read.
     #[error("{file}: cannot read the file")]
@@ -136,7 +136,7 @@ impl UploadError {
                 "credentials are never sent to another URL: if {location} is right, pass it as --repository-url"
             )),
             UploadError::Exhausted { last, .. } => Some(
-                super::client::tls_hint(last)
+                crate::http::client::tls_hint(last)
                     .unwrap_or("the index kept failing: re-run later; files already uploaded are skipped")
                     .into(),
             ),
@@ -149,6 +149,37 @@ impl UploadError {
                 "re-run the same command to finish: files already on the index are skipped".into(),
             ),
         }
+    }
+
+    /// What went wrong, without the file's name (for lines that already name it).
+    pub fn reason(&self) -> String {
+        let shown = self.to_string();
+        let prefix = format!("{}: ", self.file());
+        match shown.strip_prefix(&prefix) {
+            Some(reason) => reason.to_string(),
+            None => shown,
+        }
+    }
+
+    /// The index's refusal when it is about the run's configuration (see
+    /// [`Refusal::stops_the_run`]): no other file can fare better.
+    pub fn stopping_refusal(&self) -> Option<&Refusal> {
+        match self {
+            UploadError::Refused { refusal, .. } if refusal.stops_the_run() => Some(refusal),
+            _ => None,
+        }
+    }
+
+    /// Whether running again could help (the cause was transient or the run was cut short).
+    pub fn rerun_may_help(&self) -> bool {
+        matches!(
+            self,
+            UploadError::Exhausted { .. }
+                | UploadError::Recheck { .. }
+                | UploadError::Interrupted { .. }
+                | UploadError::Io { .. }
+                | UploadError::Credentials { .. }
+        )
     }
 
     /// The file this error is about.

@@ -14,8 +14,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::sync::atomic::Ordering;
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use futures_util::{StreamExt, stream};
@@ -23,7 +23,7 @@ use futures_util::{StreamExt, stream};
 use crate::dist::{self, Digests, DistKind, Distribution, Problem, Target, discover};
 use crate::index::form::Progress;
 use crate::index::upload::Interruption;
-use crate::index::{Index, LookupError, UploadError, UploadOutcome, url};
+use crate::index::{Index, LookupError, Refusal, UploadError, UploadOutcome, url};
 use crate::report::Reporter;
 
 mod outcome;
@@ -61,7 +61,7 @@ pub async fn publish(
     let started = Instant::now();
     let mut report = PublishReport {
         dry_run: options.dry_run,
-        repository_url: crate::secret::redact_url(&index.upload_url()),
+        repository_url: index.upload_url().to_string(),
         ..PublishReport::default()
     };
     let mut result = run(options, index, reporter, &mut report).await;
@@ -87,7 +87,7 @@ async fn run(
     report: &mut PublishReport,
 ) -> Result<(), PublishError> {
     // 1. Preflight.
-    let target = Target::for_url(&index.upload_url());
+    let target = Target::from(index.known());
     let dists = preflight(options, target, reporter, report)?;
 
     // 2. Hash.
@@ -116,54 +116,14 @@ async fn run(
             p.status = FileStatus::WouldUpload;
         }
     }
-    let mut outcomes: BTreeMap<String, Result<UploadOutcome, UploadError>> = BTreeMap::new();
-    for kind in [DistKind::Wheel, DistKind::Sdist] {
-        let batch: Vec<&Planned> = planned
-            .iter()
-            .filter(|p| p.dist.filename.kind() == kind && p.status == FileStatus::NotAttempted)
-            .collect();
-        let results: Vec<(String, Result<UploadOutcome, UploadError>)> = stream::iter(batch)
-            .map(|p| async move {
-                // Interrupted: the rest are reported once, as not started, not one by one.
-                if index.cancel.is_cancelled() {
-                    let file = p.dist.file_name().to_string();
-                    let state = Interruption::NotStarted;
-                    let error = UploadError::Interrupted {
-                        file: file.clone(),
-                        state,
-                    };
-                    return (file, Err(error));
-                }
-                let progress = Arc::new(Progress::default());
-                reporter.upload_started(p.dist.file_name(), p.digests.size, progress.clone());
-                let attestation = attestations
-                    .get(p.dist.file_name())
-                    .map(|(_, j)| j.as_str());
-                let result = index
-                    .upload(&p.dist, &p.digests, attestation, progress)
-                    .await;
-                let status = match &result {
-                    Ok(UploadOutcome::Uploaded { attempts: 1 }) => "uploaded".to_string(),
-                    Ok(UploadOutcome::Uploaded { attempts }) => {
-                        format!("uploaded after {attempts} attempts")
-                    }
-                    Ok(UploadOutcome::AlreadyPresent) => "already present".to_string(),
-                    Err(e) => e.to_string(),
-                };
-                reporter.upload_finished(p.dist.file_name(), &status, result.is_ok());
-                (p.dist.file_name().to_string(), result)
-            })
-            .buffer_unordered(options.concurrency.max(1))
-            .collect()
-            .await;
-        outcomes.extend(results);
-    }
+    let (mut outcomes, stopped) =
+        upload_all(options, index, &planned, attestations, reporter).await;
 
     // 7. Report.
     let upload_url = index.upload_url();
-    let mut failed = 0;
+    let (mut failed, mut rerun_may_help) = (0, false);
     for p in planned {
-        let mut row = row(&p, &upload_url, index);
+        let mut row = row(&p, index);
         match outcomes.remove(&row.file) {
             Some(Ok(UploadOutcome::Uploaded { attempts })) => {
                 row.status = FileStatus::Uploaded;
@@ -179,6 +139,7 @@ async fn run(
             })) => {}
             Some(Err(e)) => {
                 failed += 1;
+                rerun_may_help |= e.rerun_may_help();
                 row.status = FileStatus::Failed;
                 row.hint = e.hint();
                 row.error = Some(e.to_string());
@@ -187,13 +148,111 @@ async fn run(
         }
         report.files.push(row);
     }
+    if let Some(refusal) = stopped {
+        return Err(PublishError::Stopped {
+            url: upload_url,
+            refusal,
+            not_attempted: report.count(FileStatus::NotAttempted),
+        });
+    }
     if failed > 0 {
         return Err(PublishError::Uploads {
             failed,
             total: report.files.len(),
+            rerun_may_help,
         });
     }
     Ok(())
+}
+
+/// Uploads the files still to send, wheels first (installers never see an sdist-only
+/// release), at most `concurrency` at a time. The first refusal that is about the run's
+/// configuration (the URL, the credentials) stops the rest: they stay not attempted, and
+/// uploads already in flight that meet it too are not reported a second time.
+async fn upload_all(
+    options: &PublishOptions,
+    index: &Index,
+    planned: &[Planned],
+    attestations: &crate::attest::plan::Prepared,
+    reporter: &dyn Reporter,
+) -> (Outcomes, Option<Refusal>) {
+    let stop: Mutex<Option<Refusal>> = Mutex::new(None);
+    let stopped = || stop.lock().expect("not poisoned").is_some();
+    let mut outcomes = Outcomes::new();
+    for kind in [DistKind::Wheel, DistKind::Sdist] {
+        let batch = planned
+            .iter()
+            .filter(|p| p.dist.filename.kind() == kind && p.status == FileStatus::NotAttempted);
+        let results: Vec<(String, Option<Result<UploadOutcome, UploadError>>)> =
+            stream::iter(batch)
+                .map(|p| async {
+                    let file = p.dist.file_name().to_string();
+                    if stopped() {
+                        return (file, None);
+                    }
+                    // Interrupted: the rest are reported once, as not started, not one by one.
+                    if index.cancel.is_cancelled() {
+                        let state = Interruption::NotStarted;
+                        let error = UploadError::Interrupted {
+                            file: file.clone(),
+                            state,
+                        };
+                        return (file, Some(Err(error)));
+                    }
+                    let result = upload_one(index, p, attestations, reporter).await;
+                    if let Err(e) = &result
+                        && let Some(refusal) = e.stopping_refusal()
+                    {
+                        let mut first = stop.lock().expect("not poisoned");
+                        if first.is_some() {
+                            reporter.upload_finished(&file, "not uploaded: the run stopped", false);
+                            return (file, None);
+                        }
+                        *first = Some(refusal.clone());
+                    }
+                    reporter.upload_finished(&file, &status_line(&result), result.is_ok());
+                    (file, Some(result))
+                })
+                .buffer_unordered(options.concurrency.max(1))
+                .collect()
+                .await;
+        outcomes.extend(
+            results
+                .into_iter()
+                .filter_map(|(file, result)| Some((file, result?))),
+        );
+    }
+    (outcomes, stop.into_inner().expect("not poisoned"))
+}
+
+/// The outcome of each upload tried, by file name.
+type Outcomes = BTreeMap<String, Result<UploadOutcome, UploadError>>;
+
+/// One file's upload, with its attestation when there is one.
+async fn upload_one(
+    index: &Index,
+    p: &Planned,
+    attestations: &crate::attest::plan::Prepared,
+    reporter: &dyn Reporter,
+) -> Result<UploadOutcome, UploadError> {
+    let progress = Arc::new(Progress::default());
+    reporter.upload_started(p.dist.file_name(), p.digests.size, progress.clone());
+    let attestation = attestations
+        .get(p.dist.file_name())
+        .map(|(_, j)| j.as_str());
+    index
+        .upload(&p.dist, &p.digests, attestation, progress)
+        .await
+}
+
+/// The reporter's words for how an upload ended (the line names the file already).
+fn status_line(result: &Result<UploadOutcome, UploadError>) -> String {
+    match result {
+        Ok(UploadOutcome::Uploaded { attempts: 1 }) => "uploaded".to_string(),
+        Ok(UploadOutcome::Uploaded { attempts }) => format!("uploaded after {attempts} attempts"),
+        Ok(UploadOutcome::AlreadyPresent) => "already present".to_string(),
+        Err(e) => e.reason(),
+    }
 }
 
 /// What an interrupted run got done, counted from its report.
@@ -286,7 +345,7 @@ async fn authenticate(
     let Err(source) = trusted.credentials().await else {
         return Ok(());
     };
-    let mut ctx = crate::auth::diagnose::Context::for_upload_url(&index.upload_url());
+    let mut ctx = crate::auth::diagnose::Context::for_index(index.known());
     let projects: BTreeSet<String> = planned
         .iter()
         .map(|p| p.dist.filename.normalized_name())
@@ -299,10 +358,7 @@ async fn authenticate(
         })
         .collect();
     let hint = source.hint(&ctx);
-    report.files = planned
-        .iter()
-        .map(|p| row(p, &index.upload_url(), index))
-        .collect();
+    report.files = planned.iter().map(|p| row(p, index)).collect();
     Err(PublishError::TrustedPublishing {
         source: Box::new(source),
         hint,
@@ -378,10 +434,7 @@ async fn plan(
     }
     if !conflicts.is_empty() {
         report.conflicts = conflicts.iter().map(ToString::to_string).collect();
-        report.files = planned
-            .iter()
-            .map(|p| row(p, &index.upload_url(), index))
-            .collect();
+        report.files = planned.iter().map(|p| row(p, index)).collect();
         return Err(PublishError::Conflicts(conflicts));
     }
     Ok(exists)
@@ -432,17 +485,16 @@ async fn attest(
     Ok(crate::attest::prepare(&files, session, options.dry_run, reporter).await?)
 }
 
-fn row(p: &Planned, upload_url: &::url::Url, index: &Index) -> FileReport {
+fn row(p: &Planned, index: &Index) -> FileReport {
     let (project, version) = (
         p.dist.metadata.name().to_string(),
         p.dist.metadata.version().to_string(),
     );
-    let url =
-        url::release_page(upload_url, &p.dist.filename.normalized_name(), &version).or_else(|| {
-            index.check_url().map(|c| {
-                let shown = crate::secret::redact_url(c);
-                format!("{shown}{}/", p.dist.filename.normalized_name())
-            })
+    let url = url::release_page(index.known(), &p.dist.filename.normalized_name(), &version)
+        .or_else(|| {
+            index
+                .check_url()
+                .map(|c| format!("{c}{}/", p.dist.filename.normalized_name()))
         });
     FileReport {
         file: p.dist.file_name().to_string(),
