@@ -5,6 +5,7 @@
 //! (credentials) → [`attest`] (PEP 740) → [`index`] (look, upload) → [`publish`] (the orchestration) → [`report`];
 //! [`http`] is the client, retry driver and safe URL they all talk through.
 #![warn(missing_docs)]
+#![warn(clippy::print_stdout, clippy::print_stderr, unreachable_pub)]
 
 pub mod attest;
 pub mod auth;

@@ -7,7 +7,14 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+use std::sync::Arc;
+
+use crate::attest;
+use crate::auth::exchange::Exchange;
+use crate::auth::{Auth, Credentials, TrustedPublishing};
+use crate::http::client::ClientError;
 use crate::http::{RetryPolicy, SafeUrl};
+use crate::index::Index;
 use crate::index::url::{self, UrlError};
 
 /// PyPI, TestPyPI, or another index: the one place the host decides which rules, links,
@@ -164,14 +171,10 @@ impl RunSettings {
             max_attempts: raw.attempts,
             ..policy.tuned(env)
         };
-        let base = if raw.sigstore_staging {
-            crate::attest::Services::staging()
-        } else {
-            crate::attest::Services::production()
-        };
-        let sigstore = crate::attest::Services::new(
-            raw.fulcio_url.as_deref().unwrap_or(&base.fulcio_url),
-            raw.rekor_url.as_deref().unwrap_or(&base.rekor_url),
+        let sigstore = crate::attest::Services::from_flags(
+            raw.fulcio_url.as_deref(),
+            raw.rekor_url.as_deref(),
+            raw.sigstore_staging,
         );
         Ok(Self {
             paths: raw.paths,
@@ -190,6 +193,91 @@ impl RunSettings {
             attestations: raw.attestations,
             sigstore,
         })
+    }
+
+    /// The index for this run: the HTTP client, the URLs, and the credentials (fixed, or
+    /// minted by trusted publishing; `on_mint` sees every minted token before it is used,
+    /// so that the action can mask it).
+    pub fn connect(&self, auth: Auth, on_mint: OnMint) -> Result<Index, ClientError> {
+        let connections = self.concurrency.max(crate::index::LOOKUPS_IN_FLIGHT);
+        let http = crate::http::client::build(self.ca_bundle.as_deref(), connections)?;
+        let (upload_url, check_url) = (self.upload_url.clone(), self.check_url.clone());
+        let mut index = match auth {
+            Auth::Fixed(credentials) => Index::new(http, upload_url, check_url, credentials),
+            Auth::Trusted(identity) => {
+                let exchange = Exchange::new(http.clone(), &upload_url, self.lookup_retry.clone());
+                let trusted = TrustedPublishing::new(exchange, http.clone(), identity, on_mint);
+                Index::new(http, upload_url, check_url, None)
+                    .with_trusted_publishing(Arc::new(trusted))
+            }
+        };
+        index.retry = self.upload_retry.clone();
+        index.lookup_retry = self.lookup_retry.clone();
+        index.stall_timeout = self.stall_timeout;
+        Ok(index)
+    }
+
+    /// The signing session when attestations are on for this upload, `None` when off.
+    /// `Err` when they are asked for with a credential PyPI refuses them with (before
+    /// anything is signed or uploaded).
+    pub fn attestation_session(
+        &self,
+        index: &Index,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<Option<Arc<crate::attest::Session>>, AttestSetupError> {
+        // Trusted publishing mints its tokens later; its presence is what counts here.
+        let kind = match index.trusted_publishing() {
+            Some(_) => attest::CredentialKind::TrustedPublishing,
+            None => attest::classify(index.credentials()),
+        };
+        if !attest::enabled(self.attestations, kind, self.index)? {
+            return Ok(None);
+        }
+        let http = crate::http::client::build(self.ca_bundle.as_deref(), 2)?;
+        let session = attest::open_session(self.sigstore.clone(), http, env)?;
+        Ok(Some(Arc::new(session)))
+    }
+
+    /// What [`crate::publish::publish`] is asked to do.
+    pub fn publish_options(
+        &self,
+        attestations: Option<Arc<crate::attest::Session>>,
+    ) -> crate::publish::PublishOptions {
+        crate::publish::PublishOptions {
+            paths: self.paths.clone(),
+            concurrency: self.concurrency,
+            dry_run: self.dry_run,
+            verify_metadata: self.verify_metadata,
+            attestations,
+        }
+    }
+}
+
+/// Called with every minted upload token.
+pub type OnMint = Box<dyn Fn(&Credentials) + Send + Sync>;
+
+/// Why attestations cannot be set up for an upload.
+#[derive(Debug, thiserror::Error)]
+pub enum AttestSetupError {
+    /// Asked for with a credential PyPI refuses them with.
+    #[error(transparent)]
+    Refused(#[from] attest::AttestError),
+    /// The client for Sigstore could not be built.
+    #[error(transparent)]
+    Client(#[from] ClientError),
+    /// The signing session could not be opened.
+    #[error(transparent)]
+    Session(#[from] attest::SignError),
+}
+
+impl AttestSetupError {
+    /// How to fix it.
+    pub fn hint(&self) -> Option<String> {
+        match self {
+            AttestSetupError::Refused(e) => e.hint(),
+            AttestSetupError::Session(e) => e.hint(),
+            AttestSetupError::Client(_) => None,
+        }
     }
 }
 

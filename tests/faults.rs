@@ -303,7 +303,7 @@ fn fault_round(
         seed: 8000 + round,
         rate: 0.3,
         kinds: Fault::ALL.to_vec(),
-        on_gets: attempts >= 3 && round % 2 == 0,
+        on_gets: attempts >= 3 && round.is_multiple_of(2),
         ..Plan::none()
     };
     let index = TestIndex::start(&["--token", TOKEN]);

@@ -101,51 +101,47 @@ fn assert_stopped_once(run: &Run, report: &serde_json::Value, posts: u64) {
     }
 }
 
-#[test]
-fn a_site_front_page_stops_the_run_with_the_upload_url_it_expected() {
+/// A run against a server that refuses every upload with `status` at `path` (its lookups
+/// reach the test index); asserts the one message and returns stderr.
+fn refused_with(status: u16, path: &str) -> String {
     let index = TestIndex::start(&["--token", TOKEN]);
     let plan = Plan {
-        refuse_posts: Some(405),
+        refuse_posts: Some(status),
         ..Plan::none()
     };
     let proxy = FaultProxy::start(&index.server.url, plan);
-    // A site's root: its simple index is found, its front page refuses POSTs.
-    let url = format!("{}/", proxy.url);
+    let url = format!("{}{path}", proxy.url);
     let (run, report) = upload(&url, TOKEN);
     assert_stopped_once(&run, &report, proxy.tally().posts);
-    let expected = format!(
-        "error: {url} is not an upload endpoint: it refused the first upload (405: Method Not Allowed); 5 file(s) not attempted"
-    );
+    let expected =
+        format!("error: {url} is not an upload endpoint: it refused the first upload ({status}: ");
     assert!(run.stderr.contains(&expected), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("; 5 file(s) not attempted"),
+        "{}",
+        run.stderr
+    );
     assert!(
         run.stderr.contains("https://upload.pypi.org/legacy/"),
         "{}",
         run.stderr
     );
+    run.stderr
+}
+
+#[test]
+fn a_site_front_page_stops_the_run_with_the_upload_url_it_expected() {
+    // A site's root: its simple index is found, its front page refuses POSTs.
+    let stderr = refused_with(405, "/");
+    assert!(stderr.contains("(405: Method Not Allowed)"), "{stderr}");
 }
 
 #[test]
 fn a_plain_web_server_stops_the_run() {
-    let index = TestIndex::start(&["--token", TOKEN]);
-    let plan = Plan {
-        refuse_posts: Some(501),
-        ..Plan::none()
-    };
-    let proxy = FaultProxy::start(&index.server.url, plan);
-    let url = format!("{}/legacy/", proxy.url);
-    let (run, report) = upload(&url, TOKEN);
-    assert_stopped_once(&run, &report, proxy.tally().posts);
+    let stderr = refused_with(501, "/legacy/");
     assert!(
-        run.stderr
-            .contains(&format!("error: {url} is not an upload endpoint")),
-        "{}",
-        run.stderr
-    );
-    assert!(run.stderr.contains("501"), "{}", run.stderr);
-    assert!(
-        run.stderr.contains("https://upload.pypi.org/legacy/"),
-        "{}",
-        run.stderr
+        stderr.contains("(501: Unsupported method ('POST'))"),
+        "{stderr}"
     );
 }
 

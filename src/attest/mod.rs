@@ -20,8 +20,28 @@ pub use plan::{AttestError, ToAttest, prepare};
 pub use signing::{Services, Session, SignError, TokenSource};
 pub use statement::Statement;
 
+/// Variable that shortens the certificate refresh margin (seconds): tests use it to make
+/// every signature need a new certificate, as a run longer than a certificate's life does.
+pub const REFRESH_MARGIN_ENV: &str = "PYPI_PUBLISH_CERT_REFRESH_MARGIN";
+
+/// A signing session against `services` over `http`, its identity token found in `env`
+/// ([`identity::token_source`]).
+pub fn open_session(
+    services: Services,
+    http: reqwest::Client,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<Session, SignError> {
+    let tokens = identity::token_source(env, http.clone());
+    let mut session = Session::new(services, tokens, http)?;
+    session.retry = session.retry.clone().tuned(env);
+    if let Some(secs) = env(REFRESH_MARGIN_ENV).and_then(|v| v.parse().ok()) {
+        session.refresh_margin = std::time::Duration::from_secs(secs);
+    }
+    Ok(session)
+}
+
 /// `--attestations`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mode {
     /// Sign and send attestations (trusted publishing required).
     On,

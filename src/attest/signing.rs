@@ -58,6 +58,19 @@ impl Services {
         Self::new(STAGING_FULCIO, STAGING_REKOR)
     }
 
+    /// The services the flags name: the URLs given, else public-good or staging Sigstore.
+    pub fn from_flags(fulcio_url: Option<&str>, rekor_url: Option<&str>, staging: bool) -> Self {
+        let base = if staging {
+            Self::staging()
+        } else {
+            Self::production()
+        };
+        Self::new(
+            fulcio_url.unwrap_or(&base.fulcio_url),
+            rekor_url.unwrap_or(&base.rekor_url),
+        )
+    }
+
     /// Explicit URLs.
     pub fn new(fulcio_url: &str, rekor_url: &str) -> Self {
         Self {

@@ -1,6 +1,9 @@
 //! The GitHub reporter: plain log lines plus `::error`/`::warning` annotations tied to the
 //! distribution file, so problems show on the run page and in the PR's files view.
 
+// The GitHub reporter prints workflow commands on stdout: that is its job.
+#![allow(clippy::print_stdout)]
+
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 

@@ -200,7 +200,7 @@ impl UploadError {
 }
 
 /// What to do about a release closed to new files (planned, or refused by the index).
-pub const CLOSED_RELEASE_HINT: &str = "PyPI takes new files into a release only during its first 14 days: publish these files under a new version (for example a post-release, 1.0.post1)";
+pub(crate) const CLOSED_RELEASE_HINT: &str = "PyPI takes new files into a release only during its first 14 days: publish these files under a new version (for example a post-release, 1.0.post1)";
 
 /// How far an interrupted upload got.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

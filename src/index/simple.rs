@@ -121,17 +121,17 @@ async fn get(
         };
         let response = request.send().await.map_err(transport(&url))?;
         let status = response.status().as_u16();
-        if response.status().is_redirection() && redirects < 5 {
-            if let Some(next) = response
+        if response.status().is_redirection()
+            && redirects < 5
+            && let Some(next) = response
                 .headers()
                 .get(reqwest::header::LOCATION)
                 .and_then(|l| l.to_str().ok())
                 .and_then(|l| url.join(l).ok())
-            {
-                redirects += 1;
-                url = next;
-                continue;
-            }
+        {
+            redirects += 1;
+            url = next;
+            continue;
         }
         if status == 404 {
             return Ok(None);

@@ -24,3 +24,11 @@ pub fn render_chain(error: &(dyn Error + 'static)) -> String {
 pub fn render_hint(hint: &str) -> String {
     format!("  hint: {}", hint.replace('\n', "\n    "))
 }
+
+/// Attaches a URL error's hint to the message that reaches the user.
+pub fn with_hint(e: crate::index::url::UrlError) -> anyhow::Error {
+    match e.hint() {
+        Some(hint) => anyhow::anyhow!("{e}\n  hint: {hint}"),
+        None => e.into(),
+    }
+}

@@ -234,10 +234,10 @@ impl State {
         if let (Some(status), true) = (self.plan.refuse_posts, is_post) {
             return Action::Status(status);
         }
-        if let Some((_, _, posts, gets)) = &self.plan.redirect {
-            if (is_post && *posts) || (!is_post && *gets) {
-                return Action::Redirect;
-            }
+        if let Some((_, _, posts, gets)) = &self.plan.redirect
+            && ((is_post && *posts) || (!is_post && *gets))
+        {
+            return Action::Redirect;
         }
         if let Some(echo) = self.plan.echo {
             return match echo {
