@@ -27,7 +27,7 @@ pub async fn run(args: AttestArgs, env: impl Fn(&str) -> Option<String>) -> anyh
             eprintln!("error: {name}: not a valid distribution filename: {e}");
             return Ok(Status::Failure);
         }
-        let digests = hash::digest_file(path)?;
+        let digests = hash::sha256_file(path)?;
         files.push((path.clone(), name, digests.sha256.as_str().to_string()));
     }
     if let Some(dir) = &args.output_dir {

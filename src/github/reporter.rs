@@ -9,8 +9,8 @@ use std::sync::Arc;
 
 use super::workflow::annotation;
 use crate::dist::{Problem, Severity};
+use crate::events::Reporter;
 use crate::index::form::Progress;
-use crate::report::Reporter;
 use crate::report::table::human_size;
 
 /// Prints to stdout, where the runner reads workflow commands.

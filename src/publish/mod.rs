@@ -1,7 +1,8 @@
 //! A publish, step by step (SPEC §1–§2):
 //!
 //! 1. **preflight** — find the files, read and check every one (nothing is sent if any fails);
-//! 2. **hash** — sha256 and blake2b-256 of every file, one streaming pass each;
+//! 2. **hash** — the sha256 of every file, over all the cores (blake2b-256, which only the
+//!    upload form needs, is computed in step 6 for the files about to be sent);
 //! 3. **plan** — ask the index once per project what it has, and classify every file as new,
 //!    already present (same sha256) or a conflict (same name, other bytes); any conflict
 //!    stops the run before the first upload;
@@ -9,24 +10,29 @@
 //!    something is to be uploaded), so a refused exchange stops the run before any upload;
 //! 5. **attest** — with attestations on, find or sign one for every file about to be sent
 //!    (never for a file already present: each signature is a public log entry);
-//! 6. **upload** — the new files, wheels before sdists, at most N at a time;
+//! 6. **upload** — the new files, wheels before sdists, at most N at a time; the first
+//!    refusal of the URL or the credentials stops the rest;
 //! 7. **report** — one row per file.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::sync::atomic::Ordering;
-use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use futures_util::{StreamExt, stream};
 
-use crate::dist::{self, Digests, DistKind, Distribution, Problem, Target, discover};
-use crate::index::form::Progress;
+use crate::dist::{self, Digests, Distribution, Problem, Target, discover};
+use crate::events::Reporter;
 use crate::index::upload::Interruption;
-use crate::index::{Index, LookupError, Refusal, UploadError, UploadOutcome, url};
-use crate::report::Reporter;
+use crate::index::{Index, Refusal, UploadError, UploadOutcome, url};
 
 mod outcome;
+mod plan;
+mod send;
+
+use self::plan::plan;
+use self::send::{Outcomes, upload_all};
 
 pub use outcome::{FileReport, FileStatus, PublishError, PublishReport};
 
@@ -107,20 +113,38 @@ async fn run(
     // leave public log entries behind).
     let attestations = &attest(options, &planned, reporter).await?;
 
-    // 6. Upload: wheels first, so installers never see an sdist-only release.
+    // 6. Upload what the index does not have (a dry run stops short of it).
     if options.dry_run {
-        for p in planned
-            .iter_mut()
-            .filter(|p| p.status == FileStatus::NotAttempted)
-        {
-            p.status = FileStatus::WouldUpload;
-        }
+        would_upload(&mut planned);
+        return record(planned, Outcomes::new(), None, attestations, index, report);
     }
-    let (mut outcomes, stopped) =
-        upload_all(options, index, &planned, attestations, reporter).await;
+    hash_for_upload(&mut planned).await?;
+    let (outcomes, stopped) = upload_all(options, index, &planned, attestations, reporter).await;
 
     // 7. Report.
-    let upload_url = index.upload_url();
+    record(planned, outcomes, stopped, attestations, index, report)
+}
+
+/// A dry run: every file still to send would be uploaded.
+fn would_upload(planned: &mut [Planned]) {
+    for p in planned
+        .iter_mut()
+        .filter(|p| p.status == FileStatus::NotAttempted)
+    {
+        p.status = FileStatus::WouldUpload;
+    }
+}
+
+/// One row per file in the report, and the run's verdict: stopped by a refusal of its
+/// configuration, some uploads failed, or done.
+fn record(
+    planned: Vec<Planned>,
+    mut outcomes: Outcomes,
+    stopped: Option<Refusal>,
+    attestations: &crate::attest::plan::Prepared,
+    index: &Index,
+    report: &mut PublishReport,
+) -> Result<(), PublishError> {
     let (mut failed, mut rerun_may_help) = (0, false);
     for p in planned {
         let mut row = row(&p, index);
@@ -150,7 +174,7 @@ async fn run(
     }
     if let Some(refusal) = stopped {
         return Err(PublishError::Stopped {
-            url: upload_url,
+            url: index.upload_url(),
             refusal,
             not_attempted: report.count(FileStatus::NotAttempted),
         });
@@ -163,96 +187,6 @@ async fn run(
         });
     }
     Ok(())
-}
-
-/// Uploads the files still to send, wheels first (installers never see an sdist-only
-/// release), at most `concurrency` at a time. The first refusal that is about the run's
-/// configuration (the URL, the credentials) stops the rest: they stay not attempted, and
-/// uploads already in flight that meet it too are not reported a second time.
-async fn upload_all(
-    options: &PublishOptions,
-    index: &Index,
-    planned: &[Planned],
-    attestations: &crate::attest::plan::Prepared,
-    reporter: &dyn Reporter,
-) -> (Outcomes, Option<Refusal>) {
-    let stop: Mutex<Option<Refusal>> = Mutex::new(None);
-    let stopped = || stop.lock().expect("not poisoned").is_some();
-    let mut outcomes = Outcomes::new();
-    for kind in [DistKind::Wheel, DistKind::Sdist] {
-        let batch = planned
-            .iter()
-            .filter(|p| p.dist.filename.kind() == kind && p.status == FileStatus::NotAttempted);
-        let results: Vec<(String, Option<Result<UploadOutcome, UploadError>>)> =
-            stream::iter(batch)
-                .map(|p| async {
-                    let file = p.dist.file_name().to_string();
-                    if stopped() {
-                        return (file, None);
-                    }
-                    // Interrupted: the rest are reported once, as not started, not one by one.
-                    if index.cancel.is_cancelled() {
-                        let state = Interruption::NotStarted;
-                        let error = UploadError::Interrupted {
-                            file: file.clone(),
-                            state,
-                        };
-                        return (file, Some(Err(error)));
-                    }
-                    let result = upload_one(index, p, attestations, reporter).await;
-                    if let Err(e) = &result
-                        && let Some(refusal) = e.stopping_refusal()
-                    {
-                        let mut first = stop.lock().expect("not poisoned");
-                        if first.is_some() {
-                            reporter.upload_finished(&file, "not uploaded: the run stopped", false);
-                            return (file, None);
-                        }
-                        *first = Some(refusal.clone());
-                    }
-                    reporter.upload_finished(&file, &status_line(&result), result.is_ok());
-                    (file, Some(result))
-                })
-                .buffer_unordered(options.concurrency.max(1))
-                .collect()
-                .await;
-        outcomes.extend(
-            results
-                .into_iter()
-                .filter_map(|(file, result)| Some((file, result?))),
-        );
-    }
-    (outcomes, stop.into_inner().expect("not poisoned"))
-}
-
-/// The outcome of each upload tried, by file name.
-type Outcomes = BTreeMap<String, Result<UploadOutcome, UploadError>>;
-
-/// One file's upload, with its attestation when there is one.
-async fn upload_one(
-    index: &Index,
-    p: &Planned,
-    attestations: &crate::attest::plan::Prepared,
-    reporter: &dyn Reporter,
-) -> Result<UploadOutcome, UploadError> {
-    let progress = Arc::new(Progress::default());
-    reporter.upload_started(p.dist.file_name(), p.digests.size, progress.clone());
-    let attestation = attestations
-        .get(p.dist.file_name())
-        .map(|(_, j)| j.as_str());
-    index
-        .upload(&p.dist, &p.digests, attestation, progress)
-        .await
-}
-
-/// The reporter's words for how an upload ended (the line names the file already).
-fn status_line(result: &Result<UploadOutcome, UploadError>) -> String {
-    match result {
-        Ok(UploadOutcome::Uploaded { attempts: 1 }) => "uploaded".to_string(),
-        Ok(UploadOutcome::Uploaded { attempts }) => format!("uploaded after {attempts} attempts"),
-        Ok(UploadOutcome::AlreadyPresent) => "already present".to_string(),
-        Err(e) => e.reason(),
-    }
 }
 
 /// What an interrupted run got done, counted from its report.
@@ -307,28 +241,62 @@ fn preflight(
     Ok(checked.dists)
 }
 
+/// The sha256 of every file, over all the cores: all the plan needs.
 async fn hash_all(dists: Vec<Distribution>) -> Result<Vec<Planned>, PublishError> {
+    let hashed = on_every_core(dists, |dist| {
+        let digests = dist::hash::sha256_file(&dist.path).map_err(|source| PublishError::Hash {
+            path: dist.path.clone(),
+            source,
+        })?;
+        Ok(Planned {
+            dist,
+            digests,
+            status: FileStatus::NotAttempted,
+        })
+    })
+    .await;
+    hashed.into_iter().collect()
+}
+
+/// The blake2b-256 the upload form carries, for the files about to be sent only (a re-run
+/// with everything on the index computes none).
+async fn hash_for_upload(planned: &mut [Planned]) -> Result<(), PublishError> {
+    let to_send: Vec<(usize, PathBuf)> = planned
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| p.status == FileStatus::NotAttempted)
+        .map(|(i, p)| (i, p.dist.path.clone()))
+        .collect();
+    let hashed = on_every_core(to_send, |(i, path)| {
+        let blake2 = dist::hash::blake2_file(&path);
+        (
+            i,
+            blake2.map_err(|source| PublishError::Hash { path, source }),
+        )
+    })
+    .await;
+    for (i, blake2) in hashed {
+        planned[i].digests.blake2_256 = Some(blake2?);
+    }
+    Ok(())
+}
+
+/// Runs `work` on every item in blocking threads, as many at once as there are cores; the
+/// results in the items' order.
+async fn on_every_core<T: Send + 'static, R: Send + 'static>(
+    items: Vec<T>,
+    work: fn(T) -> R,
+) -> Vec<R> {
     let workers = std::thread::available_parallelism().map_or(2, |n| n.get());
-    let hashed: Vec<Result<Planned, PublishError>> = stream::iter(dists)
-        .map(|dist| async move {
-            let path = dist.path.clone();
-            let digests = tokio::task::spawn_blocking(move || dist::hash::digest_file(&path))
+    stream::iter(items)
+        .map(|item| async move {
+            tokio::task::spawn_blocking(move || work(item))
                 .await
                 .expect("hashing never panics")
-                .map_err(|source| PublishError::Hash {
-                    path: dist.path.clone(),
-                    source,
-                })?;
-            Ok(Planned {
-                dist,
-                digests,
-                status: FileStatus::NotAttempted,
-            })
         })
         .buffered(workers)
         .collect()
-        .await;
-    hashed.into_iter().collect()
+        .await
 }
 
 /// Mints the first upload token, so a trusted-publishing failure stops the run before any
@@ -363,106 +331,6 @@ async fn authenticate(
         source: Box::new(source),
         hint,
     })
-}
-
-/// Classifies every file against the index; returns whether the index knows each project.
-async fn plan(
-    index: &Index,
-    planned: &mut [Planned],
-    report: &mut PublishReport,
-    reporter: &dyn Reporter,
-) -> Result<BTreeMap<String, bool>, PublishError> {
-    if index.check_url().is_none() {
-        reporter.warning(
-            "no simple index is known for this repository URL: files cannot be compared with what the index has (pass --check-url to enable skip-identical)",
-        );
-        return Ok(BTreeMap::new());
-    }
-    let projects: BTreeSet<String> = planned
-        .iter()
-        .map(|p| p.dist.filename.normalized_name())
-        .collect();
-    let lookups: Vec<(String, Result<_, LookupError>)> = stream::iter(projects)
-        .map(|project| async move {
-            let result = index.lookup(&project).await;
-            (project, result)
-        })
-        .buffer_unordered(crate::index::LOOKUPS_IN_FLIGHT)
-        .collect()
-        .await;
-    let mut known = BTreeMap::new();
-    let mut exists = BTreeMap::new();
-    for (project, result) in lookups {
-        let files = result.map_err(|source| PublishError::Lookup {
-            project: project.clone(),
-            source,
-        })?;
-        exists.insert(project.clone(), files.is_some());
-        known.insert(project, files.unwrap_or_default());
-    }
-    let now = jiff::Timestamp::now();
-    let mut conflicts = Vec::new();
-    for p in planned.iter_mut() {
-        let files = &known[&p.dist.filename.normalized_name()];
-        match files.get(p.dist.file_name()).map(|l| &l.sha256) {
-            None => {
-                if let Some(age_days) = closed_release_age(files, &p.dist, now) {
-                    conflicts.push(UploadError::ClosedRelease {
-                        file: p.dist.file_name().to_string(),
-                        project: p.dist.metadata.name().to_string(),
-                        version: p.dist.metadata.version().to_string(),
-                        age_days,
-                    });
-                }
-            }
-            Some(Some(sha)) if *sha == p.digests.sha256 => {
-                p.status = FileStatus::AlreadyPresent;
-                reporter.note(&format!(
-                    "{}: already present on the index (same sha256), skipped",
-                    p.dist.file_name()
-                ));
-            }
-            Some(other) => conflicts.push(UploadError::Conflict {
-                file: p.dist.file_name().to_string(),
-                local: p.digests.sha256.to_string(),
-                index: other.as_ref().map_or(
-                    "unknown (the index lists no sha256)".to_string(),
-                    ToString::to_string,
-                ),
-            }),
-        }
-    }
-    if !conflicts.is_empty() {
-        report.conflicts = conflicts.iter().map(ToString::to_string).collect();
-        report.files = planned.iter().map(|p| row(p, index)).collect();
-        return Err(PublishError::Conflicts(conflicts));
-    }
-    Ok(exists)
-}
-
-/// Warehouse `MAXIMUM_AGE_FOR_NEW_UPLOADS_DAYS`: PyPI takes no new files into a release
-/// older than this ("Uploading new files to releases older than 14 days is not allowed.").
-const RELEASE_OPEN_DAYS: i64 = 14;
-
-/// The age in days of `dist`'s release on the index when that release is closed to new
-/// files: its first file was uploaded more than 14 days ago. Only indexes that give upload
-/// times (PEP 700; PyPI's JSON simple API) can say so.
-fn closed_release_age(
-    files: &crate::index::ProjectFiles,
-    dist: &crate::dist::Distribution,
-    now: jiff::Timestamp,
-) -> Option<i64> {
-    let version = dist.filename.version.as_ref()?;
-    let first = files
-        .iter()
-        .filter(|(name, _)| {
-            crate::dist::DistFilename::parse(name)
-                .is_ok_and(|f| f.version.as_ref() == Some(version))
-        })
-        .filter_map(|(_, listed)| listed.uploaded)
-        .min()?;
-    let age = now.duration_since(first).as_secs();
-    (age > RELEASE_OPEN_DAYS * 24 * 3600).then_some(age / (24 * 3600))
 }
 
 async fn attest(
