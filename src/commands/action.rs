@@ -10,7 +10,7 @@ use crate::auth::{Auth, CredentialSource, Credentials, TrustedPublishingMode, ch
 use crate::github::workflow::{annotation, mask, mask_minted};
 use crate::github::{ActionInputs, reporter::GitHub, summary};
 use crate::publish::publish;
-use crate::report::errors::with_hint;
+use crate::report::errors::{describe, with_hint};
 use crate::report::terminal::{print_failure, print_report};
 use crate::settings::{KnownIndex, RawSettings, RunSettings};
 
@@ -84,10 +84,7 @@ pub async fn run(env: impl Fn(&str) -> Option<String>) -> anyhow::Result<Status>
     let attestations = match settings.attestation_session(&index, &env) {
         Ok(session) => session,
         Err(e) => {
-            let message = match e.hint() {
-                Some(hint) => format!("{e}\n  hint: {hint}"),
-                None => e.to_string(),
-            };
+            let message = describe(&e);
             println!("{}", annotation("error", None, "attestations", &message));
             return Ok(Status::Failure);
         }
@@ -121,10 +118,7 @@ pub async fn run(env: impl Fn(&str) -> Option<String>) -> anyhow::Result<Status>
     if let Some(path) = env("GITHUB_OUTPUT").filter(|p| !p.is_empty()) {
         summary::write_outputs(path.as_ref(), &summary::outputs(&report, &report_path))?;
     }
-    let failure = result.as_ref().err().map(|e| match e.hint() {
-        Some(hint) => format!("{e}\nhint: {hint}"),
-        None => e.to_string(),
-    });
+    let failure = result.as_ref().err().map(|e| describe(e));
     if let Some(path) = env("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty()) {
         summary::write_summary(
             path.as_ref(),

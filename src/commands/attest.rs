@@ -9,7 +9,7 @@ use crate::cli::AttestArgs;
 use crate::dist::filename::DistFilename;
 use crate::dist::{discover, hash};
 use crate::http::client;
-use crate::report::errors::render_chain;
+use crate::report::errors::describe;
 
 /// Runs `attest`. `env` reads environment variables (injected for tests).
 pub async fn run(args: AttestArgs, env: impl Fn(&str) -> Option<String>) -> anyhow::Result<Status> {
@@ -67,13 +67,7 @@ pub async fn run(args: AttestArgs, env: impl Fn(&str) -> Option<String>) -> anyh
                 println!("{name}: signed ({})", out.display());
             }
             Err(e) => {
-                eprintln!(
-                    "{}",
-                    render_chain(&e).replacen("error: ", &format!("error: {name}: "), 1)
-                );
-                if let Some(hint) = e.hint() {
-                    eprintln!("  hint: {hint}");
-                }
+                eprintln!("error: {name}: {}", describe(&e));
                 return Ok(Status::Failure);
             }
         }

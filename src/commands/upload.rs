@@ -9,7 +9,7 @@ use crate::auth::{Auth, choose};
 use crate::cli::UploadArgs;
 use crate::github::workflow::mask_minted;
 use crate::publish::publish;
-use crate::report::errors::{render_hint, with_hint};
+use crate::report::errors::{render, render_hint, with_hint};
 use crate::report::terminal::{Terminal, print_failure, print_report};
 use crate::secret::Secret;
 use crate::settings::{RawSettings, RunSettings};
@@ -74,10 +74,7 @@ pub async fn run(args: UploadArgs, env: impl Fn(&str) -> Option<String>) -> anyh
     let attestations = match settings.attestation_session(&index, &env) {
         Ok(session) => session,
         Err(e) => {
-            eprintln!("error: {e}");
-            if let Some(hint) = e.hint() {
-                eprintln!("{}", render_hint(&hint));
-            }
+            eprintln!("{}", render(&e));
             return Ok(Status::Failure);
         }
     };

@@ -14,7 +14,7 @@ use std::time::Duration;
 
 pub use self::response::{Answer, Refusal, RefusalKind};
 pub use self::simple::{Listed, LookupError, ProjectFiles};
-pub use self::upload::{UploadError, UploadOutcome};
+pub use self::upload::{UploadError, UploadErrorKind, UploadOutcome};
 
 use std::sync::Arc;
 

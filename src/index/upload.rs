@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
-pub use super::outcome::{Interruption, UploadError, UploadOutcome};
+pub use super::outcome::{Interruption, UploadError, UploadErrorKind, UploadOutcome};
 
 use super::Index;
 use super::form::{self, Progress};
@@ -43,10 +43,7 @@ impl Index {
         progress: Arc<Progress>,
     ) -> Result<UploadOutcome, UploadError> {
         let file = dist.file_name();
-        let interrupted = |state| UploadError::Interrupted {
-            file: file.to_string(),
-            state,
-        };
+        let interrupted = |state| UploadError::new(file, UploadErrorKind::Interrupted(state));
         if self.cancel.is_cancelled() {
             return Err(interrupted(Interruption::NotStarted));
         }
@@ -108,15 +105,18 @@ impl Index {
         .await;
         match result {
             // Out of time or attempts: one last look, the last attempt may have landed.
-            Err(exhausted @ UploadError::Exhausted { .. }) => {
-                match self.presence(dist, digests, true).await {
-                    Ok(Presence::Identical) => Ok(UploadOutcome::Uploaded {
-                        attempts: attempts.load(Ordering::SeqCst),
-                    }),
-                    Ok(Presence::Different(index)) => Err(conflict(dist, digests, index)),
-                    Ok(Presence::Absent) | Err(_) => Err(exhausted),
-                }
-            }
+            Err(
+                exhausted @ UploadError {
+                    kind: UploadErrorKind::Exhausted { .. },
+                    ..
+                },
+            ) => match self.presence(dist, digests, true).await {
+                Ok(Presence::Identical) => Ok(UploadOutcome::Uploaded {
+                    attempts: attempts.load(Ordering::SeqCst),
+                }),
+                Ok(Presence::Different(index)) => Err(conflict(dist, digests, index)),
+                Ok(Presence::Absent) | Err(_) => Err(exhausted),
+            },
             other => other,
         }
     }
@@ -133,22 +133,20 @@ impl Index {
     ) -> Result<UploadOutcome, Failure<UploadError>> {
         let file = dist.file_name();
         let lost = |last: String, retry_after| Failure::Transient {
-            error: UploadError::Exhausted {
-                file: file.to_string(),
-                attempts: attempt,
-                last,
-            },
+            error: UploadError::new(
+                file,
+                UploadErrorKind::Exhausted {
+                    attempts: attempt,
+                    last,
+                },
+            ),
             retry_after,
         };
         let mut redirects = 0;
         loop {
-            let credentials =
-                self.upload_credentials()
-                    .await
-                    .map_err(|source| UploadError::Credentials {
-                        file: file.to_string(),
-                        source: Box::new(source),
-                    })?;
+            let credentials = self.upload_credentials().await.map_err(|source| {
+                UploadError::new(file, UploadErrorKind::Credentials(Box::new(source)))
+            })?;
             let sent = self
                 .post(dist, fields, credentials.as_ref(), progress.clone())
                 .await?;
@@ -181,10 +179,10 @@ impl Index {
                 {
                     continue;
                 }
-                Answer::Refused(refusal) => Err(Failure::Final(UploadError::Refused {
-                    file: file.to_string(),
-                    refusal,
-                })),
+                Answer::Refused(refusal) => Err(Failure::Final(UploadError::new(
+                    file,
+                    UploadErrorKind::Refused(refusal),
+                ))),
                 Answer::Transient {
                     status,
                     message,
@@ -209,11 +207,13 @@ impl Index {
             Some(next) if matches!(status, 307 | 308) && hops < 5 && next.same_origin(&url) => {
                 Ok(next)
             }
-            next => Err(UploadError::Redirected {
-                file: file.to_string(),
-                status,
-                location: next.map(|n| n.to_string()).unwrap_or_default(),
-            }),
+            next => Err(UploadError::new(
+                file,
+                UploadErrorKind::Redirected {
+                    status,
+                    location: next.map(|n| n.to_string()).unwrap_or_default(),
+                },
+            )),
         }
     }
 
@@ -225,22 +225,25 @@ impl Index {
     ) -> Result<UploadOutcome, UploadError> {
         let file = dist.file_name().to_string();
         if self.check_url().is_none() {
-            return Err(UploadError::ExistsUnverified { file, message });
+            return Err(UploadError::new(
+                file,
+                UploadErrorKind::ExistsUnverified(message),
+            ));
         }
         match self.presence(dist, digests, true).await {
             Ok(Presence::Identical) => Ok(UploadOutcome::AlreadyPresent),
             Ok(Presence::Different(index)) => Err(conflict(dist, digests, index)),
             // The index says "exists" but does not list it (e.g. a blake2 collision with a
             // file of another name, or a deleted filename): report the index's own words.
-            Ok(Presence::Absent) => Err(UploadError::Refused {
+            Ok(Presence::Absent) => Err(UploadError::new(
                 file,
-                refusal: Refusal {
+                UploadErrorKind::Refused(Refusal {
                     status: 400,
                     message,
                     kind: RefusalKind::Invalid,
-                },
-            }),
-            Err(source) => Err(UploadError::Recheck { file, source }),
+                }),
+            )),
+            Err(source) => Err(UploadError::new(file, UploadErrorKind::Recheck(source))),
         }
     }
 
@@ -275,10 +278,7 @@ impl Index {
         progress: Arc<Progress>,
     ) -> Result<Sent, UploadError> {
         let file = dist.file_name();
-        let io = |source| UploadError::Io {
-            file: file.to_string(),
-            source,
-        };
+        let io = |source| UploadError::new(file, UploadErrorKind::Io(source));
         progress.reset(clock_ms());
         let form = form::multipart(
             fields,
@@ -403,9 +403,11 @@ fn transport_message(e: &reqwest::Error) -> String {
 
 /// Same name on the index, other bytes.
 fn conflict(dist: &Distribution, digests: &Digests, index: String) -> UploadError {
-    UploadError::Conflict {
-        file: dist.file_name().to_string(),
-        local: digests.sha256.to_string(),
-        index,
-    }
+    UploadError::new(
+        dist.file_name(),
+        UploadErrorKind::Conflict {
+            local: digests.sha256.to_string(),
+            index,
+        },
+    )
 }

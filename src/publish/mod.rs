@@ -24,8 +24,7 @@ use futures_util::{StreamExt, stream};
 
 use crate::dist::{self, Digests, Distribution, Problem, Target, discover};
 use crate::events::Reporter;
-use crate::index::upload::Interruption;
-use crate::index::{Index, Refusal, UploadError, UploadOutcome, url};
+use crate::index::{Index, Refusal, UploadOutcome, url};
 
 mod outcome;
 mod plan;
@@ -157,10 +156,7 @@ fn record(
                     .then(|| crate::attest::file::path_for(&p.dist.path, None));
             }
             Some(Ok(UploadOutcome::AlreadyPresent)) => row.status = FileStatus::AlreadyPresent,
-            Some(Err(UploadError::Interrupted {
-                state: Interruption::NotStarted,
-                ..
-            })) => {}
+            Some(Err(e)) if e.not_started() => {}
             Some(Err(e)) => {
                 failed += 1;
                 rerun_may_help |= e.rerun_may_help();

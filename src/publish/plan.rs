@@ -8,7 +8,7 @@ use futures_util::{StreamExt, stream};
 
 use super::{FileStatus, Planned, PublishError, PublishReport, row};
 use crate::events::Reporter;
-use crate::index::{Index, LookupError, UploadError};
+use crate::index::{Index, LookupError, UploadError, UploadErrorKind};
 
 /// Classifies every file against the index; returns whether the index knows each project.
 pub(super) async fn plan(
@@ -52,12 +52,14 @@ pub(super) async fn plan(
         match files.get(p.dist.file_name()).map(|l| &l.sha256) {
             None => {
                 if let Some(age_days) = closed_release_age(files, &p.dist, now) {
-                    conflicts.push(UploadError::ClosedRelease {
-                        file: p.dist.file_name().to_string(),
-                        project: p.dist.metadata.name().to_string(),
-                        version: p.dist.metadata.version().to_string(),
-                        age_days,
-                    });
+                    conflicts.push(UploadError::new(
+                        p.dist.file_name(),
+                        UploadErrorKind::ClosedRelease {
+                            project: p.dist.metadata.name().to_string(),
+                            version: p.dist.metadata.version().to_string(),
+                            age_days,
+                        },
+                    ));
                 }
             }
             Some(Some(sha)) if *sha == p.digests.sha256 => {
@@ -67,14 +69,16 @@ pub(super) async fn plan(
                     p.dist.file_name()
                 ));
             }
-            Some(other) => conflicts.push(UploadError::Conflict {
-                file: p.dist.file_name().to_string(),
-                local: p.digests.sha256.to_string(),
-                index: other.as_ref().map_or(
-                    "unknown (the index lists no sha256)".to_string(),
-                    ToString::to_string,
-                ),
-            }),
+            Some(other) => conflicts.push(UploadError::new(
+                p.dist.file_name(),
+                UploadErrorKind::Conflict {
+                    local: p.digests.sha256.to_string(),
+                    index: other.as_ref().map_or(
+                        "unknown (the index lists no sha256)".to_string(),
+                        ToString::to_string,
+                    ),
+                },
+            )),
         }
     }
     if !conflicts.is_empty() {

@@ -11,7 +11,7 @@ use crate::dist::DistKind;
 use crate::events::Reporter;
 use crate::index::form::Progress;
 use crate::index::upload::Interruption;
-use crate::index::{Index, Refusal, UploadError, UploadOutcome};
+use crate::index::{Index, Refusal, UploadError, UploadErrorKind, UploadOutcome};
 
 /// Uploads the files still to send, wheels first (installers never see an sdist-only
 /// release), at most `concurrency` at a time. The first refusal that is about the run's
@@ -41,10 +41,7 @@ pub(super) async fn upload_all(
                     // Interrupted: the rest are reported once, as not started, not one by one.
                     if index.cancel.is_cancelled() {
                         let state = Interruption::NotStarted;
-                        let error = UploadError::Interrupted {
-                            file: file.clone(),
-                            state,
-                        };
+                        let error = UploadError::new(&file, UploadErrorKind::Interrupted(state));
                         return (file, Some(Err(error)));
                     }
                     let result = upload_one(index, p, attestations, reporter).await;

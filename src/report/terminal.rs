@@ -155,8 +155,5 @@ pub fn print_failure(error: &crate::publish::PublishError, report: &crate::publi
             eprintln!("{}", super::errors::render_hint(hint));
         }
     }
-    eprintln!("{}", super::errors::render_chain(error));
-    if let Some(hint) = error.hint() {
-        eprintln!("{}", super::errors::render_hint(&hint));
-    }
+    eprintln!("{}", super::errors::render(error));
 }
