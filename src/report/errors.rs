@@ -87,3 +87,67 @@ pub fn render_hint(hint: &str) -> String {
 pub fn with_hint(e: crate::index::url::UrlError) -> anyhow::Error {
     anyhow::anyhow!(describe(&e))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::http::SafeUrl;
+    use crate::index::{Refusal, RefusalKind, UploadError, UploadErrorKind};
+    use crate::publish::PublishError;
+
+    /// Issue 13: a site's front page as the upload URL, as the user reads it.
+    fn stopped() -> PublishError {
+        PublishError::Stopped {
+            url: SafeUrl::parse("https://__token__:pypi-secret@pypi.example.org/").unwrap(),
+            refusal: Refusal {
+                status: 405,
+                message: "Method Not Allowed".into(),
+                kind: RefusalKind::NotAnUploadEndpoint,
+            },
+            not_attempted: 5,
+        }
+    }
+
+    #[test]
+    fn a_stopped_run_reads_as_one_error_and_its_fix() {
+        insta::assert_snapshot!(render(&stopped()), @"
+        error: https://****@pypi.example.org/ is not an upload endpoint: it refused the first upload (405: Method Not Allowed); 5 file(s) not attempted
+          hint: the repository URL must be an index's upload endpoint (the legacy upload API), such as PyPI's https://upload.pypi.org/legacy/ or TestPyPI's https://test.pypi.org/legacy/ (devpi: https://HOST/USER/INDEX/); a simple-index or web-page URL does not take uploads
+        ");
+    }
+
+    #[test]
+    fn an_upload_error_names_its_file_once_and_its_cause_below() {
+        let io = std::io::Error::new(std::io::ErrorKind::PermissionDenied, "permission denied");
+        let e = UploadError::new("demo-1.0.tar.gz", UploadErrorKind::Io(io));
+        insta::assert_snapshot!(render(&e), @"
+        error: demo-1.0.tar.gz: cannot read the file
+          Caused by: permission denied
+        ");
+    }
+
+    #[test]
+    fn the_job_summary_of_a_stopped_run() {
+        let report = crate::publish::PublishReport {
+            repository_url: "https://pypi.example.org/".into(),
+            ..Default::default()
+        };
+        let failure = describe(&stopped());
+        let md = crate::github::summary::markdown(
+            &report,
+            "API token (user `__token__`)",
+            Some(&failure),
+        );
+        insta::assert_snapshot!(md, @"
+        ## PyPI publish
+
+        Index: `https://pypi.example.org/` · credentials: API token (user `__token__`)
+
+        Attestations: none sent.
+
+        > [!CAUTION]
+        > https://****@pypi.example.org/ is not an upload endpoint: it refused the first upload (405: Method Not Allowed); 5 file(s) not attempted
+        >   hint: the repository URL must be an index's upload endpoint (the legacy upload API), such as PyPI's https://upload.pypi.org/legacy/ or TestPyPI's https://test.pypi.org/legacy/ (devpi: https://HOST/USER/INDEX/); a simple-index or web-page URL does not take uploads
+        ");
+    }
+}
