@@ -20,7 +20,7 @@ use std::time::{Duration, Instant};
 use common::dists::{metadata, sdist_tar, wheel_members, wheel_owned};
 use common::fault_proxy::{Fault, FaultProxy, Plan};
 use common::servers::{TestIndex, devpi, http};
-use common::{Run, publish_env, sha256sum, tempdir};
+use common::{Run, Upload, publish_env, sha256sum, tempdir};
 
 const TOKEN: &str = "pypi-FaultRounds-7a1c";
 const FILES: usize = 40;
@@ -408,21 +408,7 @@ fn a_ninety_second_brownout_is_waited_out() {
     let proxy = FaultProxy::start(&index.server.url, plan);
     let url = format!("{}/legacy/", proxy.url);
     let started = Instant::now();
-    let run = publish_env(
-        dist.path(),
-        &[
-            "upload",
-            ".",
-            "--repository-url",
-            &url,
-            "-u",
-            "__token__",
-            "-p",
-            TOKEN,
-            "--no-progress",
-        ],
-        &[],
-    );
+    let run = Upload::to(&url).token(TOKEN).run(dist.path());
     let took = started.elapsed();
     let tally = proxy.tally();
     assert_eq!(run.code, Some(0), "{}\n{:#?}", run.all(), tally.log);

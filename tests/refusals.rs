@@ -11,7 +11,7 @@ use std::path::Path;
 use common::dists::{metadata, wheel_members, wheel_owned};
 use common::fault_proxy::{FaultProxy, Plan};
 use common::servers::TestIndex;
-use common::{Run, publish_env, tempdir};
+use common::{Run, Upload, tempdir};
 
 const TOKEN: &str = "pypi-Refusals-51c9";
 
@@ -37,25 +37,11 @@ fn upload(url: &str, password: &str) -> (Run, serde_json::Value) {
     let dir = tempdir();
     release(dir.path());
     let report = dir.path().join("report.json");
-    let run = publish_env(
-        dir.path(),
-        &[
-            "upload",
-            ".",
-            "--repository-url",
-            url,
-            "-u",
-            "__token__",
-            "-p",
-            password,
-            "--no-progress",
-            "--concurrency",
-            "1",
-            "--json",
-            report.to_str().unwrap(),
-        ],
-        &[("PYPI_PUBLISH_RETRY_DELAYS_MS", "10,50")],
-    );
+    let run = Upload::to(url)
+        .token(password)
+        .args(&["--concurrency", "1", "--json", report.to_str().unwrap()])
+        .env("PYPI_PUBLISH_RETRY_DELAYS_MS", "10,50")
+        .run(dir.path());
     let json = serde_json::from_slice(&std::fs::read(&report).unwrap()).unwrap();
     (run, json)
 }
