@@ -46,6 +46,11 @@ fn upload(url: &str, password: &str) -> (Run, serde_json::Value) {
     (run, json)
 }
 
+/// Asserts that `stderr` says `text`.
+fn says(stderr: &str, text: &str) {
+    assert!(stderr.contains(text), "expected {text:?} in:\n{stderr}");
+}
+
 /// The statuses in the report, in order.
 fn statuses(report: &serde_json::Value) -> Vec<&str> {
     report["files"]
@@ -101,17 +106,9 @@ fn refused_with(status: u16, path: &str) -> String {
     assert_stopped_once(&run, &report, proxy.tally().posts);
     let expected =
         format!("error: {url} is not an upload endpoint: it refused the first upload ({status}: ");
-    assert!(run.stderr.contains(&expected), "{}", run.stderr);
-    assert!(
-        run.stderr.contains("; 5 file(s) not attempted"),
-        "{}",
-        run.stderr
-    );
-    assert!(
-        run.stderr.contains("https://upload.pypi.org/legacy/"),
-        "{}",
-        run.stderr
-    );
+    says(&run.stderr, &expected);
+    says(&run.stderr, "; 5 file(s) not attempted");
+    says(&run.stderr, "https://upload.pypi.org/legacy/");
     run.stderr
 }
 
@@ -119,16 +116,13 @@ fn refused_with(status: u16, path: &str) -> String {
 fn a_site_front_page_stops_the_run_with_the_upload_url_it_expected() {
     // A site's root: its simple index is found, its front page refuses POSTs.
     let stderr = refused_with(405, "/");
-    assert!(stderr.contains("(405: Method Not Allowed)"), "{stderr}");
+    says(&stderr, "(405: Method Not Allowed)");
 }
 
 #[test]
 fn a_plain_web_server_stops_the_run() {
     let stderr = refused_with(501, "/legacy/");
-    assert!(
-        stderr.contains("(501: Unsupported method ('POST'))"),
-        "{stderr}"
-    );
+    says(&stderr, "(501: Unsupported method ('POST'))");
 }
 
 #[test]
@@ -138,15 +132,7 @@ fn refused_credentials_stop_the_run() {
     let url = format!("{}/legacy/", proxy.url);
     let (run, report) = upload(&url, "pypi-NotTheToken-0000");
     assert_stopped_once(&run, &report, proxy.tally().posts);
-    assert!(
-        run.stderr
-            .contains(&format!("error: {url} refused the credentials (403")),
-        "{}",
-        run.stderr
-    );
-    assert!(
-        run.stderr.contains("hint: the credentials were refused"),
-        "{}",
-        run.stderr
-    );
+    let expected = format!("error: {url} refused the credentials (403");
+    says(&run.stderr, &expected);
+    says(&run.stderr, "hint: the credentials were refused");
 }
