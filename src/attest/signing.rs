@@ -136,7 +136,16 @@ pub enum SignError {
         /// The service's message.
         message: String,
     },
-    /// Anything else a service answered that cannot be used, or a local crypto failure.
+    /// A local step failed: a client, key, entry or certificate could not be made or read.
+    #[error("{what}")]
+    Local {
+        /// The step, in words.
+        what: &'static str,
+        /// The cause (no token in it: these steps never see one).
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+    /// A service answered something that cannot be used (its words, scrubbed of the token).
     #[error("{0}")]
     Other(String),
 }
@@ -202,11 +211,11 @@ impl Session {
         let fulcio = FulcioClient::builder(&services.fulcio_url)
             .with_http_client(http.clone())
             .build()
-            .map_err(|e| SignError::Other(format!("Fulcio client: {e}")))?;
+            .map_err(|e| local("cannot set up the Fulcio client", e))?;
         let rekor = RekorClient::builder(&services.rekor_url)
             .with_http_client(http)
             .build()
-            .map_err(|e| SignError::Other(format!("Rekor client: {e}")))?;
+            .map_err(|e| local("cannot set up the Rekor client", e))?;
         Ok(Self {
             services,
             fulcio,
@@ -243,14 +252,14 @@ impl Session {
         let signature = identity
             .key
             .sign(&pae(PAYLOAD_TYPE, &payload))
-            .map_err(|e| SignError::Other(format!("signing failed: {e}")))?;
+            .map_err(|e| local("signing failed", e))?;
         let envelope = DsseEnvelope::new(
             PAYLOAD_TYPE,
             PayloadBytes::from_bytes(&payload),
             DsseSignature::new(signature.clone(), KeyId::default()),
         );
         let entry = DsseEntry::new(&envelope, &identity.certificate)
-            .map_err(|e| SignError::Other(format!("Rekor entry: {e}")))?;
+            .map_err(|e| local("cannot make the Rekor entry", e))?;
         // A retried entry after a lost answer may meet Rekor's 409 (already logged): that
         // refusal is then reported, never a second signature.
         let logged = retry(&self.retry, |_| async {
@@ -268,14 +277,14 @@ impl Session {
         }
         let tlog_entry = logged
             .to_bundle_entry(KindVersion::DsseV001)
-            .map_err(|e| SignError::Other(format!("Rekor entry unusable: {e}")))?;
+            .map_err(|e| local("the Rekor entry is unusable", e))?;
         Ok(Attestation {
             version: 1,
             verification_material: VerificationMaterial {
                 certificate: STANDARD.encode(identity.certificate.as_bytes()),
                 transparency_entries: vec![
                     serde_json::to_value(&tlog_entry)
-                        .map_err(|e| SignError::Other(e.to_string()))?,
+                        .map_err(|e| local("cannot write the transparency entry", e))?,
                 ],
             },
             envelope: Envelope {
@@ -295,8 +304,8 @@ impl Session {
         if parsed.is_expired() {
             return Err(SignError::TokenExpired(parsed.expiration().to_string()));
         }
-        let key = KeyPair::generate_ecdsa_p256()
-            .map_err(|e| SignError::Other(format!("cannot make a signing key: {e}")))?;
+        let key =
+            KeyPair::generate_ecdsa_p256().map_err(|e| local("cannot make a signing key", e))?;
         let issued = retry(&self.retry, |_| async {
             self.fulcio
                 .create_signing_certificate(&parsed, &key)
@@ -305,9 +314,8 @@ impl Session {
         })
         .await?;
         let certificate = issued.leaf_certificate().clone();
-        let info = sigstore_crypto::parse_certificate_info(&certificate).map_err(|e| {
-            SignError::Other(format!("Fulcio returned an unreadable certificate: {e}"))
-        })?;
+        let info = sigstore_crypto::parse_certificate_info(&certificate)
+            .map_err(|e| local("Fulcio returned an unreadable certificate", e))?;
         self.certificates.fetch_add(1, Ordering::Relaxed);
         Ok(SigningIdentity {
             key,
@@ -353,6 +361,14 @@ impl Session {
             },
             other => SignError::Other(format!("Rekor at {url}: {}", one_line(&other.to_string()))),
         }
+    }
+}
+
+/// A local step's failure, its cause kept as the source.
+fn local(what: &'static str, source: impl std::error::Error + Send + Sync + 'static) -> SignError {
+    SignError::Local {
+        what,
+        source: Box::new(source),
     }
 }
 
