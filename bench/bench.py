@@ -7,6 +7,8 @@ Scenarios:
   big    one 200 MB and one 20 MB wheel (incompressible) straight to the index, next to
          `sha256sum` + `b2sum` of the same file (the machine's hashing limit)
   cold   `--version`, a dry run of one file, the binary's size
+  release  a re-run of a large release (200 wheels, ~660 MB) against a real devpi where
+         every file is present: ours against `uv publish --check-url`, idle and loaded
 
 Every run of every tool gets a fresh index (fresh data dir); tools take turns run by run,
 so load from other processes spreads over all of them. Medians are reported.
@@ -29,7 +31,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 import dists  # noqa: E402
 import report  # noqa: E402
-from procs import Index, Sample, cpu_seconds, measure  # noqa: E402
+from procs import Devpi, Index, Load, Sample, cpu_seconds, measure  # noqa: E402
 from tools import OURS, TOOLS, TWINE, UV, Tools  # noqa: E402
 
 
@@ -116,6 +118,33 @@ class Bench:
             wheel.unlink()
         self.results["big"] = out
 
+    # Scenario 5.
+    def release(self) -> None:
+        """Re-running a large release against a real devpi where every file is present:
+        ours against `uv publish --check-url`, on an idle machine and with every core busy."""
+        a = self.args
+        files = dists.release(self.work / "release", a.release_files, a.release_mb)
+        password = "bench-devpi-pw"
+        rows = {f"{tool} {load}": [] for load in ("idle", "loaded") for tool in (OURS, UV)}
+        with Devpi(Path(a.venv), self.work, password) as devpi:
+            self.log(f"release: storing {len(files)} files on devpi")
+            argv, env = self.tools.devpi_rerun(OURS, devpi, files, password)
+            self.run(argv, env, None, None, "release: first upload")
+            for i in range(a.runs):
+                for load in ("idle", "loaded"):
+                    for tool in rotate([OURS, UV], i):
+                        self.log(f"release: run {i + 1}/{a.runs} {tool} {load}")
+                        argv, env = self.tools.devpi_rerun(tool, devpi, files, password)
+                        if load == "loaded":
+                            with Load():
+                                s = self.run(argv, env, None, None, f"{tool} re-run")
+                        else:
+                            s = self.run(argv, env, None, None, f"{tool} re-run")
+                        rows[f"{tool} {load}"].append(s)
+        self.results["release"] = {"files": len(files),
+                                   "bytes": sum(f.stat().st_size for f in files),
+                                   "rows": rows}
+
     # Scenario 4.
     def cold(self) -> None:
         a = self.args
@@ -169,10 +198,12 @@ def main() -> int:
     root = Path(__file__).resolve().parent.parent
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--runs", type=int, default=5)
-    p.add_argument("--scenarios", default="many,big,cold")
+    p.add_argument("--scenarios", default="many,big,cold,release")
     p.add_argument("--projects", type=int, default=20)
     p.add_argument("--latency-ms", type=int, default=25)
     p.add_argument("--big-mb", type=lambda s: [int(x) for x in s.split(",")], default=[200, 20])
+    p.add_argument("--release-files", type=int, default=200)
+    p.add_argument("--release-mb", type=int, default=660)
     p.add_argument("--bin", default=str(root / "target" / "release"))
     p.add_argument("--venv", default=os.environ.get("PYPI_PUBLISH_TEST_VENV", root / ".venv"))
     p.add_argument("--work", help="scratch folder (default: a temp dir under target/)")
@@ -182,6 +213,7 @@ def main() -> int:
     a = p.parse_args()
     if a.smoke:
         a.runs, a.projects, a.latency_ms, a.big_mb = 1, 2, 5, [2]
+        a.release_files, a.release_mb = 4, 2
     (root / "target").mkdir(exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="bench-", dir=a.work or root / "target") as tmp:
         a.work = tmp

@@ -133,6 +133,26 @@ def many(out: Path, projects: int, version: str = "1.0.0") -> list[Path]:
     return paths
 
 
+def release(out: Path, files: int, total_mb: int, version: str = "1.0.0") -> list[Path]:
+    """A large release: `files` wheels (one project per ten) of random payloads whose sizes
+    spread as real wheels do (log-uniform, 40 kB to ~30 MB), scaled to about `total_mb` MB.
+    Deterministic sizes (a fixed seed); random bytes (incompressible, stored)."""
+    import random
+    out.mkdir(parents=True, exist_ok=True)
+    rng = random.Random(13)
+    weights = [10 ** rng.uniform(4.6, 7.5) for _ in range(files)]
+    scale = total_mb * 10**6 / sum(weights)
+    paths = []
+    for i, w in enumerate(weights):
+        name = f"bench-rel-{i // 10:02d}"
+        pkg = name.replace("-", "_")
+        # One version per wheel of a project: a release of many platform builds.
+        v = f"{version}.{i % 10}"
+        paths.append(write_wheel(out, name, v, {f"{pkg}/__init__.py": b""},
+                                 big=(f"{pkg}/data.bin", max(1000, int(w * scale)))))
+    return paths
+
+
 def big(out: Path, megabytes: int, version: str = "1.0.0") -> Path:
     """One wheel of about `megabytes` MB (MiB-free: 10**6 bytes), almost all random data."""
     out.mkdir(parents=True, exist_ok=True)

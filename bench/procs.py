@@ -4,11 +4,13 @@ rusage of that child alone, as `/usr/bin/time -v` reports them)."""
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import shutil
 import signal
 import subprocess
+import sys
 import tempfile
 import time
 import urllib.request
@@ -104,6 +106,74 @@ class Server:
             self.proc.kill()
             rest, _ = self.proc.communicate()
         return rest or ""
+
+
+class Devpi:
+    """A real devpi-server on a fresh server dir, with user `alice` and the non-volatile
+    index `alice/stable` (as tests/common/servers.rs starts it)."""
+
+    def __init__(self, venv: Path, work: Path, password: str):
+        import socket
+        self.dir = Path(tempfile.mkdtemp(prefix="devpi-", dir=work))
+        subprocess.run([str(venv / "bin" / "devpi-init"), "--serverdir", str(self.dir),
+                        "--root-passwd", "root-pw", "--no-root-pypi"],
+                       check=True, capture_output=True)
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        self.proc = subprocess.Popen(
+            [str(venv / "bin" / "devpi-server"), "--serverdir", str(self.dir),
+             "--host", "127.0.0.1", "--port", str(port)],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.url = f"http://127.0.0.1:{port}"
+        for _ in range(900):
+            try:
+                urllib.request.urlopen(f"{self.url}/+api", timeout=2).close()
+                break
+            except OSError:
+                time.sleep(0.1)
+        auth = base64.b64encode(f"alice:{password}".encode()).decode()
+        for path, body, headers in [
+            ("/alice", {"password": password}, {}),
+            ("/alice/stable", {"type": "stage", "bases": [], "volatile": False},
+             {"Authorization": f"Basic {auth}"}),
+        ]:
+            req = urllib.request.Request(
+                self.url + path, data=json.dumps(body).encode(), method="PUT",
+                headers={"Content-Type": "application/json", "Accept": "application/json",
+                         **headers})
+            urllib.request.urlopen(req, timeout=30).close()
+        self.upload_url = f"{self.url}/alice/stable/"
+        self.simple_url = f"{self.url}/alice/stable/+simple/"
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def __enter__(self) -> Devpi:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+
+class Load:
+    """Busy loops on every core (a loaded CI runner), for as long as it is entered."""
+
+    def __enter__(self) -> Load:
+        n = os.cpu_count() or 2
+        self.procs = [subprocess.Popen([sys.executable, "-c", "while True: pass"])
+                      for _ in range(n)]
+        return self
+
+    def __exit__(self, *exc) -> None:
+        for p in self.procs:
+            p.kill()
+            p.wait()
 
 
 class Index:

@@ -55,6 +55,20 @@ class Tools:
                 argv += ["--check-url", f"{url}/simple/"]
         return argv, env
 
+    def devpi_rerun(self, tool: str, devpi, files: list[Path], password: str):
+        """argv and env for re-sending `files` to devpi, where every one is present: ours
+        derives devpi's simple index; uv is given it (`--check-url`)."""
+        names = [str(f) for f in files]
+        env = dict(self.env)
+        if tool == OURS:
+            argv = [str(self.ours), "upload", *names, "--repository-url", devpi.upload_url,
+                    "-u", "alice", "-p", password, "--no-progress"]
+        else:
+            argv = [str(self.uv), "publish", "--publish-url", devpi.upload_url,
+                    "--check-url", devpi.simple_url, "-u", "alice", "-p", password,
+                    "--trusted-publishing", "never", "--no-attestations", *names]
+        return argv, env
+
     def dry_run(self, tool: str, url: str, file: Path):
         """A dry run of one file (twine has none: `twine check` is the nearest)."""
         legacy = f"{url}/legacy/"

@@ -4,8 +4,51 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::auth::TrustedPublishingMode;
+use clap::ValueEnum;
+
 use crate::index::url::PYPI_UPLOAD;
+
+/// `--trusted-publishing` (the library's [`crate::auth::TrustedPublishingMode`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TrustedPublishingArg {
+    /// Use it when no password or token is given (the reference action's rule).
+    Auto,
+    /// Use it, and refuse other credentials.
+    Always,
+    /// Never use it.
+    Never,
+}
+
+impl From<TrustedPublishingArg> for crate::auth::TrustedPublishingMode {
+    fn from(arg: TrustedPublishingArg) -> Self {
+        match arg {
+            TrustedPublishingArg::Auto => Self::Auto,
+            TrustedPublishingArg::Always => Self::Always,
+            TrustedPublishingArg::Never => Self::Never,
+        }
+    }
+}
+
+/// `--attestations` (the library's [`crate::attest::Mode`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum AttestationsArg {
+    /// Sign and send attestations (trusted publishing required).
+    On,
+    /// Never send attestations.
+    Off,
+    /// On when trusted publishing is used against PyPI or TestPyPI.
+    Auto,
+}
+
+impl From<AttestationsArg> for crate::attest::Mode {
+    fn from(arg: AttestationsArg) -> Self {
+        match arg {
+            AttestationsArg::On => Self::On,
+            AttestationsArg::Off => Self::Off,
+            AttestationsArg::Auto => Self::Auto,
+        }
+    }
+}
 
 /// Publish Python distributions to PyPI, TestPyPI or any index with the legacy upload API.
 #[derive(Debug, Parser)]
@@ -103,8 +146,8 @@ pub struct UploadArgs {
     pub token: Option<String>,
     /// Trusted publishing: `auto` uses it when no password or token is given inside GitHub
     /// Actions or GitLab CI, `always` requires it, `never` turns it off.
-    #[arg(long, value_enum, value_name = "MODE", default_value_t = TrustedPublishingMode::Auto, env = "PYPI_PUBLISH_TRUSTED_PUBLISHING")]
-    pub trusted_publishing: TrustedPublishingMode,
+    #[arg(long, value_enum, value_name = "MODE", default_value_t = TrustedPublishingArg::Auto, env = "PYPI_PUBLISH_TRUSTED_PUBLISHING")]
+    pub trusted_publishing: TrustedPublishingArg,
     /// Take the OIDC token for trusted publishing from this environment variable (GitLab
     /// CI: the `id_tokens:` entry, PYPI_ID_TOKEN by default).
     #[arg(long, value_name = "VAR", env = "PYPI_PUBLISH_ID_TOKEN_ENV")]
@@ -136,9 +179,11 @@ pub struct UploadArgs {
     /// Abandon an upload that makes no progress for this many seconds.
     #[arg(long, value_name = "SECS", default_value_t = 60)]
     pub stall_timeout: u64,
-    /// Attempts per file (and per lookup), the first included.
-    #[arg(long, value_name = "N", default_value_t = 6, value_parser = clap::value_parser!(u32).range(1..=20))]
-    pub attempts: u32,
+    /// At most this many attempts per file (and per lookup), the first included. Without
+    /// it, transient failures are retried until a time budget is spent: 5 minutes per file,
+    /// 3 minutes per lookup or token request.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=20))]
+    pub attempts: Option<u32>,
     /// PEP 740 attestations: `auto` signs them when trusted publishing is used against PyPI
     /// or TestPyPI; `on` requires a trusted-publishing token.
     #[arg(
@@ -147,7 +192,7 @@ pub struct UploadArgs {
         default_value = "auto",
         env = "PYPI_PUBLISH_ATTESTATIONS"
     )]
-    pub attestations: crate::attest::Mode,
+    pub attestations: AttestationsArg,
     /// Sigstore services for attestations.
     #[command(flatten)]
     pub sigstore: SigstoreArgs,

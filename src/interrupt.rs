@@ -57,6 +57,9 @@ pub fn received() -> Option<Signal> {
 }
 
 /// Starts listening for SIGINT and SIGTERM; call from inside the runtime.
+// The signal's acknowledgement goes straight to the terminal: no reporter is in reach of a
+// signal handler, and the user must see it at once.
+#[allow(clippy::print_stderr)]
 pub fn listen() -> std::io::Result<()> {
     use tokio::signal::unix::{SignalKind, signal};
     let mut interrupt = signal(SignalKind::interrupt())?;

@@ -46,17 +46,6 @@ impl fmt::Display for Secret {
     }
 }
 
-/// A URL for display: any userinfo (credentials) replaced by `****`.
-pub fn redact_url(url: &url::Url) -> String {
-    if url.username().is_empty() && url.password().is_none() {
-        return url.to_string();
-    }
-    let mut shown = url.clone();
-    let _ = shown.set_username("****");
-    let _ = shown.set_password(None);
-    shown.to_string()
-}
-
 /// A URL string that may not parse, for display: anything between `://` and the last `@`
 /// of the authority replaced by `****`.
 pub fn redact_str(url: &str) -> String {
@@ -156,7 +145,5 @@ mod tests {
     fn never_prints_the_value() {
         let s = Secret::new("pypi-AgEIcHlwaS5vcmc");
         assert_eq!(format!("{s} {s:?}"), "**** Secret(****)");
-        let u = url::Url::parse("https://user:pw@example.org/legacy/").unwrap();
-        assert_eq!(redact_url(&u), "https://****@example.org/legacy/");
     }
 }

@@ -168,8 +168,13 @@ fn signing_failures_are_named_and_one_line() {
         out.stderr
     );
 
-    sigstore.fault("fulcio", 503, 1);
-    let out = run(tmp.path(), &sigstore, &["attest", "dist"], &token, &[]);
+    // Sigstore calls are retried until a time budget is spent: a short one here.
+    let brief = [
+        ("PYPI_PUBLISH_RETRY_BUDGET_MS", "300"),
+        ("PYPI_PUBLISH_RETRY_DELAYS_MS", "10,50"),
+    ];
+    sigstore.fault("fulcio", 503, 1000);
+    let out = run(tmp.path(), &sigstore, &["attest", "dist"], &token, &brief);
     assert_eq!(out.code, Some(1), "{}", out.all());
     let expected = format!(
         "error: demo_pkg-1.0-py3-none-any.whl: Fulcio at {} refused the request (HTTP 503)",
@@ -177,8 +182,9 @@ fn signing_failures_are_named_and_one_line() {
     );
     assert!(error_line(&out).starts_with(&expected), "{}", out.stderr);
 
-    sigstore.fault("rekor", 500, 1);
-    let out = run(tmp.path(), &sigstore, &["attest", "dist"], &token, &[]);
+    sigstore.fault("fulcio", 0, 0);
+    sigstore.fault("rekor", 500, 1000);
+    let out = run(tmp.path(), &sigstore, &["attest", "dist"], &token, &brief);
     assert_eq!(out.code, Some(1), "{}", out.all());
     assert!(error_line(&out).contains("Rekor at"), "{}", out.stderr);
     assert!(error_line(&out).contains("(HTTP 500)"), "{}", out.stderr);
@@ -194,7 +200,7 @@ fn signing_failures_are_named_and_one_line() {
             "--rekor-url",
             closed,
         ],
-        &[("SIGSTORE_ID_TOKEN", &token)],
+        &[("SIGSTORE_ID_TOKEN", &token), brief[0], brief[1]],
     );
     assert_eq!(out.code, Some(1), "{}", out.all());
     assert!(
@@ -205,6 +211,20 @@ fn signing_failures_are_named_and_one_line() {
     assert!(!out.all().contains(token.split('.').nth(1).unwrap()));
     // Nothing was written by the failed runs.
     assert!(!attestation_of(&dist.join("demo_pkg-1.0-py3-none-any.whl")).exists());
+
+    // Issue 13: a brief Fulcio or Rekor outage is retried, not fatal.
+    sigstore.fault("rekor", 0, 0);
+    sigstore.fault("fulcio", 503, 2);
+    sigstore.fault("rekor", 502, 1);
+    let out = run(
+        tmp.path(),
+        &sigstore,
+        &["attest", "dist"],
+        &token,
+        &[brief[1]],
+    );
+    assert_eq!(out.code, Some(0), "{}", out.all());
+    assert!(attestation_of(&dist.join("demo_pkg-1.0-py3-none-any.whl")).exists());
 }
 
 #[test]

@@ -546,7 +546,7 @@ fn flaky_exchange(script: Vec<(&'static str, Vec<u16>)>) -> (String, Arc<Mutex<V
 #[test]
 fn audience_and_mint_retry_5xx_but_never_422() {
     use pypi_publish::auth::exchange::{Exchange, ExchangeError};
-    use pypi_publish::index::RetryPolicy;
+    use pypi_publish::http::{RetryPolicy, SafeUrl};
     use pypi_publish::secret::Secret;
 
     let runtime = tokio::runtime::Builder::new_current_thread()
@@ -562,7 +562,7 @@ fn audience_and_mint_retry_5xx_but_never_422() {
         ("/_/oidc/audience", vec![503, 502]),
         ("/_/oidc/mint-token", vec![500]),
     ]);
-    let upload = url::Url::parse(&format!("{url}/legacy/")).unwrap();
+    let upload = SafeUrl::parse(&format!("{url}/legacy/")).unwrap();
     let exchange = Exchange::new(client.clone(), &upload, policy.clone());
     runtime.block_on(async {
         assert_eq!(exchange.audience().await.unwrap(), "pypi");
@@ -581,7 +581,7 @@ fn audience_and_mint_retry_5xx_but_never_422() {
     );
 
     let (url, seen) = flaky_exchange(vec![("/_/oidc/mint-token", vec![422, 422])]);
-    let upload = url::Url::parse(&format!("{url}/legacy/")).unwrap();
+    let upload = SafeUrl::parse(&format!("{url}/legacy/")).unwrap();
     let exchange = Exchange::new(client, &upload, policy);
     let error = runtime
         .block_on(exchange.mint(&Secret::new("a.b.c")))

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use super::signing::TokenSource;
 use crate::auth::ambient::{AmbientError, IdentitySource};
-use crate::index::RetryPolicy;
+use crate::http::RetryPolicy;
 use crate::secret::Secret;
 
 /// Variable holding an explicit token (GitLab's conventional `id_tokens` name for Sigstore,
@@ -25,11 +25,12 @@ pub fn token_source(env: &dyn Fn(&str) -> Option<String>, http: reqwest::Client)
     let reason = match IdentitySource::detect(env, None) {
         Ok(source @ IdentitySource::GitHub { .. }) => {
             let source = Arc::new(source);
+            let policy = RetryPolicy::lookups().tuned(env);
             return TokenSource::Fetch(Arc::new(move || {
-                let (source, http) = (source.clone(), http.clone());
+                let (source, http, policy) = (source.clone(), http.clone(), policy.clone());
                 Box::pin(async move {
                     source
-                        .token(&http, AUDIENCE, &RetryPolicy::default())
+                        .token(&http, AUDIENCE, &policy)
                         .await
                         .map_err(|e| describe(&e))
                 })

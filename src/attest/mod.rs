@@ -20,8 +20,28 @@ pub use plan::{AttestError, ToAttest, prepare};
 pub use signing::{Services, Session, SignError, TokenSource};
 pub use statement::Statement;
 
+/// Variable that shortens the certificate refresh margin (seconds): tests use it to make
+/// every signature need a new certificate, as a run longer than a certificate's life does.
+pub const REFRESH_MARGIN_ENV: &str = "PYPI_PUBLISH_CERT_REFRESH_MARGIN";
+
+/// A signing session against `services` over `http`, its identity token found in `env`
+/// ([`identity::token_source`]).
+pub fn open_session(
+    services: Services,
+    http: reqwest::Client,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<Session, SignError> {
+    let tokens = identity::token_source(env, http.clone());
+    let mut session = Session::new(services, tokens, http)?;
+    session.retry = session.retry.clone().tuned(env);
+    if let Some(secs) = env(REFRESH_MARGIN_ENV).and_then(|v| v.parse().ok()) {
+        session.refresh_margin = std::time::Duration::from_secs(secs);
+    }
+    Ok(session)
+}
+
 /// `--attestations`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mode {
     /// Sign and send attestations (trusted publishing required).
     On,
@@ -82,15 +102,11 @@ pub fn classify(credentials: Option<&Credentials>) -> CredentialKind {
 pub fn enabled(
     mode: Mode,
     kind: CredentialKind,
-    upload_url: &url::Url,
+    index: crate::settings::KnownIndex,
 ) -> Result<bool, AttestError> {
     match mode {
         Mode::Off => Ok(false),
-        Mode::Auto => Ok(kind == CredentialKind::TrustedPublishing
-            && matches!(
-                upload_url.host_str(),
-                Some("upload.pypi.org" | "test.pypi.org")
-            )),
+        Mode::Auto => Ok(kind == CredentialKind::TrustedPublishing && index.is_warehouse()),
         Mode::On => match kind {
             CredentialKind::Other(what) => Err(AttestError::NotTrustedPublishing(what)),
             _ => Ok(true),
@@ -140,16 +156,16 @@ mod tests {
 
     #[test]
     fn auto_is_on_only_for_trusted_publishing_to_pypi() {
-        let pypi = url::Url::parse("https://upload.pypi.org/legacy/").unwrap();
-        let other = url::Url::parse("https://pypi.example.org/legacy/").unwrap();
+        use crate::settings::KnownIndex;
+        let (pypi, other) = (KnownIndex::Pypi, KnownIndex::Other);
         let tp = Credentials::token(Secret::new("t"), CredentialSource::TrustedPublishing);
         let tp = classify(Some(&tp));
         let user = classify(Some(&token(b"[3,\"u\"]")));
-        assert!(enabled(Mode::Auto, tp.clone(), &pypi).unwrap());
-        assert!(!enabled(Mode::Auto, tp, &other).unwrap());
-        assert!(!enabled(Mode::Auto, user.clone(), &pypi).unwrap());
-        assert!(!enabled(Mode::Off, user.clone(), &pypi).unwrap());
-        let err = enabled(Mode::On, user, &pypi).unwrap_err();
+        assert!(enabled(Mode::Auto, tp.clone(), pypi).unwrap());
+        assert!(!enabled(Mode::Auto, tp, other).unwrap());
+        assert!(!enabled(Mode::Auto, user.clone(), pypi).unwrap());
+        assert!(!enabled(Mode::Off, user.clone(), pypi).unwrap());
+        let err = enabled(Mode::On, user, pypi).unwrap_err();
         assert!(err.to_string().contains("a PyPI API token"), "{err}");
     }
 }

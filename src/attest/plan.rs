@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use super::file::{self, Attestation, FileError};
 use super::signing::{Session, SignError};
 use super::statement::Statement;
-use crate::report::Reporter;
+use crate::events::Reporter;
 
 /// A file that will be uploaded.
 #[derive(Debug, Clone)]

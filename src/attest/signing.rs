@@ -25,6 +25,8 @@ use sigstore_types::{
 
 use super::file::{Attestation, Envelope, VerificationMaterial};
 use super::statement::{PAYLOAD_TYPE, Statement, pae};
+use crate::http::retry::is_transient_status;
+use crate::http::{Failure, RetryPolicy, retry};
 use crate::secret::Secret;
 
 /// Public-good Fulcio.
@@ -54,6 +56,19 @@ impl Services {
     /// Sigstore staging (what TestPyPI-style experiments may use).
     pub fn staging() -> Self {
         Self::new(STAGING_FULCIO, STAGING_REKOR)
+    }
+
+    /// The services the flags name: the URLs given, else public-good or staging Sigstore.
+    pub fn from_flags(fulcio_url: Option<&str>, rekor_url: Option<&str>, staging: bool) -> Self {
+        let base = if staging {
+            Self::staging()
+        } else {
+            Self::production()
+        };
+        Self::new(
+            fulcio_url.unwrap_or(&base.fulcio_url),
+            rekor_url.unwrap_or(&base.rekor_url),
+        )
     }
 
     /// Explicit URLs.
@@ -121,7 +136,16 @@ pub enum SignError {
         /// The service's message.
         message: String,
     },
-    /// Anything else a service answered that cannot be used, or a local crypto failure.
+    /// A local step failed: a client, key, entry or certificate could not be made or read.
+    #[error("{what}")]
+    Local {
+        /// The step, in words.
+        what: &'static str,
+        /// The cause (no token in it: these steps never see one).
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+    /// A service answered something that cannot be used (its words, scrubbed of the token).
     #[error("{0}")]
     Other(String),
 }
@@ -164,6 +188,8 @@ pub struct Session {
     current: tokio::sync::Mutex<Option<SigningIdentity>>,
     /// A certificate with less than this left is replaced before signing.
     pub refresh_margin: Duration,
+    /// Retries of Fulcio and Rekor calls (5xx, 429 and transport failures).
+    pub retry: RetryPolicy,
     certificates: AtomicU32,
 }
 
@@ -185,11 +211,11 @@ impl Session {
         let fulcio = FulcioClient::builder(&services.fulcio_url)
             .with_http_client(http.clone())
             .build()
-            .map_err(|e| SignError::Other(format!("Fulcio client: {e}")))?;
+            .map_err(|e| local("cannot set up the Fulcio client", e))?;
         let rekor = RekorClient::builder(&services.rekor_url)
             .with_http_client(http)
             .build()
-            .map_err(|e| SignError::Other(format!("Rekor client: {e}")))?;
+            .map_err(|e| local("cannot set up the Rekor client", e))?;
         Ok(Self {
             services,
             fulcio,
@@ -197,6 +223,7 @@ impl Session {
             tokens,
             current: tokio::sync::Mutex::new(None),
             refresh_margin: Duration::from_secs(60),
+            retry: RetryPolicy::lookups(),
             certificates: AtomicU32::new(0),
         })
     }
@@ -225,19 +252,23 @@ impl Session {
         let signature = identity
             .key
             .sign(&pae(PAYLOAD_TYPE, &payload))
-            .map_err(|e| SignError::Other(format!("signing failed: {e}")))?;
+            .map_err(|e| local("signing failed", e))?;
         let envelope = DsseEnvelope::new(
             PAYLOAD_TYPE,
             PayloadBytes::from_bytes(&payload),
             DsseSignature::new(signature.clone(), KeyId::default()),
         );
         let entry = DsseEntry::new(&envelope, &identity.certificate)
-            .map_err(|e| SignError::Other(format!("Rekor entry: {e}")))?;
-        let logged = self
-            .rekor
-            .create_dsse_entry(entry)
-            .await
-            .map_err(|e| self.rekor_error(e))?;
+            .map_err(|e| local("cannot make the Rekor entry", e))?;
+        // A retried entry after a lost answer may meet Rekor's 409 (already logged): that
+        // refusal is then reported, never a second signature.
+        let logged = retry(&self.retry, |_| async {
+            self.rekor
+                .create_dsse_entry(entry.clone())
+                .await
+                .map_err(|e| transient_if(self.rekor_error(e)))
+        })
+        .await?;
         if logged.integrated_time.is_none() {
             return Err(SignError::Other(format!(
                 "Rekor at {} returned an entry without an integrated time (is it a v2 log?)",
@@ -246,14 +277,14 @@ impl Session {
         }
         let tlog_entry = logged
             .to_bundle_entry(KindVersion::DsseV001)
-            .map_err(|e| SignError::Other(format!("Rekor entry unusable: {e}")))?;
+            .map_err(|e| local("the Rekor entry is unusable", e))?;
         Ok(Attestation {
             version: 1,
             verification_material: VerificationMaterial {
                 certificate: STANDARD.encode(identity.certificate.as_bytes()),
                 transparency_entries: vec![
                     serde_json::to_value(&tlog_entry)
-                        .map_err(|e| SignError::Other(e.to_string()))?,
+                        .map_err(|e| local("cannot write the transparency entry", e))?,
                 ],
             },
             envelope: Envelope {
@@ -273,17 +304,18 @@ impl Session {
         if parsed.is_expired() {
             return Err(SignError::TokenExpired(parsed.expiration().to_string()));
         }
-        let key = KeyPair::generate_ecdsa_p256()
-            .map_err(|e| SignError::Other(format!("cannot make a signing key: {e}")))?;
-        let issued = self
-            .fulcio
-            .create_signing_certificate(&parsed, &key)
-            .await
-            .map_err(|e| self.fulcio_error(e, &token))?;
+        let key =
+            KeyPair::generate_ecdsa_p256().map_err(|e| local("cannot make a signing key", e))?;
+        let issued = retry(&self.retry, |_| async {
+            self.fulcio
+                .create_signing_certificate(&parsed, &key)
+                .await
+                .map_err(|e| transient_if(self.fulcio_error(e, &token)))
+        })
+        .await?;
         let certificate = issued.leaf_certificate().clone();
-        let info = sigstore_crypto::parse_certificate_info(&certificate).map_err(|e| {
-            SignError::Other(format!("Fulcio returned an unreadable certificate: {e}"))
-        })?;
+        let info = sigstore_crypto::parse_certificate_info(&certificate)
+            .map_err(|e| local("Fulcio returned an unreadable certificate", e))?;
         self.certificates.fetch_add(1, Ordering::Relaxed);
         Ok(SigningIdentity {
             key,
@@ -329,6 +361,25 @@ impl Session {
             },
             other => SignError::Other(format!("Rekor at {url}: {}", one_line(&other.to_string()))),
         }
+    }
+}
+
+/// A local step's failure, its cause kept as the source.
+fn local(what: &'static str, source: impl std::error::Error + Send + Sync + 'static) -> SignError {
+    SignError::Local {
+        what,
+        source: Box::new(source),
+    }
+}
+
+/// Unreachable services and their 5xx/429 answers are worth another attempt.
+fn transient_if(error: SignError) -> Failure<SignError> {
+    match &error {
+        SignError::Unreachable { .. } => Failure::transient(error),
+        SignError::Refused { status, .. } if is_transient_status(*status) => {
+            Failure::transient(error)
+        }
+        _ => Failure::Final(error),
     }
 }
 

@@ -5,11 +5,9 @@
 //! `id_tokens:`. When no token is there, the reason is almost always the workflow's
 //! configuration, so the error says which setting is missing.
 
-use std::time::Instant;
-
-use crate::index::RetryPolicy;
-use crate::index::response::message_from_body;
-use crate::index::retry::is_retryable_status;
+use crate::http::body::message_from_body;
+use crate::http::retry::{is_transient_status, retry_after};
+use crate::http::{Failure, RetryPolicy, retry};
 use crate::secret::Secret;
 
 /// GitLab's conventional variable for the PyPI ID token.
@@ -165,7 +163,7 @@ impl IdentitySource {
         &self,
         client: &reqwest::Client,
         audience: &str,
-        retry: &RetryPolicy,
+        policy: &RetryPolicy,
     ) -> Result<Secret, AmbientError> {
         let (request_url, request_token) = match self {
             IdentitySource::Variable { token, .. } => return Ok(token.clone()),
@@ -180,11 +178,8 @@ impl IdentitySource {
         })?;
         // The URL already carries `?api-version=…`: the audience joins it with `&`.
         url.query_pairs_mut().append_pair("audience", audience);
-        let started = Instant::now();
-        let mut attempt = 0;
-        loop {
-            attempt += 1;
-            let sent = client
+        retry(policy, |_| async {
+            let response = client
                 .get(url.clone())
                 .header(
                     reqwest::header::AUTHORIZATION,
@@ -192,38 +187,34 @@ impl IdentitySource {
                 )
                 .header(reqwest::header::ACCEPT, "application/json")
                 .send()
-                .await;
-            let failure = match sent {
-                Ok(response) if response.status().is_success() => {
-                    let body: serde_json::Value =
-                        response.json().await.map_err(|_| AmbientError::Malformed)?;
-                    return body
-                        .get("value")
-                        .and_then(|v| v.as_str())
-                        .filter(|v| !v.is_empty())
-                        .map(Secret::new)
-                        .ok_or(AmbientError::Malformed);
-                }
-                Ok(response) => {
-                    let status = response.status().as_u16();
-                    let retry_after = crate::index::retry::retry_after(&response);
-                    let message = response.text().await.unwrap_or_default();
-                    let error = AmbientError::Endpoint {
-                        status,
-                        message: request_token.scrub(&message_from_body(status, &message)),
-                    };
-                    if !is_retryable_status(status) {
-                        return Err(error);
-                    }
-                    (error, retry_after)
-                }
-                Err(e) => (AmbientError::Unreachable(e.without_url().to_string()), None),
-            };
-            match retry.delay(attempt, started, failure.1) {
-                Some(wait) => tokio::time::sleep(wait).await,
-                None => return Err(failure.0),
+                .await
+                .map_err(|e| {
+                    Failure::transient(AmbientError::Unreachable(e.without_url().to_string()))
+                })?;
+            let status = response.status().as_u16();
+            if response.status().is_success() {
+                let body: serde_json::Value =
+                    response.json().await.map_err(|_| AmbientError::Malformed)?;
+                return body
+                    .get("value")
+                    .and_then(|v| v.as_str())
+                    .filter(|v| !v.is_empty())
+                    .map(Secret::new)
+                    .ok_or(Failure::Final(AmbientError::Malformed));
             }
-        }
+            let retry_after = retry_after(response.headers());
+            let message = response.text().await.unwrap_or_default();
+            let error = AmbientError::Endpoint {
+                status,
+                message: request_token.scrub(&message_from_body(status, &message)),
+            };
+            Err(if is_transient_status(status) {
+                Failure::Transient { error, retry_after }
+            } else {
+                Failure::Final(error)
+            })
+        })
+        .await
     }
 }
 

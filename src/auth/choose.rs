@@ -47,6 +47,37 @@ pub fn choose(
     }
 }
 
+/// The one line that says what the run authenticates with (`None`: nothing).
+pub fn describe(auth: &Auth, mode: Mode) -> Option<String> {
+    match auth {
+        Auth::Fixed(Some(c)) => Some(format!(
+            "Using credentials from {} (user {})",
+            c.source.describe(),
+            c.username
+        )),
+        Auth::Fixed(None) => None,
+        Auth::Trusted(identity) if mode == Mode::Auto => Some(format!(
+            "No password or token given: using trusted publishing ({})",
+            identity.describe()
+        )),
+        Auth::Trusted(identity) => Some(format!(
+            "Using trusted publishing ({})",
+            identity.describe()
+        )),
+    }
+}
+
+/// The fix for a failed choice of credentials.
+pub fn hint(e: &ChooseError, index: crate::settings::KnownIndex) -> Option<String> {
+    match e {
+        ChooseError::Identity(e) => {
+            // The audience is only known after asking the index; these are PyPI's.
+            e.hint(index.audience())
+        }
+        ChooseError::Conflicting(_) => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

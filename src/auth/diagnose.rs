@@ -19,15 +19,10 @@ pub struct Context {
 }
 
 impl Context {
-    /// The context for an upload URL: PyPI's and TestPyPI's settings pages are known.
-    pub fn for_upload_url(upload_url: &url::Url) -> Self {
-        let web_host = match upload_url.host_str() {
-            Some("upload.pypi.org" | "pypi.org") => Some("pypi.org"),
-            Some("test.pypi.org") => Some("test.pypi.org"),
-            _ => None,
-        };
+    /// The context for an index: PyPI's and TestPyPI's settings pages are known.
+    pub fn for_index(index: crate::settings::KnownIndex) -> Self {
         Self {
-            web_host: web_host.map(str::to_string),
+            web_host: index.web_host().map(str::to_string),
             ..Self::default()
         }
     }

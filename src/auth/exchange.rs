@@ -4,11 +4,11 @@
 //! Both calls are retried on 5xx and transport errors (users see 503s from PyPI here), never
 //! on 422: a refusal is about the token or the publisher, and a JWT is single-use anyway.
 
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use crate::index::RetryPolicy;
-use crate::index::response::message_from_body;
-use crate::index::retry::is_retryable_status;
+use crate::http::body::json_message;
+use crate::http::retry::{is_transient_status, retry_after};
+use crate::http::{Failure, RetryPolicy, SafeUrl, retry};
 use crate::secret::Secret;
 
 /// One entry of a 422's `errors` list.
@@ -109,22 +109,16 @@ fn describe(refusals: &[MintRefusal]) -> String {
 #[derive(Debug, Clone)]
 pub struct Exchange {
     client: reqwest::Client,
-    origin: url::Url,
+    origin: SafeUrl,
     retry: RetryPolicy,
 }
 
 impl Exchange {
     /// The exchange at the upload URL's origin (`https://upload.pypi.org/_/oidc/…`).
-    pub fn new(client: reqwest::Client, upload_url: &url::Url, retry: RetryPolicy) -> Self {
-        let mut origin = upload_url.clone();
-        origin.set_path("/");
-        origin.set_query(None);
-        origin.set_fragment(None);
-        let _ = origin.set_username("");
-        let _ = origin.set_password(None);
+    pub fn new(client: reqwest::Client, upload_url: &SafeUrl, retry: RetryPolicy) -> Self {
         Self {
             client,
-            origin,
+            origin: upload_url.with_path("/"),
             retry,
         }
     }
@@ -144,7 +138,11 @@ impl Exchange {
         const WHAT: &str = "the OIDC audience request";
         let url = self.origin.join("_/oidc/audience").expect("valid path");
         let (status, body) = self
-            .send(WHAT, || self.client.get(url.clone()), &Secret::new(""))
+            .send(
+                WHAT,
+                || self.client.get(url.reveal().clone()),
+                &Secret::new(""),
+            )
             .await?;
         match status {
             200 => serde_json::from_str::<serde_json::Value>(&body)
@@ -178,7 +176,7 @@ impl Exchange {
                 WHAT,
                 || {
                     self.client
-                        .post(url.clone())
+                        .post(url.reveal().clone())
                         .header(reqwest::header::CONTENT_TYPE, "application/json")
                         .body(body.clone())
                 },
@@ -238,49 +236,30 @@ impl Exchange {
         request: impl Fn() -> reqwest::RequestBuilder,
         secret: &Secret,
     ) -> Result<(u16, String), ExchangeError> {
-        let started = Instant::now();
-        let mut attempt = 0;
-        loop {
-            attempt += 1;
-            let (last, retry_after) = match request().send().await {
-                Ok(response) => {
-                    let status = response.status().as_u16();
-                    let retry_after = crate::index::retry::retry_after(&response);
-                    let body = response.text().await.unwrap_or_default();
-                    if !is_retryable_status(status) {
-                        return Ok((status, body));
-                    }
-                    (
-                        ExchangeError::Http {
-                            what,
-                            host: self.host(),
-                            status,
-                            message: secret.scrub(&json_message(status, &body)),
-                        },
-                        retry_after,
-                    )
-                }
-                Err(e) => (
-                    ExchangeError::Transport {
-                        what,
-                        host: self.host(),
-                        message: e.without_url().to_string(),
-                    },
-                    None,
-                ),
-            };
-            match self.retry.delay(attempt, started, retry_after) {
-                Some(wait) => tokio::time::sleep(wait).await,
-                None => return Err(last),
+        retry(&self.retry, |_| async {
+            let response = request().send().await.map_err(|e| {
+                Failure::transient(ExchangeError::Transport {
+                    what,
+                    host: self.host(),
+                    message: e.without_url().to_string(),
+                })
+            })?;
+            let status = response.status().as_u16();
+            let retry_after = retry_after(response.headers());
+            let body = response.text().await.unwrap_or_default();
+            if !is_transient_status(status) {
+                return Ok((status, body));
             }
-        }
+            Err(Failure::Transient {
+                error: ExchangeError::Http {
+                    what,
+                    host: self.host(),
+                    status,
+                    message: secret.scrub(&json_message(status, &body)),
+                },
+                retry_after,
+            })
+        })
+        .await
     }
-}
-
-/// `{"message": …}` when the body is such JSON, else the body's text as for uploads.
-fn json_message(status: u16, body: &str) -> String {
-    serde_json::from_str::<serde_json::Value>(body)
-        .ok()
-        .and_then(|v| v.get("message")?.as_str().map(str::to_string))
-        .unwrap_or_else(|| message_from_body(status, body))
 }

@@ -13,7 +13,7 @@ use super::diagnose::{self, Context};
 use super::exchange::{Exchange, ExchangeError, Minted};
 
 /// `--trusted-publishing`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Mode {
     /// Use it when no password or token is given (the reference action's rule).
     #[default]

@@ -2,17 +2,43 @@
 //! before anything else is printed, publishes, then writes outputs and the job summary.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use super::Status;
-use super::upload::{
-    choose_hint, connect, describe_auth, print_failure, print_report, resolve_check_url, with_hint,
-};
 use crate::auth::credentials::TOKEN_USERNAME;
 use crate::auth::{Auth, CredentialSource, Credentials, TrustedPublishingMode, choose};
-use crate::github::workflow::{annotation, mask};
+use crate::github::workflow::{annotation, mask, mask_minted};
 use crate::github::{ActionInputs, reporter::GitHub, summary};
-use crate::index::url;
-use crate::publish::{PublishOptions, publish};
+use crate::publish::publish;
+use crate::report::errors::{describe, with_hint};
+use crate::report::terminal::{print_failure, print_report};
+use crate::settings::{KnownIndex, RawSettings, RunSettings};
+
+/// The inputs, as the resolver takes them. The reference action's `attestations: true`
+/// signs only with trusted publishing to PyPI/TestPyPI (what `auto` means), with
+/// public-good Sigstore, as PyPI verifies against it.
+fn raw(inputs: &ActionInputs) -> RawSettings {
+    RawSettings {
+        paths: vec![inputs.packages_dir.clone()],
+        repository_url: inputs.repository_url.clone(),
+        check_url: inputs.check_url.clone(),
+        allow_http: false,
+        ca_bundle: inputs.ca_bundle.clone(),
+        concurrency: inputs.concurrency,
+        dry_run: inputs.dry_run,
+        verify_metadata: inputs.verify_metadata,
+        attempts: None,
+        stall_timeout: Duration::from_secs(60),
+        attestations: if inputs.attestations {
+            crate::attest::Mode::Auto
+        } else {
+            crate::attest::Mode::Off
+        },
+        fulcio_url: None,
+        rekor_url: None,
+        sigstore_staging: false,
+    }
+}
 
 /// Runs the action with the variables `env` gives.
 pub async fn run(env: impl Fn(&str) -> Option<String>) -> anyhow::Result<Status> {
@@ -41,13 +67,12 @@ pub async fn run(env: impl Fn(&str) -> Option<String>) -> anyhow::Result<Status>
             )
         );
     }
-    let upload_url = url::upload_url(&inputs.repository_url, false).map_err(with_hint)?;
-    let check_url = resolve_check_url(inputs.check_url.as_deref(), &upload_url, false)?;
-    let Some(auth) = choose_auth(&inputs, &upload_url, &env) else {
+    let settings = RunSettings::resolve(raw(&inputs), &env).map_err(with_hint)?;
+    let Some(auth) = choose_auth(&inputs, settings.index, &env) else {
         return Ok(Status::Failure);
     };
     let mode = inputs.trusted_publishing;
-    if let Some(line) = describe_auth(&auth, mode) {
+    if let Some(line) = crate::auth::choose::describe(&auth, mode) {
         println!("{line}");
     }
     let identity = match &auth {
@@ -55,49 +80,16 @@ pub async fn run(env: impl Fn(&str) -> Option<String>) -> anyhow::Result<Status>
         Auth::Fixed(None) => "none".to_string(),
         Auth::Trusted(identity) => format!("trusted publishing ({})", identity.describe()),
     };
-    let index = connect(
-        upload_url,
-        check_url,
-        auth,
-        inputs.ca_bundle.as_deref(),
-        inputs.concurrency,
-        true,
-    )?;
-    // The reference action's `attestations: true` signs only with trusted publishing to
-    // PyPI/TestPyPI (what `auto` means); public-good Sigstore, as PyPI verifies against it.
-    let attest_mode = if inputs.attestations {
-        crate::attest::Mode::Auto
-    } else {
-        crate::attest::Mode::Off
-    };
-    let sigstore = crate::cli::SigstoreArgs {
-        fulcio_url: None,
-        rekor_url: None,
-        sigstore_staging: false,
-    };
-    let attestations = match super::attest::session_for_upload(
-        attest_mode,
-        &sigstore,
-        &index,
-        inputs.ca_bundle.as_deref(),
-        &env,
-    ) {
+    let index = settings.connect(auth, mask_minted(true))?;
+    let attestations = match settings.attestation_session(&index, &env) {
         Ok(session) => session,
         Err(e) => {
-            println!(
-                "{}",
-                annotation("error", None, "attestations", &e.to_string())
-            );
+            let message = describe(&e);
+            println!("{}", annotation("error", None, "attestations", &message));
             return Ok(Status::Failure);
         }
     };
-    let options = PublishOptions {
-        paths: vec![inputs.packages_dir.clone()],
-        concurrency: inputs.concurrency,
-        dry_run: inputs.dry_run,
-        verify_metadata: inputs.verify_metadata,
-        attestations,
-    };
+    let options = settings.publish_options(attestations);
     let reporter = GitHub {
         packages_dir: inputs.packages_dir.clone(),
         verbose: inputs.verbose,
@@ -126,10 +118,7 @@ pub async fn run(env: impl Fn(&str) -> Option<String>) -> anyhow::Result<Status>
     if let Some(path) = env("GITHUB_OUTPUT").filter(|p| !p.is_empty()) {
         summary::write_outputs(path.as_ref(), &summary::outputs(&report, &report_path))?;
     }
-    let failure = result.as_ref().err().map(|e| match e.hint() {
-        Some(hint) => format!("{e}\nhint: {hint}"),
-        None => e.to_string(),
-    });
+    let failure = result.as_ref().err().map(|e| describe(e));
     if let Some(path) = env("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty()) {
         summary::write_summary(
             path.as_ref(),
@@ -158,7 +147,7 @@ pub async fn run(env: impl Fn(&str) -> Option<String>) -> anyhow::Result<Status>
 /// `__token__` (unless `trusted-publishing` says otherwise). `None`: an error was printed.
 fn choose_auth(
     inputs: &ActionInputs,
-    upload_url: &::url::Url,
+    index: KnownIndex,
     env: &dyn Fn(&str) -> Option<String>,
 ) -> Option<Auth> {
     let mut mode = inputs.trusted_publishing;
@@ -185,7 +174,7 @@ fn choose_auth(
             Some(Auth::Fixed(None))
         }
         Err(e) => {
-            let message = match choose_hint(&e, upload_url) {
+            let message = match crate::auth::choose::hint(&e, index) {
                 Some(hint) => format!("{e}\n{hint}"),
                 None => e.to_string(),
             };

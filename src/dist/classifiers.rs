@@ -11,7 +11,7 @@ fn lines(data: &'static str) -> impl Iterator<Item = &'static str> {
 
 /// What PyPI says about a classifier.
 #[derive(Debug, PartialEq, Eq)]
-pub enum Verdict {
+pub(crate) enum Verdict {
     /// Accepted.
     Known,
     /// Deprecated, with its replacements (possibly none).
@@ -21,7 +21,7 @@ pub enum Verdict {
 }
 
 /// Looks a classifier up.
-pub fn verdict(classifier: &str) -> Verdict {
+pub(crate) fn verdict(classifier: &str) -> Verdict {
     if let Some(line) = lines(DEPRECATED).find(|l| l.split('\t').next() == Some(classifier)) {
         let replacements = line.split('\t').nth(1).unwrap_or("");
         return Verdict::Deprecated(replacements.split('|').filter(|s| !s.is_empty()).collect());

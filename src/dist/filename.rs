@@ -120,10 +120,10 @@ impl DistFilename {
         if parts.iter().any(|p| p.is_empty()) {
             return Err(FilenameError::Empty);
         }
-        if let Some(b) = build {
-            if !b.starts_with(|c: char| c.is_ascii_digit()) {
-                return Err(FilenameError::BuildTag(b.to_string()));
-            }
+        if let Some(b) = build
+            && !b.starts_with(|c: char| c.is_ascii_digit())
+        {
+            return Err(FilenameError::BuildTag(b.to_string()));
         }
         let split = |s: &str| -> Result<Vec<String>, FilenameError> {
             let v: Vec<String> = s.split('.').map(str::to_string).collect();

@@ -233,12 +233,12 @@ impl CoreMetadata {
                 body_start = Some(offset + line_end);
                 break;
             }
-            if line.starts_with([' ', '\t']) {
-                if let Some(last) = headers.last_mut() {
-                    last.1.push_str(line);
-                    rest = &rest[line_end..];
-                    continue;
-                }
+            if line.starts_with([' ', '\t'])
+                && let Some(last) = headers.last_mut()
+            {
+                last.1.push_str(line);
+                rest = &rest[line_end..];
+                continue;
             }
             match line.split_once(':') {
                 Some((name, value)) if !name.is_empty() && !name.contains([' ', '\t']) => {

@@ -38,7 +38,7 @@ impl fmt::Display for ProjectName {
 }
 
 /// PEP 503 normalization.
-pub fn normalize(name: &str) -> String {
+pub(crate) fn normalize(name: &str) -> String {
     let mut out = String::with_capacity(name.len());
     let mut in_sep = false;
     for c in name.chars() {

@@ -171,4 +171,40 @@ mod tests {
         let bad = ActionInputs::read(|k| (k == "INPUT_CONCURRENCY").then(|| "0".to_string()));
         assert!(bad.is_err());
     }
+
+    /// The inputs `action.yml` declares (its `inputs:` keys, aliases included).
+    fn declared() -> std::collections::BTreeSet<String> {
+        let yml = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/action.yml"))
+            .expect("action.yml beside Cargo.toml");
+        let section = yml
+            .split("\ninputs:\n")
+            .nth(1)
+            .and_then(|rest| rest.split("\noutputs:\n").next())
+            .expect("an inputs: section");
+        section
+            .lines()
+            .filter(|l| l.starts_with("  ") && !l.starts_with("   ") && !l.trim().starts_with('#'))
+            .filter_map(|l| l.trim().split(':').next())
+            .map(str::to_string)
+            .collect()
+    }
+
+    #[test]
+    fn action_yml_declares_exactly_the_inputs_read() {
+        let asked = std::cell::RefCell::new(std::collections::BTreeSet::new());
+        let env = |k: &str| {
+            if let Some(name) = k.strip_prefix("INPUT_") {
+                asked.borrow_mut().insert(name.to_ascii_lowercase());
+            }
+            // Every input empty: the kebab names and, for the aliased ones, the snake names.
+            None
+        };
+        ActionInputs::read(env).unwrap();
+        let declared = declared();
+        assert!(
+            declared.contains("repository_url") && declared.len() > 15,
+            "{declared:?}"
+        );
+        assert_eq!(asked.into_inner(), declared);
+    }
 }

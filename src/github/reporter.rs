@@ -1,13 +1,16 @@
 //! The GitHub reporter: plain log lines plus `::error`/`::warning` annotations tied to the
 //! distribution file, so problems show on the run page and in the PR's files view.
 
+// The GitHub reporter prints workflow commands on stdout: that is its job.
+#![allow(clippy::print_stdout)]
+
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use super::workflow::annotation;
 use crate::dist::{Problem, Severity};
+use crate::events::Reporter;
 use crate::index::form::Progress;
-use crate::report::Reporter;
 use crate::report::table::human_size;
 
 /// Prints to stdout, where the runner reads workflow commands.

@@ -17,6 +17,20 @@ pub fn mask(value: &str) -> String {
     format!("::add-mask::{}", escape_data(value))
 }
 
+/// What to do with each token trusted publishing mints: in GitHub Actions, print
+/// `::add-mask::` for it before anything else can show it; elsewhere nothing.
+pub fn mask_minted(in_github: bool) -> crate::settings::OnMint {
+    if !in_github {
+        return Box::new(|_| {});
+    }
+    Box::new(|c: &crate::auth::Credentials| {
+        use std::io::Write as _;
+        let mut out = std::io::stdout().lock();
+        let _ = writeln!(out, "{}", mask(c.password.reveal()));
+        let _ = out.flush();
+    })
+}
+
 /// An annotation (`error`, `warning` or `notice`), optionally tied to a file.
 pub fn annotation(level: &str, file: Option<&str>, title: &str, message: &str) -> String {
     let mut props = Vec::new();

@@ -64,7 +64,9 @@ pub fn fields(
     out.push(("filetype", dist.filename.kind().filetype().into()));
     out.push(("pyversion", dist.filename.pyversion()));
     out.push(("sha256_digest", digests.sha256.as_str().to_string()));
-    out.push(("blake2_256_digest", digests.blake2_256.clone()));
+    if let Some(blake2) = &digests.blake2_256 {
+        out.push(("blake2_256_digest", blake2.clone()));
+    }
     if let Some(json) = attestations {
         out.push(("attestations", json.to_string()));
     }

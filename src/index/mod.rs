@@ -1,11 +1,9 @@
 //! The package index, as this tool talks to it: the legacy upload API to send files and the
 //! simple API to see what is already there.
 
-pub mod client;
 pub mod form;
 mod outcome;
 pub mod response;
-pub mod retry;
 pub mod simple;
 pub mod upload;
 pub mod url;
@@ -15,13 +13,14 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 pub use self::response::{Answer, Refusal, RefusalKind};
-pub use self::retry::RetryPolicy;
 pub use self::simple::{Listed, LookupError, ProjectFiles};
-pub use self::upload::{UploadError, UploadOutcome};
+pub use self::upload::{UploadError, UploadErrorKind, UploadOutcome};
 
 use std::sync::Arc;
 
 use crate::auth::{Credentials, TrustedPublishing, TrustedPublishingError};
+use crate::http::{RetryPolicy, SafeUrl, retry};
+use crate::settings::KnownIndex;
 
 /// Reads the process environment (the timing knobs of [`retry::response_timeout`]).
 fn env(key: &str) -> Option<String> {
@@ -46,12 +45,15 @@ pub struct Traffic {
 #[derive(Debug)]
 pub struct Index {
     client: reqwest::Client,
-    upload_url: Mutex<::url::Url>,
-    check_url: Option<::url::Url>,
+    upload_url: Mutex<SafeUrl>,
+    check_url: Option<SafeUrl>,
+    known: KnownIndex,
     credentials: Option<Credentials>,
     trusted: Option<Arc<TrustedPublishing>>,
-    /// Retry policy for uploads and lookups.
+    /// Retry policy of one file's upload.
     pub retry: RetryPolicy,
+    /// Retry policy of one lookup.
+    pub lookup_retry: RetryPolicy,
     /// How long an upload may make no progress before it is abandoned as stalled.
     pub stall_timeout: Duration,
     /// How long to wait for the answer once the whole file is sent.
@@ -66,17 +68,19 @@ impl Index {
     /// An index at `upload_url`, looked at through `check_url` when known.
     pub fn new(
         client: reqwest::Client,
-        upload_url: ::url::Url,
-        check_url: Option<::url::Url>,
+        upload_url: SafeUrl,
+        check_url: Option<SafeUrl>,
         credentials: Option<Credentials>,
     ) -> Self {
         Self {
             client,
+            known: KnownIndex::of(&upload_url),
             upload_url: Mutex::new(upload_url),
             check_url,
             credentials,
             trusted: None,
-            retry: RetryPolicy::default().tuned(env),
+            retry: RetryPolicy::uploads().tuned(env),
+            lookup_retry: RetryPolicy::lookups().tuned(env),
             stall_timeout: Duration::from_secs(60),
             response_timeout: retry::response_timeout(env),
             traffic: Traffic::default(),
@@ -85,12 +89,17 @@ impl Index {
     }
 
     /// Where uploads go now (a same-origin 307/308 moves it).
-    pub fn upload_url(&self) -> ::url::Url {
+    pub fn upload_url(&self) -> SafeUrl {
         self.upload_url.lock().expect("not poisoned").clone()
     }
 
+    /// Which index this is (decided from the URL it was given, not where a redirect led).
+    pub fn known(&self) -> KnownIndex {
+        self.known
+    }
+
     /// The simple index, when known.
-    pub fn check_url(&self) -> Option<&::url::Url> {
+    pub fn check_url(&self) -> Option<&SafeUrl> {
         self.check_url.as_ref()
     }
 
@@ -171,20 +180,26 @@ impl Index {
         let creds = self
             .credentials
             .as_ref()
-            .filter(|_| check_url.origin() == self.upload_url().origin());
-        simple::lookup(&self.client, check_url, normalized_name, creds, &self.retry)
-            .await
-            .map_err(|e| match e {
-                LookupError::Status {
-                    url,
-                    status,
-                    message,
-                } => LookupError::Status {
-                    url,
-                    status,
-                    message: self.scrub(&message),
-                },
-                other => other,
-            })
+            .filter(|_| check_url.same_origin(&self.upload_url()));
+        simple::lookup(
+            &self.client,
+            check_url,
+            normalized_name,
+            creds,
+            &self.lookup_retry,
+        )
+        .await
+        .map_err(|e| match e {
+            LookupError::Status {
+                url,
+                status,
+                message,
+            } => LookupError::Status {
+                url,
+                status,
+                message: self.scrub(&message),
+            },
+            other => other,
+        })
     }
 }

@@ -17,24 +17,40 @@ pub enum UploadOutcome {
     AlreadyPresent,
 }
 
-/// How an upload ended badly.
+/// How an upload ended badly: the file, and what happened to it (uv's shape: the context
+/// once, the cause in [`UploadErrorKind`] and its sources).
+#[derive(Debug)]
+pub struct UploadError {
+    /// File name.
+    pub file: String,
+    /// What happened.
+    pub kind: UploadErrorKind,
+}
+
+impl std::fmt::Display for UploadError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.file, self.kind)
+    }
+}
+
+// The kind is shown in this error's own line: the chain goes on with the kind's cause.
+impl std::error::Error for UploadError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.kind.source()
+    }
+}
+
+/// What went wrong with one file.
 #[derive(Debug, thiserror::Error)]
-pub enum UploadError {
+pub enum UploadErrorKind {
     /// The index refused the file.
-    #[error("{file}: the index refused the upload ({status}): {message}", status = .refusal.status, message = .refusal.message)]
-    Refused {
-        /// File name.
-        file: String,
-        /// The refusal.
-        refusal: Refusal,
-    },
+    #[error("the index refused the upload ({status}): {message}", status = .0.status, message = .0.message)]
+    Refused(Refusal),
     /// Same name, other bytes.
     #[error(
-        "{file}: the index already has a different file of this name (index sha256 {index}, local sha256 {local})"
+        "the index already has a different file of this name (index sha256 {index}, local sha256 {local})"
     )]
     Conflict {
-        /// File name.
-        file: String,
         /// Our sha256.
         local: String,
         /// The index's sha256, or "unknown".
@@ -43,11 +59,9 @@ pub enum UploadError {
     /// A new file for a release the index closed: PyPI takes no new files in a release
     /// 14 days after it was created (Warehouse `MAXIMUM_AGE_FOR_NEW_UPLOADS_DAYS`).
     #[error(
-        "{file}: Uploading new files to releases older than 14 days is not allowed. ({project} {version} was first uploaded {age_days} days ago)"
+        "Uploading new files to releases older than 14 days is not allowed. ({project} {version} was first uploaded {age_days} days ago)"
     )]
     ClosedRelease {
-        /// File name.
-        file: String,
         /// Project name, as in the metadata.
         project: String,
         /// The release's version.
@@ -56,96 +70,72 @@ pub enum UploadError {
         age_days: i64,
     },
     /// The index says the file exists but no simple index is known to compare hashes.
-    #[error("{file}: the index says the file already exists: {message}")]
-    ExistsUnverified {
-        /// File name.
-        file: String,
-        /// The index's message.
-        message: String,
-    },
-    /// Every attempt failed.
-    #[error("{file}: gave up after {attempts} attempts: {last}")]
+    #[error("the index says the file already exists: {0}")]
+    ExistsUnverified(String),
+    /// Transient failures until the time budget (or `--attempts`) was spent.
+    #[error("gave up after {attempts} attempts: {last}")]
     Exhausted {
-        /// File name.
-        file: String,
         /// Attempts made.
         attempts: u32,
         /// The last failure.
         last: String,
     },
     /// A redirect we must not follow with credentials.
-    #[error("{file}: the index redirected the upload ({status}) to {location}")]
+    #[error("the index redirected the upload ({status}) to {location}")]
     Redirected {
-        /// File name.
-        file: String,
         /// HTTP status.
         status: u16,
         /// Where to (redacted).
         location: String,
     },
     /// No upload token could be had (trusted publishing).
-    #[error("{file}: {source}")]
-    Credentials {
-        /// File name.
-        file: String,
-        /// The cause.
-        #[source]
-        source: crate::auth::TrustedPublishingError,
-    },
+    #[error(transparent)]
+    Credentials(Box<crate::auth::TrustedPublishingError>),
     /// The file could not be read.
-    #[error("{file}: cannot read the file")]
-    Io {
-        /// File name.
-        file: String,
-        /// The cause.
-        #[source]
-        source: std::io::Error,
-    },
+    #[error("cannot read the file")]
+    Io(#[source] std::io::Error),
     /// The run was interrupted (SIGINT/SIGTERM).
-    #[error("{file}: {state}")]
-    Interrupted {
-        /// File name.
-        file: String,
-        /// How far it got.
-        state: Interruption,
-    },
+    #[error("{0}")]
+    Interrupted(Interruption),
     /// The index could not be asked whether the file landed.
-    #[error("{file}: cannot tell whether the file landed")]
-    Recheck {
-        /// File name.
-        file: String,
-        /// The cause.
-        #[source]
-        source: LookupError,
-    },
+    #[error("cannot tell whether the file landed")]
+    Recheck(#[source] LookupError),
 }
 
 impl UploadError {
+    /// `kind` for `file`.
+    pub fn new(file: impl Into<String>, kind: UploadErrorKind) -> Self {
+        Self {
+            file: file.into(),
+            kind,
+        }
+    }
+
     /// How to fix it.
     pub fn hint(&self) -> Option<String> {
-        match self {
-            UploadError::Refused { refusal, .. } => refusal.hint().map(str::to_string),
-            UploadError::Conflict { .. } => Some(
+        match &self.kind {
+            UploadErrorKind::Refused(refusal) => refusal.hint().map(str::to_string),
+            UploadErrorKind::Conflict { .. } => Some(
                 "a published file can never be replaced: rebuild with a new version (or a wheel build tag), or delete the stale local file".into(),
             ),
-            UploadError::ClosedRelease { .. } => Some(CLOSED_RELEASE_HINT.into()),
-            UploadError::ExistsUnverified { .. } => Some(
+            UploadErrorKind::ClosedRelease { .. } => Some(CLOSED_RELEASE_HINT.into()),
+            UploadErrorKind::ExistsUnverified(_) => Some(
                 "skip-identical needs the simple index to compare hashes: pass --check-url".into(),
             ),
-            UploadError::Redirected { location, .. } => Some(format!(
+            UploadErrorKind::Redirected { location, .. } => Some(format!(
                 "credentials are never sent to another URL: if {location} is right, pass it as --repository-url"
             )),
-            UploadError::Exhausted { last, .. } => Some(
-                super::client::tls_hint(last)
+            UploadErrorKind::Exhausted { last, .. } => Some(
+                crate::http::client::tls_hint(last)
                     .unwrap_or("the index kept failing: re-run later; files already uploaded are skipped")
                     .into(),
             ),
-            UploadError::Recheck { source, .. } => source.hint().map(str::to_string),
-            UploadError::Io { .. } => None,
-            UploadError::Credentials { source, .. } => {
+            UploadErrorKind::Recheck(source) => source.hint().map(str::to_string),
+            UploadErrorKind::Io(_) => None,
+            UploadErrorKind::Credentials(source) => {
                 source.hint(&crate::auth::diagnose::Context::default())
             }
-            UploadError::Interrupted { .. } => Some(
+            UploadErrorKind::Interrupted(_) => Some(
                 "re-run the same command to finish: files already on the index are skipped".into(),
             ),
         }
@@ -153,23 +143,46 @@ impl UploadError {
 
     /// The file this error is about.
     pub fn file(&self) -> &str {
-        match self {
-            UploadError::Refused { file, .. }
-            | UploadError::Conflict { file, .. }
-            | UploadError::ClosedRelease { file, .. }
-            | UploadError::ExistsUnverified { file, .. }
-            | UploadError::Exhausted { file, .. }
-            | UploadError::Redirected { file, .. }
-            | UploadError::Io { file, .. }
-            | UploadError::Credentials { file, .. }
-            | UploadError::Interrupted { file, .. }
-            | UploadError::Recheck { file, .. } => file,
+        &self.file
+    }
+
+    /// What went wrong, without the file's name (for lines that already name it).
+    pub fn reason(&self) -> String {
+        self.kind.to_string()
+    }
+
+    /// The index's refusal when it is about the run's configuration (see
+    /// [`Refusal::stops_the_run`]): no other file can fare better.
+    pub fn stopping_refusal(&self) -> Option<&Refusal> {
+        match &self.kind {
+            UploadErrorKind::Refused(refusal) if refusal.stops_the_run() => Some(refusal),
+            _ => None,
         }
+    }
+
+    /// Whether running again could help (the cause was transient or the run was cut short).
+    pub fn rerun_may_help(&self) -> bool {
+        matches!(
+            self.kind,
+            UploadErrorKind::Exhausted { .. }
+                | UploadErrorKind::Recheck(_)
+                | UploadErrorKind::Interrupted(_)
+                | UploadErrorKind::Io(_)
+                | UploadErrorKind::Credentials(_)
+        )
+    }
+
+    /// Whether the run was interrupted before this file's upload started.
+    pub fn not_started(&self) -> bool {
+        matches!(
+            self.kind,
+            UploadErrorKind::Interrupted(Interruption::NotStarted)
+        )
     }
 }
 
 /// What to do about a release closed to new files (planned, or refused by the index).
-pub const CLOSED_RELEASE_HINT: &str = "PyPI takes new files into a release only during its first 14 days: publish these files under a new version (for example a post-release, 1.0.post1)";
+pub(crate) const CLOSED_RELEASE_HINT: &str = "PyPI takes new files into a release only during its first 14 days: publish these files under a new version (for example a post-release, 1.0.post1)";
 
 /// How far an interrupted upload got.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

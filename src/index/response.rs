@@ -7,7 +7,8 @@
 
 use std::time::Duration;
 
-use super::retry::{is_retryable_status, parse_retry_after};
+use crate::http::body::message_from_body;
+use crate::http::retry::{is_transient_status, parse_retry_after};
 
 /// The meaning of an upload response.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -67,6 +68,21 @@ impl Refusal {
                 || self.message.to_ascii_lowercase().contains("expired"))
     }
 
+    /// Whether the refusal is about the run's configuration (the URL is no upload endpoint,
+    /// the credentials are refused), not about the file: every other file would meet it
+    /// too, so the run stops at the first. A minted token that expired on the wire was
+    /// renewed before this is asked.
+    pub fn stops_the_run(&self) -> bool {
+        matches!(
+            self.kind,
+            RefusalKind::NotAnUploadEndpoint
+                | RefusalKind::Gone
+                | RefusalKind::MissingCredentials
+                | RefusalKind::InvalidCredentials
+                | RefusalKind::PasswordAuthDisabled
+        ) || matches!(self.status, 401 | 403)
+    }
+
     /// How to fix it, in the user's words.
     pub fn hint(&self) -> Option<&'static str> {
         Some(match self.kind {
@@ -82,9 +98,7 @@ impl Refusal {
             RefusalKind::NoPermission => {
                 "the token is valid but may not upload to this project: use a token scoped to it, or ask an owner for the Maintainer role"
             }
-            RefusalKind::NotAnUploadEndpoint => {
-                "this URL does not accept uploads: is it the simple-index URL? PyPI's upload URL is https://upload.pypi.org/legacy/"
-            }
+            RefusalKind::NotAnUploadEndpoint => UPLOAD_URL_HINT,
             RefusalKind::TooLarge => {
                 "the file is over the index's size limit: PyPI can raise a project's limit on request (pypi/support)"
             }
@@ -99,6 +113,9 @@ impl Refusal {
         })
     }
 }
+
+/// What the repository URL must be, for a URL that takes no uploads.
+pub const UPLOAD_URL_HINT: &str = "the repository URL must be an index's upload endpoint (the legacy upload API), such as PyPI's https://upload.pypi.org/legacy/ or TestPyPI's https://test.pypi.org/legacy/ (devpi: https://HOST/USER/INDEX/); a simple-index or web-page URL does not take uploads";
 
 /// Classifies a response from its status, headers and body text.
 pub fn classify(status: u16, retry_after: Option<&str>, body: &str) -> Answer {
@@ -115,7 +132,7 @@ pub fn classify(status: u16, retry_after: Option<&str>, body: &str) -> Answer {
     {
         return Answer::FileExists(message);
     }
-    if is_retryable_status(status) {
+    if is_transient_status(status) {
         return Answer::Transient {
             status,
             message,
@@ -134,7 +151,8 @@ pub fn classify(status: u16, retry_after: Option<&str>, body: &str) -> Answer {
             RefusalKind::InvalidCredentials
         }
         403 => RefusalKind::NoPermission,
-        405 => RefusalKind::NotAnUploadEndpoint,
+        // A site's front page (405), a plain web server (501), a path nothing serves (404).
+        404 | 405 | 501 => RefusalKind::NotAnUploadEndpoint,
         413 => RefusalKind::TooLarge,
         400 if lower.contains("file too large") || lower.contains("project size too large") => {
             RefusalKind::TooLarge
@@ -152,72 +170,6 @@ pub fn classify(status: u16, retry_after: Option<&str>, body: &str) -> Answer {
         message,
         kind,
     })
-}
-
-/// The human message in a response body: HTML reduced to its `<title>` (or its text), the
-/// Warehouse `"<code> "` prefix removed, whitespace collapsed, long bodies cut.
-pub fn message_from_body(status: u16, body: &str) -> String {
-    let text = if looks_like_html(body) {
-        title_of(body).unwrap_or_else(|| strip_tags(body))
-    } else {
-        body.to_string()
-    };
-    let collapsed = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    let code = status.to_string();
-    let trimmed = collapsed
-        .strip_prefix(&code)
-        .map_or(collapsed.as_str(), str::trim_start);
-    let mut message: String = trimmed.chars().take(500).collect();
-    if message.is_empty() {
-        message = format!("HTTP {status}");
-    }
-    message
-}
-
-fn looks_like_html(body: &str) -> bool {
-    let start = body
-        .trim_start()
-        .get(..64)
-        .unwrap_or(body.trim_start())
-        .to_ascii_lowercase();
-    start.starts_with("<!doctype html")
-        || start.starts_with("<html")
-        || start.starts_with("<head")
-        || start.starts_with("<body")
-}
-
-fn title_of(html: &str) -> Option<String> {
-    let lower = html.to_ascii_lowercase();
-    let start = lower.find("<title>")? + "<title>".len();
-    let end = start + lower[start..].find("</title>")?;
-    Some(decode_entities(&html[start..end]))
-}
-
-fn strip_tags(html: &str) -> String {
-    let mut out = String::with_capacity(html.len());
-    let mut in_tag = false;
-    for c in html.chars() {
-        match c {
-            '<' => in_tag = true,
-            '>' => {
-                in_tag = false;
-                out.push(' ');
-            }
-            _ if !in_tag => out.push(c),
-            _ => {}
-        }
-    }
-    decode_entities(&out)
-}
-
-/// Decodes the handful of entities error pages use.
-pub fn decode_entities(s: &str) -> String {
-    s.replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&quot;", "\"")
-        .replace("&#39;", "'")
-        .replace("&#x27;", "'")
-        .replace("&amp;", "&")
 }
 
 #[cfg(test)]

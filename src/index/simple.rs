@@ -4,15 +4,13 @@
 //! other failure is an error, never "absent": uploading blind is how conflicts are missed.
 
 use std::collections::BTreeMap;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use url::Url;
-
-use super::response::{decode_entities, message_from_body};
-use super::retry::{RetryPolicy, is_retryable_status, parse_retry_after};
 use crate::auth::Credentials;
 use crate::dist::hash::Sha256Hex;
-use crate::secret::redact_url;
+use crate::http::body::{decode_entities, message_from_body};
+use crate::http::retry::{is_transient_status, retry_after};
+use crate::http::{Failure, RetryPolicy, SafeUrl, retry};
 
 const ACCEPT: &str = "application/vnd.pypi.simple.v1+json, text/html;q=0.1";
 const TIMEOUT: Duration = Duration::from_secs(60);
@@ -36,8 +34,8 @@ pub enum LookupError {
     /// The index answered with an error status.
     #[error("{url} answered {status}: {message}")]
     Status {
-        /// The URL asked (redacted).
-        url: String,
+        /// The URL asked.
+        url: SafeUrl,
         /// HTTP status.
         status: u16,
         /// The index's message.
@@ -46,8 +44,8 @@ pub enum LookupError {
     /// No answer.
     #[error("cannot reach {url}")]
     Transport {
-        /// The URL asked (redacted).
-        url: String,
+        /// The URL asked.
+        url: SafeUrl,
         /// The cause.
         #[source]
         source: reqwest::Error,
@@ -58,8 +56,8 @@ pub enum LookupError {
     /// An answer we cannot read.
     #[error("{url} sent an unreadable simple-API page: {reason}")]
     Parse {
-        /// The URL asked (redacted).
-        url: String,
+        /// The URL asked.
+        url: SafeUrl,
         /// What was wrong.
         reason: String,
     },
@@ -77,7 +75,7 @@ impl LookupError {
             LookupError::Status { status: 404, .. } => None,
             LookupError::Parse { .. } => Some("is --check-url a simple-index (PEP 503/691) URL?"),
             LookupError::Transport { source, .. } => {
-                super::client::tls_hint(&super::client::chain_text(source))
+                crate::http::client::tls_hint(&crate::http::client::chain_text(source))
             }
             _ => None,
         }
@@ -87,53 +85,53 @@ impl LookupError {
 /// Looks up one project. `Ok(None)` when the index does not know it.
 pub async fn lookup(
     client: &reqwest::Client,
-    check_url: &Url,
+    check_url: &SafeUrl,
     normalized_name: &str,
     credentials: Option<&Credentials>,
     policy: &RetryPolicy,
 ) -> Result<Option<ProjectFiles>, LookupError> {
-    let mut url = check_url
+    let url = check_url
         .join(&format!("{normalized_name}/"))
         .map_err(|e| LookupError::Parse {
-            url: redact_url(check_url),
+            url: check_url.clone(),
             reason: e.to_string(),
         })?;
-    let origin = check_url.origin();
-    let started = Instant::now();
-    let (mut attempt, mut redirects) = (0u32, 0u32);
+    retry(policy, |_| get(client, &url, credentials)).await
+}
+
+/// One attempt: the GET, redirects followed (credentials only within the origin).
+async fn get(
+    client: &reqwest::Client,
+    start: &SafeUrl,
+    credentials: Option<&Credentials>,
+) -> Result<Option<ProjectFiles>, Failure<LookupError>> {
+    let mut url = start.clone();
+    let mut redirects = 0;
     loop {
-        attempt += 1;
         let mut request = client
-            .get(url.clone())
+            .get(url.reveal().clone())
             .header(reqwest::header::ACCEPT, ACCEPT)
             .timeout(TIMEOUT);
-        // Credentials go only to the origin they were given for.
-        if let Some(c) = credentials.filter(|_| url.origin() == origin) {
+        if let Some(c) = credentials.filter(|_| url.same_origin(start)) {
             request = request.basic_auth(&c.username, Some(c.password.reveal()));
         }
-        let shown = redact_url(&url);
-        let response = match request.send().await {
-            Ok(r) => r,
-            Err(source) => match policy.delay(attempt, started, None) {
-                Some(wait) => {
-                    tokio::time::sleep(wait).await;
-                    continue;
-                }
-                None => return Err(LookupError::Transport { url: shown, source }),
-            },
+        let transport = |url: &SafeUrl| {
+            let url = url.clone();
+            move |source| Failure::transient(LookupError::Transport { url, source })
         };
+        let response = request.send().await.map_err(transport(&url))?;
         let status = response.status().as_u16();
-        if response.status().is_redirection() && redirects < 5 {
-            if let Some(next) = response
+        if response.status().is_redirection()
+            && redirects < 5
+            && let Some(next) = response
                 .headers()
                 .get(reqwest::header::LOCATION)
                 .and_then(|l| l.to_str().ok())
                 .and_then(|l| url.join(l).ok())
-            {
-                redirects += 1;
-                url = next;
-                continue;
-            }
+        {
+            redirects += 1;
+            url = next;
+            continue;
         }
         if status == 404 {
             return Ok(None);
@@ -144,32 +142,18 @@ pub async fn lookup(
             .and_then(|v| v.to_str().ok())
             .unwrap_or("")
             .to_ascii_lowercase();
-        let retry_after = response
-            .headers()
-            .get(reqwest::header::RETRY_AFTER)
-            .and_then(|v| v.to_str().ok())
-            .and_then(parse_retry_after);
-        let body = match response.text().await {
-            Ok(b) => b,
-            Err(source) => match policy.delay(attempt, started, None) {
-                Some(wait) => {
-                    tokio::time::sleep(wait).await;
-                    continue;
-                }
-                None => return Err(LookupError::Transport { url: shown, source }),
-            },
-        };
+        let retry_after = retry_after(response.headers());
+        let body = response.text().await.map_err(transport(&url))?;
         if !(200..300).contains(&status) {
-            if is_retryable_status(status) {
-                if let Some(wait) = policy.delay(attempt, started, retry_after) {
-                    tokio::time::sleep(wait).await;
-                    continue;
-                }
-            }
-            return Err(LookupError::Status {
-                url: shown,
+            let error = LookupError::Status {
+                url,
                 status,
                 message: message_from_body(status, &body),
+            };
+            return Err(if is_transient_status(status) {
+                Failure::Transient { error, retry_after }
+            } else {
+                Failure::Final(error)
             });
         }
         let parsed = if content_type.contains("json") {
@@ -179,7 +163,7 @@ pub async fn lookup(
         };
         return parsed
             .map(Some)
-            .map_err(|reason| LookupError::Parse { url: shown, reason });
+            .map_err(|reason| Failure::Final(LookupError::Parse { url, reason }));
     }
 }
 
@@ -214,7 +198,7 @@ fn parse_json(body: &str) -> Result<ProjectFiles, String> {
 }
 
 /// PEP 503: one anchor per file; the text is the filename, the URL fragment `#sha256=…`.
-fn parse_html(body: &str, base: &Url) -> ProjectFiles {
+fn parse_html(body: &str, base: &SafeUrl) -> ProjectFiles {
     let mut files = ProjectFiles::new();
     let lower = body.to_ascii_lowercase();
     let mut at = 0;
@@ -283,7 +267,7 @@ mod tests {
 
     #[test]
     fn parses_pep_503_anchors() {
-        let base = Url::parse("http://127.0.0.1:1/simple/demo/").unwrap();
+        let base = SafeUrl::parse("http://127.0.0.1:1/simple/demo/").unwrap();
         let html = r#"<html><body><a href="../../packages/demo-1.0.tar.gz#sha256=ABCD" data-requires-python="&gt;=3.9">demo-1.0.tar.gz</a>
 <A HREF='/f/demo-1.0-py3-none-any.whl#md5=00'>demo-1.0-py3-none-any.whl</A></body></html>"#;
         let files = parse_html(html, &base);

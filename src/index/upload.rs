@@ -2,18 +2,18 @@
 //! failed or lost response does not mean the file did not land.
 
 use std::future::Future;
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
-pub use super::outcome::{Interruption, UploadError, UploadOutcome};
+pub use super::outcome::{Interruption, UploadError, UploadErrorKind, UploadOutcome};
 
 use super::Index;
 use super::form::{self, Progress};
 use super::response::{Answer, Refusal, RefusalKind, classify};
 use super::simple::LookupError;
 use crate::dist::{Digests, Distribution};
-use crate::secret::redact_url;
+use crate::http::{Failure, SafeUrl, retry};
 
 /// How long an interrupted run may spend asking the index about files it abandoned (a
 /// runner allows 7.5 s between SIGINT and SIGTERM).
@@ -23,12 +23,6 @@ const AFTER_INTERRUPT: Duration = Duration::from_secs(4);
 pub fn clock_ms() -> u64 {
     static START: OnceLock<Instant> = OnceLock::new();
     START.get_or_init(Instant::now).elapsed().as_millis() as u64
-}
-
-/// A failure after which the file may or may not have landed.
-struct Ambiguous {
-    message: String,
-    retry_after: Option<Duration>,
 }
 
 /// Whether the index has the file, by hash.
@@ -49,10 +43,7 @@ impl Index {
         progress: Arc<Progress>,
     ) -> Result<UploadOutcome, UploadError> {
         let file = dist.file_name();
-        let interrupted = |state| UploadError::Interrupted {
-            file: file.to_string(),
-            state,
-        };
+        let interrupted = |state| UploadError::new(file, UploadErrorKind::Interrupted(state));
         if self.cancel.is_cancelled() {
             return Err(interrupted(Interruption::NotStarted));
         }
@@ -65,15 +56,11 @@ impl Index {
                     return Err(interrupted(Interruption::NotStarted));
                 }
                 // The abandoned request may have landed: ask, briefly, before reporting.
-                let presence = self.presence(file, digests, false);
+                let presence = self.presence(dist, digests, false);
                 match tokio::time::timeout(AFTER_INTERRUPT, presence).await {
                     Ok(Ok(Presence::Identical)) => Ok(UploadOutcome::Uploaded { attempts }),
                     Ok(Ok(Presence::Absent)) => Err(interrupted(Interruption::NotOnIndex)),
-                    Ok(Ok(Presence::Different(index))) => Err(UploadError::Conflict {
-                        file: file.to_string(),
-                        local: digests.sha256.to_string(),
-                        index,
-                    }),
+                    Ok(Ok(Presence::Different(index))) => Err(conflict(dist, digests, index)),
                     Ok(Err(_)) | Err(_) => Err(interrupted(Interruption::Unknown)),
                 }
             }
@@ -81,7 +68,9 @@ impl Index {
         }
     }
 
-    /// The attempts, with a look at the index between them; `attempts` counts requests sent.
+    /// The attempts, through the retry driver; `attempts` counts requests sent. The driver
+    /// says when to try again; whether it is safe is decided here: before sending again,
+    /// the index is asked whether the failed attempt landed after all.
     async fn send(
         &self,
         dist: &Distribution,
@@ -90,188 +79,198 @@ impl Index {
         progress: Arc<Progress>,
         attempts: &AtomicU32,
     ) -> Result<UploadOutcome, UploadError> {
-        let file = dist.file_name().to_string();
         let fields = form::fields(dist, digests, attestations);
-        let started = Instant::now();
-        let (mut attempt, mut redirects) = (0u32, 0u32);
-        let mut renewed = false;
-        loop {
-            attempt += 1;
-            attempts.fetch_add(1, Ordering::SeqCst);
-            let credentials =
-                self.upload_credentials()
+        let renewed = AtomicBool::new(false);
+        let result = retry(&self.retry, |attempt| {
+            let (fields, progress, renewed) = (&fields, progress.clone(), &renewed);
+            async move {
+                if attempt > 1 {
+                    match self.presence(dist, digests, true).await {
+                        Ok(Presence::Identical) => {
+                            return Ok(UploadOutcome::Uploaded {
+                                attempts: attempt - 1,
+                            });
+                        }
+                        Ok(Presence::Different(index)) => {
+                            return Err(Failure::Final(conflict(dist, digests, index)));
+                        }
+                        Ok(Presence::Absent) | Err(_) => {}
+                    }
+                }
+                attempts.fetch_add(1, Ordering::SeqCst);
+                self.attempt((dist, digests), fields, progress, renewed, attempt)
                     .await
-                    .map_err(|source| UploadError::Credentials {
-                        file: file.clone(),
-                        source,
-                    })?;
+            }
+        })
+        .await;
+        match result {
+            // Out of time or attempts: one last look, the last attempt may have landed.
+            Err(
+                exhausted @ UploadError {
+                    kind: UploadErrorKind::Exhausted { .. },
+                    ..
+                },
+            ) => match self.presence(dist, digests, true).await {
+                Ok(Presence::Identical) => Ok(UploadOutcome::Uploaded {
+                    attempts: attempts.load(Ordering::SeqCst),
+                }),
+                Ok(Presence::Different(index)) => Err(conflict(dist, digests, index)),
+                Ok(Presence::Absent) | Err(_) => Err(exhausted),
+            },
+            other => other,
+        }
+    }
+
+    /// One attempt (the `attempt`-th): the POST, again after a same-origin 307/308 or with
+    /// a new token after a minted one expired on the wire, and what its answer means.
+    async fn attempt(
+        &self,
+        (dist, digests): (&Distribution, &Digests),
+        fields: &[(&'static str, String)],
+        progress: Arc<Progress>,
+        renewed: &AtomicBool,
+        attempt: u32,
+    ) -> Result<UploadOutcome, Failure<UploadError>> {
+        let file = dist.file_name();
+        let lost = |last: String, retry_after| Failure::Transient {
+            error: UploadError::new(
+                file,
+                UploadErrorKind::Exhausted {
+                    attempts: attempt,
+                    last,
+                },
+            ),
+            retry_after,
+        };
+        let mut redirects = 0;
+        loop {
+            let credentials = self.upload_credentials().await.map_err(|source| {
+                UploadError::new(file, UploadErrorKind::Credentials(Box::new(source)))
+            })?;
             let sent = self
-                .attempt(dist, &fields, credentials.as_ref(), progress.clone())
+                .post(dist, fields, credentials.as_ref(), progress.clone())
                 .await?;
-            let failure = match sent {
+            let (status, location, retry_after, body) = match sent {
                 Sent::Answer {
                     status,
                     location,
                     retry_after,
                     body,
-                } => {
-                    if matches!(status, 307 | 308) && redirects < 5 {
-                        let url = self.upload_url();
-                        match location.as_deref().and_then(|l| url.join(l).ok()) {
-                            // Same origin: re-POST there (e.g. `/legacy` → `/legacy/`), and keep it.
-                            Some(next) if next.origin() == url.origin() => {
-                                *self.upload_url.lock().expect("not poisoned") = next;
-                                redirects += 1;
-                                attempt -= 1;
-                                continue;
-                            }
-                            Some(next) => {
-                                return Err(UploadError::Redirected {
-                                    file,
-                                    status,
-                                    location: redact_url(&next),
-                                });
-                            }
-                            None => {}
-                        }
-                    }
-                    if (300..400).contains(&status) {
-                        let location = location
-                            .and_then(|l| self.upload_url().join(&l).ok())
-                            .map(|l| redact_url(&l))
-                            .unwrap_or_default();
-                        return Err(UploadError::Redirected {
-                            file,
-                            status,
-                            location,
-                        });
-                    }
-                    match classify(status, retry_after.as_deref(), &body) {
-                        Answer::Accepted => {
-                            return Ok(UploadOutcome::Uploaded { attempts: attempt });
-                        }
-                        Answer::FileExists(message) => {
-                            return self.after_exists(&file, digests, message).await;
-                        }
-                        // A minted token can expire while a long upload is on the wire (the
-                        // index checks it once the body is in): one retry with a new token.
-                        Answer::Refused(refusal)
-                            if refusal.status == 403
-                                && !renewed
-                                && self.renew(&credentials).await =>
-                        {
-                            renewed = true;
-                            continue;
-                        }
-                        Answer::Refused(refusal) => {
-                            return Err(UploadError::Refused { file, refusal });
-                        }
-                        Answer::Transient {
-                            status,
-                            message,
-                            retry_after,
-                        } => Ambiguous {
-                            message: format!("{status} {message}"),
-                            retry_after,
-                        },
-                    }
-                }
-                Sent::Lost(message) => Ambiguous {
-                    message,
-                    retry_after: None,
-                },
+                } => (status, location, retry_after, body),
+                Sent::Lost(message) => return Err(lost(message, None)),
             };
-            let wait = self.retry.delay(attempt, started, failure.retry_after);
-            if let Some(wait) = wait {
-                tokio::time::sleep(wait).await;
+            if (300..400).contains(&status) {
+                let next = self.redirect(file, status, location.as_deref(), redirects)?;
+                *self.upload_url.lock().expect("not poisoned") = next;
+                redirects += 1;
+                continue;
             }
-            // Before sending again, see whether the failed attempt landed after all.
-            match self.presence(&file, digests, true).await {
-                Ok(Presence::Identical) => {
-                    return Ok(UploadOutcome::Uploaded { attempts: attempt });
+            return match classify(status, retry_after.as_deref(), &body) {
+                Answer::Accepted => Ok(UploadOutcome::Uploaded { attempts: attempt }),
+                Answer::FileExists(message) => {
+                    Ok(self.after_exists(dist, digests, message).await?)
                 }
-                Ok(Presence::Different(index)) => {
-                    return Err(UploadError::Conflict {
-                        file,
-                        local: digests.sha256.to_string(),
-                        index,
-                    });
+                // A minted token can expire while a long upload is on the wire (the index
+                // checks it once the body is in): one retry with a new token.
+                Answer::Refused(refusal)
+                    if refusal.status == 403
+                        && !renewed.swap(true, Ordering::SeqCst)
+                        && self.renew(&credentials).await =>
+                {
+                    continue;
                 }
-                Ok(Presence::Absent) | Err(_) if wait.is_some() => continue,
-                Ok(Presence::Absent) | Err(_) => {
-                    return Err(UploadError::Exhausted {
-                        file,
-                        attempts: attempt,
-                        last: failure.message,
-                    });
-                }
+                Answer::Refused(refusal) => Err(Failure::Final(UploadError::new(
+                    file,
+                    UploadErrorKind::Refused(refusal),
+                ))),
+                Answer::Transient {
+                    status,
+                    message,
+                    retry_after,
+                } => Err(lost(format!("{status} {message}"), retry_after)),
+            };
+        }
+    }
+
+    /// Where a 3xx sends the upload: same origin, a 307/308 (which keep the method and
+    /// body) and fewer than five hops; anything else would need credentials sent elsewhere.
+    fn redirect(
+        &self,
+        file: &str,
+        status: u16,
+        location: Option<&str>,
+        hops: u32,
+    ) -> Result<SafeUrl, UploadError> {
+        let url = self.upload_url();
+        let next = location.and_then(|l| url.join(l).ok());
+        match next {
+            Some(next) if matches!(status, 307 | 308) && hops < 5 && next.same_origin(&url) => {
+                Ok(next)
             }
+            next => Err(UploadError::new(
+                file,
+                UploadErrorKind::Redirected {
+                    status,
+                    location: next.map(|n| n.to_string()).unwrap_or_default(),
+                },
+            )),
         }
     }
 
     async fn after_exists(
         &self,
-        file: &str,
+        dist: &Distribution,
         digests: &Digests,
         message: String,
     ) -> Result<UploadOutcome, UploadError> {
+        let file = dist.file_name().to_string();
         if self.check_url().is_none() {
-            return Err(UploadError::ExistsUnverified {
-                file: file.to_string(),
-                message,
-            });
+            return Err(UploadError::new(
+                file,
+                UploadErrorKind::ExistsUnverified(message),
+            ));
         }
-        match self.presence(file, digests, true).await {
+        match self.presence(dist, digests, true).await {
             Ok(Presence::Identical) => Ok(UploadOutcome::AlreadyPresent),
-            Ok(Presence::Different(index)) => Err(UploadError::Conflict {
-                file: file.to_string(),
-                local: digests.sha256.to_string(),
-                index,
-            }),
+            Ok(Presence::Different(index)) => Err(conflict(dist, digests, index)),
             // The index says "exists" but does not list it (e.g. a blake2 collision with a
             // file of another name, or a deleted filename): report the index's own words.
-            Ok(Presence::Absent) => Err(UploadError::Refused {
-                file: file.to_string(),
-                refusal: Refusal {
+            Ok(Presence::Absent) => Err(UploadError::new(
+                file,
+                UploadErrorKind::Refused(Refusal {
                     status: 400,
                     message,
                     kind: RefusalKind::Invalid,
-                },
-            }),
-            Err(source) => Err(UploadError::Recheck {
-                file: file.to_string(),
-                source,
-            }),
+                }),
+            )),
+            Err(source) => Err(UploadError::new(file, UploadErrorKind::Recheck(source))),
         }
     }
 
     /// Whether the index has the file; `cancellable`: give up when the run is interrupted.
     async fn presence(
         &self,
-        file: &str,
+        dist: &Distribution,
         digests: &Digests,
         cancellable: bool,
     ) -> Result<Presence, LookupError> {
-        let Ok(filename) = crate::dist::DistFilename::parse(file) else {
-            return Ok(Presence::Absent);
-        };
-        let name = filename.normalized_name();
+        let name = dist.filename.normalized_name();
         let files = if cancellable {
             self.lookup(&name).await?
         } else {
             self.fetch(&name).await?
         };
-        Ok(
-            match files.as_ref().and_then(|f| f.get(file)).map(|l| &l.sha256) {
-                None => Presence::Absent,
-                Some(Some(sha)) if *sha == digests.sha256 => Presence::Identical,
-                Some(Some(sha)) => Presence::Different(sha.to_string()),
-                Some(None) => Presence::Different("unknown (the index lists no sha256)".into()),
-            },
-        )
+        let listed = files.as_ref().and_then(|f| f.get(dist.file_name()));
+        Ok(match listed.map(|l| &l.sha256) {
+            None => Presence::Absent,
+            Some(Some(sha)) if *sha == digests.sha256 => Presence::Identical,
+            Some(Some(sha)) => Presence::Different(sha.to_string()),
+            Some(None) => Presence::Different("unknown (the index lists no sha256)".into()),
+        })
     }
 
-    async fn attempt(
+    /// Sends the form once.
+    async fn post(
         &self,
         dist: &Distribution,
         fields: &[(&'static str, String)],
@@ -279,10 +278,7 @@ impl Index {
         progress: Arc<Progress>,
     ) -> Result<Sent, UploadError> {
         let file = dist.file_name();
-        let io = |source| UploadError::Io {
-            file: file.to_string(),
-            source,
-        };
+        let io = |source| UploadError::new(file, UploadErrorKind::Io(source));
         progress.reset(clock_ms());
         let form = form::multipart(
             fields,
@@ -294,7 +290,10 @@ impl Index {
         )
         .await
         .map_err(io)?;
-        let mut request = self.client.post(self.upload_url()).multipart(form);
+        let mut request = self
+            .client
+            .post(self.upload_url().reveal().clone())
+            .multipart(form);
         if let Some(c) = credentials {
             request = request.basic_auth(&c.username, Some(c.password.reveal()));
         }
@@ -400,4 +399,15 @@ fn transport_message(e: &reqwest::Error) -> String {
         message.push_str(&root);
     }
     message
+}
+
+/// Same name on the index, other bytes.
+fn conflict(dist: &Distribution, digests: &Digests, index: String) -> UploadError {
+    UploadError::new(
+        dist.file_name(),
+        UploadErrorKind::Conflict {
+            local: digests.sha256.to_string(),
+            index,
+        },
+    )
 }

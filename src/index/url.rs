@@ -1,9 +1,9 @@
 //! The two URLs of an index: where to upload (legacy API) and where to look at what it
 //! already has (simple API), and the rules for deriving one from the other.
 
-use url::Url;
-
-use crate::secret::{redact_str, redact_url};
+use crate::http::SafeUrl;
+use crate::secret::redact_str;
+use crate::settings::KnownIndex;
 
 /// PyPI's upload endpoint.
 pub const PYPI_UPLOAD: &str = "https://upload.pypi.org/legacy/";
@@ -54,29 +54,24 @@ impl UrlError {
 }
 
 /// Parses and vets an upload URL.
-pub fn upload_url(given: &str, allow_http: bool) -> Result<Url, UrlError> {
-    let url = Url::parse(given).map_err(|source| UrlError::Invalid {
+pub fn upload_url(given: &str, allow_http: bool) -> Result<SafeUrl, UrlError> {
+    let url = SafeUrl::parse(given).map_err(|source| UrlError::Invalid {
         url: redact_str(given),
         source,
     })?;
     check_scheme(&url, allow_http)?;
     let path = url.path();
     if path.contains("/simple") || path.contains("/+simple") {
-        let suggestion = match url.host_str() {
-            Some("pypi.org") => PYPI_UPLOAD.to_string(),
-            Some("test.pypi.org") => TESTPYPI_UPLOAD.to_string(),
-            _ => {
+        let suggestion = match KnownIndex::of(&url).upload_url() {
+            Some(known) => known.to_string(),
+            None => {
                 let base = path.split("/simple").next().unwrap_or("");
                 let base = base
                     .split("/+simple")
                     .next()
                     .unwrap_or("")
                     .trim_end_matches('/');
-                let mut u = url.clone();
-                u.set_path(&format!("{base}/"));
-                // A suggestion is printed: never with the credentials.
-                let _ = u.set_username("");
-                let _ = u.set_password(None);
+                let u = url.with_path(&format!("{base}/"));
                 if base.is_empty() {
                     // A root simple index: pypiserver takes uploads at `/`, Warehouse at `/legacy/`.
                     format!("{u} (pypiserver) or {u}legacy/ (Warehouse)")
@@ -86,7 +81,7 @@ pub fn upload_url(given: &str, allow_http: bool) -> Result<Url, UrlError> {
             }
         };
         return Err(UrlError::SimpleGiven {
-            given: redact_url(&url),
+            given: url.to_string(),
             suggestion,
         });
     }
@@ -94,13 +89,13 @@ pub fn upload_url(given: &str, allow_http: bool) -> Result<Url, UrlError> {
 }
 
 /// Parses and vets a simple-index URL given by the user (a trailing slash is added).
-pub fn check_url(given: &str, allow_http: bool) -> Result<Url, UrlError> {
+pub fn check_url(given: &str, allow_http: bool) -> Result<SafeUrl, UrlError> {
     let with_slash = if given.ends_with('/') {
         given.to_string()
     } else {
         format!("{given}/")
     };
-    let url = Url::parse(&with_slash).map_err(|source| UrlError::Invalid {
+    let url = SafeUrl::parse(&with_slash).map_err(|source| UrlError::Invalid {
         url: redact_str(given),
         source,
     })?;
@@ -108,19 +103,19 @@ pub fn check_url(given: &str, allow_http: bool) -> Result<Url, UrlError> {
     Ok(url)
 }
 
-fn check_scheme(url: &Url, allow_http: bool) -> Result<(), UrlError> {
+fn check_scheme(url: &SafeUrl, allow_http: bool) -> Result<(), UrlError> {
     match url.scheme() {
         "https" => Ok(()),
         "http" if allow_http || is_loopback(url) => Ok(()),
         "http" => Err(UrlError::PlainHttp(
             url.host_str().unwrap_or("").to_string(),
         )),
-        _ => Err(UrlError::Scheme(redact_url(url))),
+        _ => Err(UrlError::Scheme(url.to_string())),
     }
 }
 
 /// Whether the URL's host is this machine.
-pub fn is_loopback(url: &Url) -> bool {
+pub fn is_loopback(url: &url::Url) -> bool {
     match url.host() {
         Some(url::Host::Domain(d)) => d == "localhost",
         Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
@@ -131,11 +126,9 @@ pub fn is_loopback(url: &Url) -> bool {
 
 /// The simple-index URL for an upload URL, for the indexes whose layout is known:
 /// PyPI, TestPyPI, Warehouse-like `/legacy/`, devpi `/<user>/<index>/` and pypiserver `/`.
-pub fn derive_check_url(upload: &Url) -> Option<Url> {
-    match upload.host_str() {
-        Some("upload.pypi.org") => return Url::parse("https://pypi.org/simple/").ok(),
-        Some("test.pypi.org") => return Url::parse("https://test.pypi.org/simple/").ok(),
-        _ => {}
+pub fn derive_check_url(upload: &SafeUrl) -> Option<SafeUrl> {
+    if let Some(known) = KnownIndex::of(upload).simple_url() {
+        return SafeUrl::parse(known).ok();
     }
     let segments: Vec<&str> = upload.path_segments()?.filter(|s| !s.is_empty()).collect();
     let path = match segments.as_slice() {
@@ -154,13 +147,9 @@ pub fn derive_check_url(upload: &Url) -> Option<Url> {
     Some(url)
 }
 
-/// Whether uploads go to PyPI or TestPyPI (whose release pages we can link to).
-pub fn release_page(upload: &Url, project: &str, version: &str) -> Option<String> {
-    let host = match upload.host_str()? {
-        "upload.pypi.org" | "pypi.org" => "pypi.org",
-        "test.pypi.org" => "test.pypi.org",
-        _ => return None,
-    };
+/// A release's page, on PyPI and TestPyPI (the only indexes whose pages are known).
+pub fn release_page(index: KnownIndex, project: &str, version: &str) -> Option<String> {
+    let host = index.web_host()?;
     Some(format!("https://{host}/project/{project}/{version}/"))
 }
 
@@ -169,7 +158,7 @@ mod tests {
     use super::*;
 
     fn derive(u: &str) -> Option<String> {
-        derive_check_url(&Url::parse(u).unwrap()).map(|u| u.to_string())
+        derive_check_url(&SafeUrl::parse(u).unwrap()).map(|u| u.to_string())
     }
 
     #[test]

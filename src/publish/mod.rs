@@ -1,7 +1,8 @@
 //! A publish, step by step (SPEC §1–§2):
 //!
 //! 1. **preflight** — find the files, read and check every one (nothing is sent if any fails);
-//! 2. **hash** — sha256 and blake2b-256 of every file, one streaming pass each;
+//! 2. **hash** — the sha256 of every file, over all the cores (blake2b-256, which only the
+//!    upload form needs, is computed in step 6 for the files about to be sent);
 //! 3. **plan** — ask the index once per project what it has, and classify every file as new,
 //!    already present (same sha256) or a conflict (same name, other bytes); any conflict
 //!    stops the run before the first upload;
@@ -9,7 +10,8 @@
 //!    something is to be uploaded), so a refused exchange stops the run before any upload;
 //! 5. **attest** — with attestations on, find or sign one for every file about to be sent
 //!    (never for a file already present: each signature is a public log entry);
-//! 6. **upload** — the new files, wheels before sdists, at most N at a time;
+//! 6. **upload** — the new files, wheels before sdists, at most N at a time; the first
+//!    refusal of the URL or the credentials stops the rest;
 //! 7. **report** — one row per file.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -20,13 +22,16 @@ use std::time::Instant;
 
 use futures_util::{StreamExt, stream};
 
-use crate::dist::{self, Digests, DistKind, Distribution, Problem, Target, discover};
-use crate::index::form::Progress;
-use crate::index::upload::Interruption;
-use crate::index::{Index, LookupError, UploadError, UploadOutcome, url};
-use crate::report::Reporter;
+use crate::dist::{self, Digests, Distribution, Problem, Target, discover};
+use crate::events::Reporter;
+use crate::index::{Index, Refusal, UploadOutcome, url};
 
 mod outcome;
+mod plan;
+mod send;
+
+use self::plan::plan;
+use self::send::{Outcomes, upload_all};
 
 pub use outcome::{FileReport, FileStatus, PublishError, PublishReport};
 
@@ -61,7 +66,7 @@ pub async fn publish(
     let started = Instant::now();
     let mut report = PublishReport {
         dry_run: options.dry_run,
-        repository_url: crate::secret::redact_url(&index.upload_url()),
+        repository_url: index.upload_url().to_string(),
         ..PublishReport::default()
     };
     let mut result = run(options, index, reporter, &mut report).await;
@@ -87,7 +92,7 @@ async fn run(
     report: &mut PublishReport,
 ) -> Result<(), PublishError> {
     // 1. Preflight.
-    let target = Target::for_url(&index.upload_url());
+    let target = Target::from(index.known());
     let dists = preflight(options, target, reporter, report)?;
 
     // 2. Hash.
@@ -107,63 +112,41 @@ async fn run(
     // leave public log entries behind).
     let attestations = &attest(options, &planned, reporter).await?;
 
-    // 6. Upload: wheels first, so installers never see an sdist-only release.
+    // 6. Upload what the index does not have (a dry run stops short of it).
     if options.dry_run {
-        for p in planned
-            .iter_mut()
-            .filter(|p| p.status == FileStatus::NotAttempted)
-        {
-            p.status = FileStatus::WouldUpload;
-        }
+        would_upload(&mut planned);
+        return record(planned, Outcomes::new(), None, attestations, index, report);
     }
-    let mut outcomes: BTreeMap<String, Result<UploadOutcome, UploadError>> = BTreeMap::new();
-    for kind in [DistKind::Wheel, DistKind::Sdist] {
-        let batch: Vec<&Planned> = planned
-            .iter()
-            .filter(|p| p.dist.filename.kind() == kind && p.status == FileStatus::NotAttempted)
-            .collect();
-        let results: Vec<(String, Result<UploadOutcome, UploadError>)> = stream::iter(batch)
-            .map(|p| async move {
-                // Interrupted: the rest are reported once, as not started, not one by one.
-                if index.cancel.is_cancelled() {
-                    let file = p.dist.file_name().to_string();
-                    let state = Interruption::NotStarted;
-                    let error = UploadError::Interrupted {
-                        file: file.clone(),
-                        state,
-                    };
-                    return (file, Err(error));
-                }
-                let progress = Arc::new(Progress::default());
-                reporter.upload_started(p.dist.file_name(), p.digests.size, progress.clone());
-                let attestation = attestations
-                    .get(p.dist.file_name())
-                    .map(|(_, j)| j.as_str());
-                let result = index
-                    .upload(&p.dist, &p.digests, attestation, progress)
-                    .await;
-                let status = match &result {
-                    Ok(UploadOutcome::Uploaded { attempts: 1 }) => "uploaded".to_string(),
-                    Ok(UploadOutcome::Uploaded { attempts }) => {
-                        format!("uploaded after {attempts} attempts")
-                    }
-                    Ok(UploadOutcome::AlreadyPresent) => "already present".to_string(),
-                    Err(e) => e.to_string(),
-                };
-                reporter.upload_finished(p.dist.file_name(), &status, result.is_ok());
-                (p.dist.file_name().to_string(), result)
-            })
-            .buffer_unordered(options.concurrency.max(1))
-            .collect()
-            .await;
-        outcomes.extend(results);
-    }
+    hash_for_upload(&mut planned).await?;
+    let (outcomes, stopped) = upload_all(options, index, &planned, attestations, reporter).await;
 
     // 7. Report.
-    let upload_url = index.upload_url();
-    let mut failed = 0;
+    record(planned, outcomes, stopped, attestations, index, report)
+}
+
+/// A dry run: every file still to send would be uploaded.
+fn would_upload(planned: &mut [Planned]) {
+    for p in planned
+        .iter_mut()
+        .filter(|p| p.status == FileStatus::NotAttempted)
+    {
+        p.status = FileStatus::WouldUpload;
+    }
+}
+
+/// One row per file in the report, and the run's verdict: stopped by a refusal of its
+/// configuration, some uploads failed, or done.
+fn record(
+    planned: Vec<Planned>,
+    mut outcomes: Outcomes,
+    stopped: Option<Refusal>,
+    attestations: &crate::attest::plan::Prepared,
+    index: &Index,
+    report: &mut PublishReport,
+) -> Result<(), PublishError> {
+    let (mut failed, mut rerun_may_help) = (0, false);
     for p in planned {
-        let mut row = row(&p, &upload_url, index);
+        let mut row = row(&p, index);
         match outcomes.remove(&row.file) {
             Some(Ok(UploadOutcome::Uploaded { attempts })) => {
                 row.status = FileStatus::Uploaded;
@@ -173,12 +156,10 @@ async fn run(
                     .then(|| crate::attest::file::path_for(&p.dist.path, None));
             }
             Some(Ok(UploadOutcome::AlreadyPresent)) => row.status = FileStatus::AlreadyPresent,
-            Some(Err(UploadError::Interrupted {
-                state: Interruption::NotStarted,
-                ..
-            })) => {}
+            Some(Err(e)) if e.not_started() => {}
             Some(Err(e)) => {
                 failed += 1;
+                rerun_may_help |= e.rerun_may_help();
                 row.status = FileStatus::Failed;
                 row.hint = e.hint();
                 row.error = Some(e.to_string());
@@ -187,10 +168,18 @@ async fn run(
         }
         report.files.push(row);
     }
+    if let Some(refusal) = stopped {
+        return Err(PublishError::Stopped {
+            url: index.upload_url(),
+            refusal,
+            not_attempted: report.count(FileStatus::NotAttempted),
+        });
+    }
     if failed > 0 {
         return Err(PublishError::Uploads {
             failed,
             total: report.files.len(),
+            rerun_may_help,
         });
     }
     Ok(())
@@ -248,28 +237,62 @@ fn preflight(
     Ok(checked.dists)
 }
 
+/// The sha256 of every file, over all the cores: all the plan needs.
 async fn hash_all(dists: Vec<Distribution>) -> Result<Vec<Planned>, PublishError> {
+    let hashed = on_every_core(dists, |dist| {
+        let digests = dist::hash::sha256_file(&dist.path).map_err(|source| PublishError::Hash {
+            path: dist.path.clone(),
+            source,
+        })?;
+        Ok(Planned {
+            dist,
+            digests,
+            status: FileStatus::NotAttempted,
+        })
+    })
+    .await;
+    hashed.into_iter().collect()
+}
+
+/// The blake2b-256 the upload form carries, for the files about to be sent only (a re-run
+/// with everything on the index computes none).
+async fn hash_for_upload(planned: &mut [Planned]) -> Result<(), PublishError> {
+    let to_send: Vec<(usize, PathBuf)> = planned
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| p.status == FileStatus::NotAttempted)
+        .map(|(i, p)| (i, p.dist.path.clone()))
+        .collect();
+    let hashed = on_every_core(to_send, |(i, path)| {
+        let blake2 = dist::hash::blake2_file(&path);
+        (
+            i,
+            blake2.map_err(|source| PublishError::Hash { path, source }),
+        )
+    })
+    .await;
+    for (i, blake2) in hashed {
+        planned[i].digests.blake2_256 = Some(blake2?);
+    }
+    Ok(())
+}
+
+/// Runs `work` on every item in blocking threads, as many at once as there are cores; the
+/// results in the items' order.
+async fn on_every_core<T: Send + 'static, R: Send + 'static>(
+    items: Vec<T>,
+    work: fn(T) -> R,
+) -> Vec<R> {
     let workers = std::thread::available_parallelism().map_or(2, |n| n.get());
-    let hashed: Vec<Result<Planned, PublishError>> = stream::iter(dists)
-        .map(|dist| async move {
-            let path = dist.path.clone();
-            let digests = tokio::task::spawn_blocking(move || dist::hash::digest_file(&path))
+    stream::iter(items)
+        .map(|item| async move {
+            tokio::task::spawn_blocking(move || work(item))
                 .await
                 .expect("hashing never panics")
-                .map_err(|source| PublishError::Hash {
-                    path: dist.path.clone(),
-                    source,
-                })?;
-            Ok(Planned {
-                dist,
-                digests,
-                status: FileStatus::NotAttempted,
-            })
         })
         .buffered(workers)
         .collect()
-        .await;
-    hashed.into_iter().collect()
+        .await
 }
 
 /// Mints the first upload token, so a trusted-publishing failure stops the run before any
@@ -286,7 +309,7 @@ async fn authenticate(
     let Err(source) = trusted.credentials().await else {
         return Ok(());
     };
-    let mut ctx = crate::auth::diagnose::Context::for_upload_url(&index.upload_url());
+    let mut ctx = crate::auth::diagnose::Context::for_index(index.known());
     let projects: BTreeSet<String> = planned
         .iter()
         .map(|p| p.dist.filename.normalized_name())
@@ -299,117 +322,11 @@ async fn authenticate(
         })
         .collect();
     let hint = source.hint(&ctx);
-    report.files = planned
-        .iter()
-        .map(|p| row(p, &index.upload_url(), index))
-        .collect();
+    report.files = planned.iter().map(|p| row(p, index)).collect();
     Err(PublishError::TrustedPublishing {
         source: Box::new(source),
         hint,
     })
-}
-
-/// Classifies every file against the index; returns whether the index knows each project.
-async fn plan(
-    index: &Index,
-    planned: &mut [Planned],
-    report: &mut PublishReport,
-    reporter: &dyn Reporter,
-) -> Result<BTreeMap<String, bool>, PublishError> {
-    if index.check_url().is_none() {
-        reporter.warning(
-            "no simple index is known for this repository URL: files cannot be compared with what the index has (pass --check-url to enable skip-identical)",
-        );
-        return Ok(BTreeMap::new());
-    }
-    let projects: BTreeSet<String> = planned
-        .iter()
-        .map(|p| p.dist.filename.normalized_name())
-        .collect();
-    let lookups: Vec<(String, Result<_, LookupError>)> = stream::iter(projects)
-        .map(|project| async move {
-            let result = index.lookup(&project).await;
-            (project, result)
-        })
-        .buffer_unordered(crate::index::LOOKUPS_IN_FLIGHT)
-        .collect()
-        .await;
-    let mut known = BTreeMap::new();
-    let mut exists = BTreeMap::new();
-    for (project, result) in lookups {
-        let files = result.map_err(|source| PublishError::Lookup {
-            project: project.clone(),
-            source,
-        })?;
-        exists.insert(project.clone(), files.is_some());
-        known.insert(project, files.unwrap_or_default());
-    }
-    let now = jiff::Timestamp::now();
-    let mut conflicts = Vec::new();
-    for p in planned.iter_mut() {
-        let files = &known[&p.dist.filename.normalized_name()];
-        match files.get(p.dist.file_name()).map(|l| &l.sha256) {
-            None => {
-                if let Some(age_days) = closed_release_age(files, &p.dist, now) {
-                    conflicts.push(UploadError::ClosedRelease {
-                        file: p.dist.file_name().to_string(),
-                        project: p.dist.metadata.name().to_string(),
-                        version: p.dist.metadata.version().to_string(),
-                        age_days,
-                    });
-                }
-            }
-            Some(Some(sha)) if *sha == p.digests.sha256 => {
-                p.status = FileStatus::AlreadyPresent;
-                reporter.note(&format!(
-                    "{}: already present on the index (same sha256), skipped",
-                    p.dist.file_name()
-                ));
-            }
-            Some(other) => conflicts.push(UploadError::Conflict {
-                file: p.dist.file_name().to_string(),
-                local: p.digests.sha256.to_string(),
-                index: other.as_ref().map_or(
-                    "unknown (the index lists no sha256)".to_string(),
-                    ToString::to_string,
-                ),
-            }),
-        }
-    }
-    if !conflicts.is_empty() {
-        report.conflicts = conflicts.iter().map(ToString::to_string).collect();
-        report.files = planned
-            .iter()
-            .map(|p| row(p, &index.upload_url(), index))
-            .collect();
-        return Err(PublishError::Conflicts(conflicts));
-    }
-    Ok(exists)
-}
-
-/// Warehouse `MAXIMUM_AGE_FOR_NEW_UPLOADS_DAYS`: PyPI takes no new files into a release
-/// older than this ("Uploading new files to releases older than 14 days is not allowed.").
-const RELEASE_OPEN_DAYS: i64 = 14;
-
-/// The age in days of `dist`'s release on the index when that release is closed to new
-/// files: its first file was uploaded more than 14 days ago. Only indexes that give upload
-/// times (PEP 700; PyPI's JSON simple API) can say so.
-fn closed_release_age(
-    files: &crate::index::ProjectFiles,
-    dist: &crate::dist::Distribution,
-    now: jiff::Timestamp,
-) -> Option<i64> {
-    let version = dist.filename.version.as_ref()?;
-    let first = files
-        .iter()
-        .filter(|(name, _)| {
-            crate::dist::DistFilename::parse(name)
-                .is_ok_and(|f| f.version.as_ref() == Some(version))
-        })
-        .filter_map(|(_, listed)| listed.uploaded)
-        .min()?;
-    let age = now.duration_since(first).as_secs();
-    (age > RELEASE_OPEN_DAYS * 24 * 3600).then_some(age / (24 * 3600))
 }
 
 async fn attest(
@@ -432,17 +349,16 @@ async fn attest(
     Ok(crate::attest::prepare(&files, session, options.dry_run, reporter).await?)
 }
 
-fn row(p: &Planned, upload_url: &::url::Url, index: &Index) -> FileReport {
+fn row(p: &Planned, index: &Index) -> FileReport {
     let (project, version) = (
         p.dist.metadata.name().to_string(),
         p.dist.metadata.version().to_string(),
     );
-    let url =
-        url::release_page(upload_url, &p.dist.filename.normalized_name(), &version).or_else(|| {
-            index.check_url().map(|c| {
-                let shown = crate::secret::redact_url(c);
-                format!("{shown}{}/", p.dist.filename.normalized_name())
-            })
+    let url = url::release_page(index.known(), &p.dist.filename.normalized_name(), &version)
+        .or_else(|| {
+            index
+                .check_url()
+                .map(|c| format!("{c}{}/", p.dist.filename.normalized_name()))
         });
     FileReport {
         file: p.dist.file_name().to_string(),

@@ -3,7 +3,8 @@
 use std::path::PathBuf;
 
 use crate::dist::{DistKind, Problem, discover};
-use crate::index::{LookupError, UploadError};
+use crate::http::SafeUrl;
+use crate::index::{LookupError, Refusal, RefusalKind, UploadError};
 
 /// The state of one file at the end.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -91,6 +92,11 @@ pub struct PublishReport {
 }
 
 impl PublishReport {
+    /// How many files ended with `status`.
+    pub fn count(&self, status: FileStatus) -> usize {
+        self.files.iter().filter(|f| f.status == status).count()
+    }
+
     /// Whether every file is uploaded or already present (or would be, in a dry run).
     pub fn succeeded(&self) -> bool {
         !self.files.is_empty()
@@ -169,7 +175,29 @@ pub enum PublishError {
         failed: usize,
         /// Total.
         total: usize,
+        /// Whether any failure was transient (a re-run may then finish the release).
+        rerun_may_help: bool,
     },
+    /// The index refused the run's configuration (the URL is no upload endpoint, or the
+    /// credentials are refused): the run stopped at the first such answer.
+    #[error("{url} {what} ({status}: {message}); {not_attempted} file(s) not attempted", what = refusal_what(.refusal), status = .refusal.status, message = .refusal.message)]
+    Stopped {
+        /// The upload URL.
+        url: SafeUrl,
+        /// The index's answer.
+        refusal: Refusal,
+        /// Files left untried.
+        not_attempted: usize,
+    },
+}
+
+fn refusal_what(refusal: &Refusal) -> &'static str {
+    match refusal.kind {
+        RefusalKind::NotAnUploadEndpoint | RefusalKind::Gone => {
+            "is not an upload endpoint: it refused the first upload"
+        }
+        _ => "refused the credentials",
+    }
 }
 
 /// "2 file(s) conflict with the index; …", or, when a closed release is among them, the
@@ -177,7 +205,7 @@ pub enum PublishError {
 fn planned_refusals(errors: &[UploadError]) -> String {
     let conflicts = errors
         .iter()
-        .filter(|e| !matches!(e, UploadError::ClosedRelease { .. }))
+        .filter(|e| !matches!(e.kind, crate::index::UploadErrorKind::ClosedRelease { .. }))
         .count();
     match errors.len() - conflicts {
         0 => format!("{conflicts} file(s) conflict with the index; nothing was uploaded"),
@@ -200,9 +228,15 @@ impl PublishError {
             PublishError::TrustedPublishing { hint, .. } => hint.clone(),
             PublishError::Conflicts(errors) => errors.first().and_then(UploadError::hint),
             PublishError::Attest(e) => e.hint(),
-            PublishError::Uploads { .. } | PublishError::Interrupted { .. } => {
+            PublishError::Uploads {
+                rerun_may_help: true,
+                ..
+            }
+            | PublishError::Interrupted { .. } => {
                 Some("re-run the same command: files already on the index are skipped".into())
             }
+            // Fix the URL or the credentials; a re-run as it is meets the same answer.
+            PublishError::Stopped { refusal, .. } => refusal.hint().map(str::to_string),
             _ => None,
         }
     }

@@ -1,6 +1,9 @@
 //! The terminal reporter: progress bars (bytes per file) on a TTY, plain lines otherwise.
 //! Everything goes to stderr; stdout carries only results (tables, JSON).
 
+// The terminal reporter is where the library may print.
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
 use std::collections::HashMap;
 use std::io::IsTerminal;
 use std::path::Path;
@@ -105,15 +108,52 @@ impl Reporter for Terminal {
     }
 
     fn upload_finished(&self, file: &str, status: &str, ok: bool) {
-        if let Some(b) = &self.bars {
-            if let Some((bar, _)) = b.active.lock().expect("not poisoned").remove(file) {
-                bar.finish_and_clear();
-                b.multi.remove(&bar);
-            }
+        if let Some(b) = &self.bars
+            && let Some((bar, _)) = b.active.lock().expect("not poisoned").remove(file)
+        {
+            bar.finish_and_clear();
+            b.multi.remove(&bar);
         }
         self.line(&format!(
             "{} {file}: {status}",
             if ok { "ok" } else { "FAILED" }
         ));
     }
+}
+/// Prints the final table on stdout.
+pub fn print_report(report: &crate::publish::PublishReport) {
+    if !report.files.is_empty() {
+        print!("{}", super::table::render(report));
+    }
+}
+
+/// Prints every problem, conflict and failure, then the error chain and its hint.
+pub fn print_failure(error: &crate::publish::PublishError, report: &crate::publish::PublishReport) {
+    use crate::publish::PublishError;
+    match error {
+        PublishError::Preflight(problems) => {
+            for p in problems {
+                println!("{p}");
+            }
+        }
+        PublishError::Conflicts(conflicts) => {
+            for c in conflicts {
+                println!("{c}");
+            }
+        }
+        _ => {}
+    }
+    // A stopped run has one cause, said once below (not again per file).
+    let per_file = !matches!(error, PublishError::Stopped { .. });
+    for f in report
+        .files
+        .iter()
+        .filter(|f| per_file && f.error.is_some())
+    {
+        eprintln!("error: {}", f.error.as_deref().unwrap_or_default());
+        if let Some(hint) = &f.hint {
+            eprintln!("{}", super::errors::render_hint(hint));
+        }
+    }
+    eprintln!("{}", super::errors::render(error));
 }

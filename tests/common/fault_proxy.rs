@@ -85,6 +85,12 @@ pub struct Plan {
     /// `(status, base URL, uploads, lookups)`: answer uploads and/or lookups with this
     /// redirect to the base URL (the request path appended) instead of forwarding them.
     pub redirect: Option<(u16, String, bool, bool)>,
+    /// A brownout: every request gets 502 for this long from the first upload on (so that
+    /// it hits uploads and the lookups between their attempts alike).
+    pub outage: Option<Duration>,
+    /// Play a server that is not an upload endpoint: every upload gets this status (405
+    /// from a site's front page, 501 from a plain web server); lookups are forwarded.
+    pub refuse_posts: Option<u16>,
 }
 
 impl Plan {
@@ -100,6 +106,8 @@ impl Plan {
             after: None,
             hold_lookups: false,
             redirect: None,
+            outage: None,
+            refuse_posts: None,
         }
     }
 }
@@ -134,6 +142,8 @@ impl Tally {
 
 struct State {
     started: Instant,
+    /// When the outage began (the first upload under the plan).
+    outage_from: Option<Instant>,
     plan: Plan,
     rng: fastrand::Rng,
     burst: Option<(u16, u32)>,
@@ -171,6 +181,7 @@ impl FaultProxy {
             .expect("upstream host:port");
         let state = Arc::new(Mutex::new(State {
             started: Instant::now(),
+            outage_from: None,
             rng: fastrand::Rng::with_seed(plan.seed),
             plan,
             burst: None,
@@ -203,6 +214,7 @@ impl FaultProxy {
     pub fn set_plan(&self, plan: Plan) {
         let mut s = self.state.lock().unwrap();
         s.told_to_wait.clear();
+        s.outage_from = None;
         s.rng = fastrand::Rng::with_seed(plan.seed);
         s.plan = plan;
         s.burst = None;
@@ -211,10 +223,21 @@ impl FaultProxy {
 
 impl State {
     fn decide(&mut self, is_post: bool, is_exchange: bool) -> Action {
-        if let Some((_, _, posts, gets)) = &self.plan.redirect {
-            if (is_post && *posts) || (!is_post && *gets) {
-                return Action::Redirect;
+        if let Some(outage) = self.plan.outage {
+            if is_post && self.outage_from.is_none() {
+                self.outage_from = Some(Instant::now());
             }
+            if self.outage_from.is_some_and(|from| from.elapsed() < outage) {
+                return Action::Status(502);
+            }
+        }
+        if let (Some(status), true) = (self.plan.refuse_posts, is_post) {
+            return Action::Status(status);
+        }
+        if let Some((_, _, posts, gets)) = &self.plan.redirect
+            && ((is_post && *posts) || (!is_post && *gets))
+        {
+            return Action::Redirect;
         }
         if let Some(echo) = self.plan.echo {
             return match echo {
@@ -322,10 +345,11 @@ async fn serve(stream: TcpStream, id: u64, upstream: SocketAddr, state: Arc<Mute
         let reply = match action {
             Action::Status(status) => {
                 note_file(&state, &body, None);
-                let reason = if status == 502 {
-                    "Bad Gateway"
-                } else {
-                    "Service Unavailable"
+                let reason = match status {
+                    405 => "Method Not Allowed",
+                    501 => "Unsupported method ('POST')",
+                    502 => "Bad Gateway",
+                    _ => "Service Unavailable",
                 };
                 let page = format!(
                     "<html><head><title>{status} {reason}</title></head><body><h1>{status} {reason}</h1></body></html>"

@@ -130,6 +130,52 @@ pub fn publish_env(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
     cmd.output().expect("pypi-publish runs").into()
 }
 
+/// An `upload` command line, built from the flags the upload tests share: the files in the
+/// current dir, the repository URL, no progress bars.
+pub struct Upload {
+    args: Vec<String>,
+    env: Vec<(String, String)>,
+}
+
+impl Upload {
+    /// `upload . --repository-url URL --no-progress`.
+    pub fn to(url: &str) -> Self {
+        let args = ["upload", ".", "--repository-url", url, "--no-progress"];
+        Upload {
+            args: args.iter().map(|a| a.to_string()).collect(),
+            env: Vec::new(),
+        }
+    }
+
+    /// `-u __token__ -p TOKEN`.
+    pub fn token(self, token: &str) -> Self {
+        self.args(&["-u", "__token__", "-p", token])
+    }
+
+    /// More arguments.
+    pub fn args(mut self, more: &[&str]) -> Self {
+        self.args.extend(more.iter().map(|a| a.to_string()));
+        self
+    }
+
+    /// An environment variable.
+    pub fn env(mut self, key: &str, value: &str) -> Self {
+        self.env.push((key.to_string(), value.to_string()));
+        self
+    }
+
+    /// Runs it in `dir`.
+    pub fn run(&self, dir: &Path) -> Run {
+        let args: Vec<&str> = self.args.iter().map(String::as_str).collect();
+        let env: Vec<(&str, &str)> = self
+            .env
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        publish_env(dir, &args, &env)
+    }
+}
+
 /// A fresh temp dir.
 pub fn tempdir() -> tempfile::TempDir {
     tempfile::Builder::new()

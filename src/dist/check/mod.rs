@@ -41,10 +41,7 @@ pub enum Target {
 impl Target {
     /// PyPI's rules for PyPI and TestPyPI hosts, the general ones elsewhere.
     pub fn for_url(url: &url::Url) -> Self {
-        match url.host_str() {
-            Some("upload.pypi.org" | "test.pypi.org" | "pypi.org") => Target::Pypi,
-            _ => Target::Other,
-        }
+        crate::settings::KnownIndex::of(url).into()
     }
 }
 

@@ -45,14 +45,13 @@ pub(super) fn directive(
         (Vec::new(), body.clone())
     };
     let mut options: Vec<(String, String)> = Vec::new();
-    if !spec.options.is_empty() {
-        if let Some(first) = args
+    if !spec.options.is_empty()
+        && let Some(first) = args
             .iter()
             .position(|l| lists::field_marker(&l.text).is_some())
-        {
-            options = parse_options(&args[first..], spec).ok_or_else(error)?;
-            args.truncate(first);
-        }
+    {
+        options = parse_options(&args[first..], spec).ok_or_else(error)?;
+        args.truncate(first);
     }
     if !args.is_empty() && !takes_args {
         let split = body.iter().position(Line::is_blank).unwrap_or(body.len());

@@ -208,10 +208,10 @@ fn target_name(text: &str) -> Option<(String, &str)> {
             continue;
         }
         let after = after.strip_prefix(' ').unwrap_or(after);
-        if let Some(rest) = after.strip_prefix(':') {
-            if rest.is_empty() || rest.starts_with(' ') {
-                return Some((name.to_string(), rest));
-            }
+        if let Some(rest) = after.strip_prefix(':')
+            && (rest.is_empty() || rest.starts_with(' '))
+        {
+            return Some((name.to_string(), rest));
         }
     }
     None

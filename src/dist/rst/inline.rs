@@ -292,10 +292,11 @@ impl Inliner<'_> {
                 let escaped_space = q >= from + 2 && c[q - 2] == ESC;
                 !((is_space(b) || b == ESC) && !escaped_space)
             };
-            if c[q] == '`' && before_ok {
-                if let Some(end) = self.interpreted_end(q + 1) {
-                    break Some((q, end));
-                }
+            if c[q] == '`'
+                && before_ok
+                && let Some(end) = self.interpreted_end(q + 1)
+            {
+                break Some((q, end));
             }
             q += 1;
         };

@@ -201,12 +201,12 @@ fn option_ends(text: &str, at: usize) -> Vec<usize> {
                 k += 1;
             }
             out.push(k);
-        } else if s.get(from) == Some(&b'<') {
-            if let Some(close) = s[from + 1..].iter().position(|b| *b == b'>' || *b == b'<') {
-                if s[from + 1 + close] == b'>' && close > 0 {
-                    out.push(from + close + 2);
-                }
-            }
+        } else if s.get(from) == Some(&b'<')
+            && let Some(close) = s[from + 1..].iter().position(|b| *b == b'>' || *b == b'<')
+            && s[from + 1 + close] == b'>'
+            && close > 0
+        {
+            out.push(from + close + 2);
         }
         out
     };

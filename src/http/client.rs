@@ -27,7 +27,8 @@ pub enum ClientError {
 /// The user agent every request carries.
 pub const USER_AGENT: &str = concat!("pypi-publish/", env!("CARGO_PKG_VERSION"));
 
-/// Builds the client. `ca_bundle` adds trust anchors (an internal CA) to the system's.
+/// Builds the client. `ca_bundle` adds trust anchors (an internal CA) to the system's;
+/// `connections`: how many to keep open per host (the most requests in flight at once).
 pub fn build(ca_bundle: Option<&Path>, connections: usize) -> Result<reqwest::Client, ClientError> {
     let mut builder = reqwest::Client::builder()
         .user_agent(USER_AGENT)
@@ -36,7 +37,7 @@ pub fn build(ca_bundle: Option<&Path>, connections: usize) -> Result<reqwest::Cl
         // Keep every connection the lookups and uploads opened: a smaller pool closes
         // some after each round and the next request pays a new handshake (measured: 13
         // connections for 40 uploads at concurrency 1, issue 7).
-        .pool_max_idle_per_host(connections.max(super::LOOKUPS_IN_FLIGHT))
+        .pool_max_idle_per_host(connections)
         .tcp_nodelay(true);
     if let Some(path) = ca_bundle {
         let pem = std::fs::read(path).map_err(|source| ClientError::CaBundle {
