@@ -481,9 +481,7 @@ fn image_publishes_the_examples_as_the_runner_runs_it() {
 
     // 1. PEP 740 attestations, signed in the container with the job's ambient identity (the
     // runner's ACTIONS_ID_TOKEN_* → the test issuer, audience sigstore) against the local
-    // Fulcio and Rekor. The action's own `attestations: true` signs only for PyPI/TestPyPI
-    // with public-good Sigstore (the reference action's rule), so this is how a workflow
-    // signs for another index.
+    // Fulcio and Rekor, by the image's `attest` command (a `docker://` step).
     let sigstore_url = sigstore.server.url.as_str();
     let attest = step(
         podman,
@@ -519,10 +517,20 @@ fn image_publishes_the_examples_as_the_runner_runs_it() {
     assert_eq!(verified.code, Some(0), "{}", verified.all());
     assert_eq!(verified.stdout.matches("OK ").count(), names.len());
 
-    // 2. The action, as the runner runs it, kept after it exits to see what it changed.
+    // 2. The action, as the runner runs it, kept after it exits to see what it changed. It
+    // signs again itself (the step's `env:` points it at the local Sigstore and turns
+    // attestations on for this index) and sends the attestations with the files.
+    for (_, attestation) in &pairs {
+        std::fs::remove_file(attestation).unwrap();
+    }
     let name = format!("pypi-publish-test-{}", std::process::id());
     let _remove = Removal(podman, name.clone());
-    let inputs = [("INPUT_REPOSITORY-URL", index.upload_url())];
+    let inputs = [
+        ("INPUT_REPOSITORY-URL", index.upload_url()),
+        ("PYPI_PUBLISH_FULCIO_URL", sigstore_url.to_string()),
+        ("PYPI_PUBLISH_REKOR_URL", sigstore_url.to_string()),
+        ("PYPI_PUBLISH_ATTESTATIONS", "on".to_string()),
+    ];
     let inputs: Vec<(&str, &str)> = inputs.iter().map(|(k, v)| (*k, v.as_str())).collect();
     let publish = step(
         podman,
@@ -580,8 +588,7 @@ fn image_publishes_the_examples_as_the_runner_runs_it() {
         let stored = index.stored(n).unwrap_or_else(|| panic!("{n} not stored"));
         assert_eq!(stored["sha256"], sha.as_str(), "{n}");
         assert_eq!(stored["via_trusted_publishing"], true, "{n}");
-        // The action signs only for PyPI/TestPyPI (see 1.): none sent to this index.
-        assert_eq!(stored["has_attestations"], false, "{n}");
+        assert_eq!(stored["has_attestations"], true, "{n}");
         let (status, body) =
             http_bytes("GET", &format!("{}/files/{n}", index.server.url), &[], b"");
         assert_eq!(status, 200, "{n}");
@@ -589,6 +596,10 @@ fn image_publishes_the_examples_as_the_runner_runs_it() {
         std::fs::write(&served, &body).unwrap();
         assert_eq!(sha256sum(&served), sha, "{n} as served");
     }
+    // What the action signed in the container passes PyPI's own verifier.
+    let verified = verify(&sigstore, &format!("{OWNER}/{REPO}"), WORKFLOW, &pairs_ref);
+    assert_eq!(verified.code, Some(0), "{}", verified.all());
+    assert_eq!(verified.stdout.matches("OK ").count(), names.len());
     // Outputs and summary, through the mounted file commands.
     let uploaded: Vec<String> = serde_json::from_str(&publish.outputs["uploaded"]).unwrap();
     assert_eq!(uploaded, names, "{:?}", publish.outputs);

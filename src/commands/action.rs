@@ -16,8 +16,16 @@ use crate::settings::{KnownIndex, RawSettings, RunSettings};
 
 /// The inputs, as the resolver takes them. The reference action's `attestations: true`
 /// signs only with trusted publishing to PyPI/TestPyPI (what `auto` means), with
-/// public-good Sigstore, as PyPI verifies against it.
-fn raw(inputs: &ActionInputs) -> RawSettings {
+/// public-good Sigstore, as PyPI verifies against it. A step's `env:` may set the CLI's
+/// variables for another Sigstore or index: `PYPI_PUBLISH_FULCIO_URL`,
+/// `PYPI_PUBLISH_REKOR_URL`, and `PYPI_PUBLISH_ATTESTATIONS=on` (sign for any index).
+fn raw(inputs: &ActionInputs, env: &impl Fn(&str) -> Option<String>) -> RawSettings {
+    let var = |name: &str| env(name).filter(|v| !v.trim().is_empty());
+    let attestations = match (inputs.attestations, var("PYPI_PUBLISH_ATTESTATIONS")) {
+        (false, _) => crate::attest::Mode::Off,
+        (true, Some(v)) if v.trim().eq_ignore_ascii_case("on") => crate::attest::Mode::On,
+        (true, _) => crate::attest::Mode::Auto,
+    };
     RawSettings {
         paths: vec![inputs.packages_dir.clone()],
         repository_url: inputs.repository_url.clone(),
@@ -29,13 +37,9 @@ fn raw(inputs: &ActionInputs) -> RawSettings {
         verify_metadata: inputs.verify_metadata,
         attempts: None,
         stall_timeout: Duration::from_secs(60),
-        attestations: if inputs.attestations {
-            crate::attest::Mode::Auto
-        } else {
-            crate::attest::Mode::Off
-        },
-        fulcio_url: None,
-        rekor_url: None,
+        attestations,
+        fulcio_url: var("PYPI_PUBLISH_FULCIO_URL"),
+        rekor_url: var("PYPI_PUBLISH_REKOR_URL"),
         sigstore_staging: false,
     }
 }
@@ -67,7 +71,7 @@ pub async fn run(env: impl Fn(&str) -> Option<String>) -> anyhow::Result<Status>
             )
         );
     }
-    let settings = RunSettings::resolve(raw(&inputs), &env).map_err(with_hint)?;
+    let settings = RunSettings::resolve(raw(&inputs, &env), &env).map_err(with_hint)?;
     let Some(auth) = choose_auth(&inputs, settings.index, &env) else {
         return Ok(Status::Failure);
     };
