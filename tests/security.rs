@@ -86,7 +86,13 @@ fn upload(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> (Run, String) {
         .chain(env.iter().copied())
         .collect();
     let run = publish_env(dir, &all, &env);
-    let json = common::read_expected(&report);
+    // A run refused before it planned anything (exit 2: a bad URL or setting) writes no
+    // report; every other run must have written one.
+    let json = if run.code == Some(2) && !report.exists() {
+        String::new()
+    } else {
+        common::read_expected(&report)
+    };
     (run, json)
 }
 
@@ -297,12 +303,19 @@ fn action(workspace: &Path, inputs: &[(&str, &str)]) -> (Run, Vec<(&'static str,
         cmd.env(k, v);
     }
     let run: Run = cmd.output().unwrap().into();
+    // A run refused before it published anything (a bad input, a refused URL) writes none
+    // of these; one that published must have written all three.
+    let refused_early = !commands.path().join("output").exists();
     let read = |name: &str| common::read_expected(&commands.path().join(name));
-    let files = vec![
-        ("outputs file", read("output")),
-        ("job summary", read("summary")),
-        ("report", read("pypi-publish-report.json")),
-    ];
+    let files = if refused_early {
+        Vec::new()
+    } else {
+        vec![
+            ("outputs file", read("output")),
+            ("job summary", read("summary")),
+            ("report", read("pypi-publish-report.json")),
+        ]
+    };
     (run, files)
 }
 
@@ -337,6 +350,7 @@ fn no_credential_in_any_output_of_the_action() {
             &[("INPUT_PASSWORD", TOKEN), ("INPUT_REPOSITORY-URL", &url)],
         );
         assert_eq!(run.code, Some(code), "{label}: {}", run.all());
+        assert_eq!(files.len(), 3, "{label}: outputs, summary and report are written");
         // The mask comes first; it is the one line that must carry the secret.
         assert_eq!(
             run.stdout.lines().next(),
