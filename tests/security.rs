@@ -350,7 +350,11 @@ fn no_credential_in_any_output_of_the_action() {
             &[("INPUT_PASSWORD", TOKEN), ("INPUT_REPOSITORY-URL", &url)],
         );
         assert_eq!(run.code, Some(code), "{label}: {}", run.all());
-        assert_eq!(files.len(), 3, "{label}: outputs, summary and report are written");
+        assert_eq!(
+            files.len(),
+            3,
+            "{label}: outputs, summary and report are written"
+        );
         // The mask comes first; it is the one line that must carry the secret.
         assert_eq!(
             run.stdout.lines().next(),
