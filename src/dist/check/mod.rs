@@ -175,6 +175,7 @@ pub fn check_files(paths: &[PathBuf], target: Target) -> Report {
     report
 }
 
+/// Warehouse `file_upload`: "Only one sdist may be uploaded per release." (`duplicate-sdist`).
 fn one_sdist_per_release(report: &mut Report) {
     // PyPI keys releases by canonical version: 1.0 and 1.0.0 are one release.
     let mut seen: BTreeMap<(String, Option<Version>), String> = BTreeMap::new();
@@ -225,6 +226,8 @@ fn read_and_check(
     f: &mut Findings<'_>,
 ) -> Option<Distribution> {
     check_filename_characters(file, f);
+    // Warehouse `_validate_filename` (extension) and `packaging.utils.parse_wheel_filename`
+    // / `parse_sdist_filename` in `file_upload` ("Invalid … filename").
     let filename = match DistFilename::parse(file) {
         Ok(name) => name,
         Err(e) => {
@@ -239,6 +242,8 @@ fn read_and_check(
             return None;
         }
     };
+    // Warehouse `_is_valid_dist_file` ("Invalid distribution file. …": zip/tar, compression
+    // ratio, top-level directory, PKG-INFO / WHEEL) and `file_upload` (RECORD, METADATA).
     let contents = match archive::read(path, &filename) {
         Ok(c) => c,
         Err(e) => {
@@ -249,6 +254,7 @@ fn read_and_check(
             return None;
         }
     };
+    // Core metadata is UTF-8 (Warehouse decodes the form as UTF-8; twine reads it so).
     let metadata = match CoreMetadata::parse(&contents.metadata) {
         Ok(m) => m,
         Err(e) => {
@@ -278,6 +284,7 @@ fn read_and_check(
     })
 }
 
+/// Warehouse `_validate_filename`, with its words.
 fn check_filename_characters(file: &str, f: &mut Findings<'_>) {
     if file.chars().any(|c| (c as u32) < 32 || c as u32 == 127) {
         f.error(
@@ -295,6 +302,8 @@ fn check_filename_matches(
     f: &mut Findings<'_>,
 ) {
     let (name, version) = (meta.name(), meta.version());
+    // Warehouse `file_upload`: "Start filename for … with …" (`invalid-filename-normalized`)
+    // and "Version in filename should be …" (`invalid-filename-version`).
     if !name.is_empty() && filename.normalized_name() != normalize(name) {
         f.error(
             "filename-name",
@@ -317,6 +326,7 @@ fn check_filename_matches(
     }
     match &filename.detail {
         FilenameDetail::Wheel { platform_tags, .. } => {
+            // Warehouse `_valid_platform_tag` (`unsupported-platform-tag`).
             if target == Target::Pypi {
                 for tag in platform_tags.iter().filter(|t| !is_pypi_platform_tag(t)) {
                     f.error(
@@ -352,6 +362,7 @@ fn check_filename_matches(
                 }
             }
         }
+        // Warehouse `file_upload`, PEP 625 (`invalid-sdist-filename-normalization`).
         FilenameDetail::Sdist { format } => {
             if target == Target::Pypi {
                 if let Some(v) = &meta_version {
@@ -377,6 +388,7 @@ fn check_filename_matches(
 }
 
 fn check_license_files(meta: &CoreMetadata, contents: &ArchiveContents, f: &mut Findings<'_>) {
+    // Warehouse `file_upload` ("License-File … does not exist in distribution file …").
     // PEP 639: License-File entries are paths in the archive from metadata 2.4 on; older
     // setuptools wrote them loosely, and the upload form drops them there.
     if meta.metadata_version_tuple() < Some((2, 4)) {
