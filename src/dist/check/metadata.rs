@@ -575,7 +575,8 @@ mod tests {
     use super::*;
     use crate::dist::check::Severity;
 
-    fn problems(raw: &str) -> Vec<String> {
+    /// The problems PyPI's rules find in `raw` metadata, for a file named `f`.
+    fn found(raw: &str) -> Vec<crate::dist::Problem> {
         let meta = CoreMetadata::parse(raw.as_bytes()).unwrap();
         let mut out = Vec::new();
         check_metadata(
@@ -586,7 +587,11 @@ mod tests {
                 out: &mut out,
             },
         );
-        out.into_iter().map(|p| p.to_string()).collect()
+        out
+    }
+
+    fn problems(raw: &str) -> Vec<String> {
+        found(raw).into_iter().map(|p| p.to_string()).collect()
     }
 
     #[test]
@@ -736,17 +741,8 @@ mod tests {
     }
 
     fn with_severity(raw: &str) -> Vec<String> {
-        let meta = CoreMetadata::parse(raw.as_bytes()).unwrap();
-        let mut out = Vec::new();
-        check_metadata(
-            &meta,
-            Target::Pypi,
-            &mut Findings {
-                file: "f",
-                out: &mut out,
-            },
-        );
-        out.into_iter()
+        found(raw)
+            .into_iter()
             .map(|p| format!("{:?} {p}", p.severity))
             .collect()
     }
