@@ -8,8 +8,10 @@
 //! This module holds the file-level rules (names, archives, cross-file); [`metadata`] holds
 //! the rules on core-metadata fields.
 
+mod declared;
 mod metadata;
 mod requirement;
+mod web;
 
 use std::collections::BTreeMap;
 use std::fmt;
