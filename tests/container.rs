@@ -373,13 +373,7 @@ fn assert_no_secrets(step: &Step) -> Vec<String> {
                 masked.push(value.to_string());
                 continue;
             }
-            let minted = line.match_indices("pypi-").any(|(at, _)| {
-                line[at + 5..]
-                    .chars()
-                    .take_while(char::is_ascii_hexdigit)
-                    .count()
-                    >= 32
-            });
+            let minted = common::shows_minted_token(line);
             assert!(!minted, "{what} shows a minted token: {line}");
             for secret in &masked {
                 assert!(

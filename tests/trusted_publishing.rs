@@ -117,14 +117,7 @@ fn assert_no_secrets(what: &str, text: &str, jwts: &[&str]) {
         "{what} shows something JWT-shaped:\n{text}"
     );
     for line in text.lines().filter(|l| !l.starts_with("::add-mask::")) {
-        // Minted tokens are `pypi-` and 64 hex digits.
-        let minted = line.match_indices("pypi-").any(|(at, _)| {
-            line[at + 5..]
-                .chars()
-                .take_while(char::is_ascii_hexdigit)
-                .count()
-                >= 32
-        });
+        let minted = common::shows_minted_token(line);
         assert!(!minted, "{what} shows a minted token: {line}");
     }
 }

@@ -239,6 +239,18 @@ pub fn read_expected(path: &Path) -> String {
         .unwrap_or_else(|e| panic!("{} should have been written: {e}", path.display()))
 }
 
+/// Whether `line` shows something shaped like a token the test index mints (`pypi-` and
+/// 64 hex digits; 32 are enough to call it one).
+pub fn shows_minted_token(line: &str) -> bool {
+    line.match_indices("pypi-").any(|(at, _)| {
+        line[at + 5..]
+            .chars()
+            .take_while(char::is_ascii_hexdigit)
+            .count()
+            >= 32
+    })
+}
+
 /// sha256 of a file, by the `sha256sum` tool (not our own code).
 pub fn sha256sum(path: &Path) -> String {
     let out = Command::new("sha256sum")

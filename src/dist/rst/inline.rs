@@ -441,14 +441,7 @@ fn embedded_link(inner: &[char]) -> Option<(usize, &[char])> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::{Verdict, check};
-
-    fn message(text: &str) -> String {
-        match check(text) {
-            Verdict::Fails(f) => format!("{:?}: {}", f.line, f.message),
-            Verdict::Renders => "renders".to_string(),
-        }
-    }
+    use super::super::message;
 
     #[test]
     fn start_strings_need_end_strings() {

@@ -329,15 +329,8 @@ pub(super) fn definition_list(doc: &mut Document, lines: &[Line], i: usize) -> S
 
 #[cfg(test)]
 mod tests {
-    use super::super::{Verdict, check};
+    use super::super::message;
     use super::*;
-
-    fn message(text: &str) -> String {
-        match check(text) {
-            Verdict::Fails(f) => format!("{:?}: {}", f.line, f.message),
-            Verdict::Renders => "renders".to_string(),
-        }
-    }
 
     #[test]
     fn markers() {

@@ -87,6 +87,15 @@ pub fn check(text: &str) -> Verdict {
     }
 }
 
+/// For the rule tests: `"<line>: <message>"` of the first failure, or `renders`.
+#[cfg(test)]
+fn message(text: &str) -> String {
+    match check(text) {
+        Verdict::Fails(f) => format!("{:?}: {}", f.line, f.message),
+        Verdict::Renders => "renders".to_string(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
