@@ -64,6 +64,15 @@ pub enum LookupError {
 }
 
 impl LookupError {
+    /// Whether asking again later may get an answer (no answer, 408, 429, 5xx).
+    pub fn is_transient(&self) -> bool {
+        match self {
+            LookupError::Transport { .. } => true,
+            LookupError::Status { status, .. } => is_transient_status(*status),
+            LookupError::Interrupted | LookupError::Parse { .. } => false,
+        }
+    }
+
     /// How to fix it.
     pub fn hint(&self) -> Option<&'static str> {
         match self {

@@ -79,6 +79,7 @@ impl Index {
         progress: Arc<Progress>,
         attempts: &AtomicU32,
     ) -> Result<UploadOutcome, UploadError> {
+        let file = dist.file_name();
         let fields = form::fields(dist, digests, attestations);
         let renewed = AtomicBool::new(false);
         let result = retry(&self.retry, |attempt| {
@@ -94,7 +95,18 @@ impl Index {
                         Ok(Presence::Different(index)) => {
                             return Err(Failure::Final(conflict(dist, digests, index)));
                         }
-                        Ok(Presence::Absent) | Err(_) => {}
+                        Ok(Presence::Absent) => {}
+                        // Unknown is not absent: a re-send after a lost answer could be a
+                        // duplicate the index refuses (pypiserver's 409). Wait and look again.
+                        Err(source) => {
+                            let transient = source.is_transient();
+                            let error = UploadError::new(file, UploadErrorKind::Recheck(source));
+                            return Err(if transient {
+                                Failure::transient(error)
+                            } else {
+                                Failure::Final(error)
+                            });
+                        }
                     }
                 }
                 attempts.fetch_add(1, Ordering::SeqCst);
