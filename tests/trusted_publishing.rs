@@ -440,22 +440,183 @@ fn refused_exchanges_name_the_cause_and_the_fix() {
         let case_dir = tempdir();
         wheel(case_dir.path(), project, "9.0");
         let before = index.stats()["upload_requests"].clone();
+        // Issue 14: the dry run meets every one of these the way the real run does.
+        let mut dry_args = args.clone();
+        dry_args.push("--dry-run");
+        let dry = upload(case_dir.path(), &index, &dry_args, &env);
         let run = upload(case_dir.path(), &index, &args, &env);
+        // Warehouse deletes a pending publisher once it matched a project that exists:
+        // the run after the dry run meets "invalid-publisher", rightly.
+        let spent = name == "pending publisher for an existing project";
+        let runs = if spent {
+            vec![(" (dry run)", &dry)]
+        } else {
+            vec![("", &run), (" (dry run)", &dry)]
+        };
         assert_eq!(run.code, Some(1), "{name}: {}", run.all());
-        for want in wants {
-            assert!(
-                run.all().contains(want),
-                "{name}: missing {want:?} in\n{}",
-                run.all()
-            );
+        for (what, run) in runs {
+            assert_eq!(run.code, Some(1), "{name}{what}: {}", run.all());
+            for want in &wants {
+                assert!(
+                    run.all().contains(want),
+                    "{name}{what}: missing {want:?} in\n{}",
+                    run.all()
+                );
+            }
+            assert_no_secrets(name, &run.all(), &[&used_jwt]);
+        }
+        if !spent {
+            assert_eq!(diagnosis(&dry), diagnosis(&run), "{name}");
         }
         assert_eq!(
             index.stats()["upload_requests"],
             before,
             "{name}: nothing is sent"
         );
-        assert_no_secrets(name, &run.all(), &[&used_jwt]);
     }
+}
+
+/// The error and hint lines of a run: what a dry run must say exactly as the real run does.
+fn diagnosis(run: &Run) -> Vec<String> {
+    let all = run.all();
+    let start = all
+        .lines()
+        .position(|l| l.trim_start().starts_with("error:"));
+    all.lines()
+        .skip(start.unwrap_or(usize::MAX))
+        .filter(|l| !l.contains("not attempted") && !l.contains("dry run"))
+        .map(str::to_string)
+        .collect()
+}
+
+/// Issue 14: a dry run mints a real upload token (masked, discarded), proves the upload
+/// endpoint takes it, and checks the Sigstore identity token without signing: Fulcio and
+/// Rekor here are an address nothing listens on, so any attempt to sign would fail.
+#[test]
+fn dry_run_proves_the_exchange_the_credentials_and_the_signing_identity() {
+    let index = start_index(&[]);
+    let dir = tempdir();
+    wheel(dir.path(), "tp-demo", "3.0");
+    let before = index.stats();
+    let nowhere = "http://127.0.0.1:9";
+    let signing = [
+        "--attestations",
+        "on",
+        "--fulcio-url",
+        nowhere,
+        "--rekor-url",
+        nowhere,
+    ];
+    let mut args = vec!["--dry-run"];
+    args.extend(signing);
+    let sigstore = |query: &str| {
+        let (status, body) = http(
+            "GET",
+            &format!(
+                "{}/_/test-issuer/token?audience=sigstore{query}",
+                index.server.url
+            ),
+            &[("Authorization", &format!("bearer {REQUEST_TOKEN}"))],
+            b"",
+        );
+        assert_eq!(status, 200, "{body}");
+        let value: serde_json::Value = serde_json::from_str(&body).unwrap();
+        value["value"].as_str().unwrap().to_string()
+    };
+    let jwt = sigstore("");
+    let mut env = github(&index, "");
+    env.push(("SIGSTORE_ID_TOKEN".into(), jwt.clone()));
+    let run = upload(dir.path(), &index, &args, &env);
+    assert_eq!(run.code, Some(0), "{}", run.all());
+    for want in [
+        "dry run: the trusted-publishing exchange succeeded: the index minted an upload token (masked, and discarded unused), valid for",
+        &format!(
+            "dry run: {} takes these credentials (a request without a file was answered 400 Unknown protocol version.)",
+            index.upload_url()
+        ),
+        "dry run: the Sigstore identity token (",
+        "1 attestation(s) would be signed with it",
+        "would upload",
+    ] {
+        assert!(
+            run.all().contains(want),
+            "missing {want:?} in\n{}",
+            run.all()
+        );
+    }
+    assert_no_secrets("dry run", &run.all(), &[&jwt]);
+    let after = index.stats();
+    let count = |stats: &serde_json::Value, key: &str| stats[key].as_u64().unwrap();
+    assert_eq!(
+        count(&after, "tokens_minted"),
+        count(&before, "tokens_minted") + 1
+    );
+    assert_eq!(
+        count(&after, "files_received"),
+        count(&before, "files_received")
+    );
+    assert_eq!(
+        count(&after, "uploads_stored"),
+        count(&before, "uploads_stored")
+    );
+    let attestation = dir
+        .path()
+        .join("tp_demo-3.0-py3-none-any.whl.publish.attestation");
+    assert!(!attestation.exists(), "a dry run writes no attestation");
+
+    // An expired Sigstore token: the dry run names it as the real run does, before any
+    // upload; the real run would have reached Fulcio with it, the dry run never does.
+    let mut expired = github(&index, "");
+    expired.push(("SIGSTORE_ID_TOKEN".into(), sigstore("&lifetime=-600")));
+    let dry = upload(dir.path(), &index, &args, &expired);
+    let real = upload(dir.path(), &index, &signing, &expired);
+    for run in [&dry, &real] {
+        assert_eq!(run.code, Some(1), "{}", run.all());
+        for want in [
+            "error: tp_demo-3.0-py3-none-any.whl: cannot sign the publish attestation",
+            "Caused by: the Sigstore identity token expired at",
+        ] {
+            assert!(run.all().contains(want), "{}", run.all());
+        }
+    }
+    assert_eq!(
+        count(&index.stats(), "files_received"),
+        count(&before, "files_received")
+    );
+
+    // The action's `dry-run: true` proves the same, and its outputs say nothing was sent.
+    let commands = tempdir();
+    let dist = dir.path().join("dist");
+    std::fs::create_dir(&dist).unwrap();
+    wheel(&dist, "tp-demo", "3.1");
+    let mut inputs = github(&index, "");
+    inputs.push(("INPUT_REPOSITORY-URL".into(), index.upload_url()));
+    inputs.push(("INPUT_DRY-RUN".into(), "true".into()));
+    let inputs: Vec<(&str, &str)> = inputs
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    let action = run_action(dir.path(), commands.path(), &inputs);
+    assert_eq!(action.code, Some(0), "{}", action.all());
+    assert!(
+        action
+            .all()
+            .contains("dry run: the trusted-publishing exchange succeeded"),
+        "{}",
+        action.all()
+    );
+    let mask = action.stdout.lines().any(|l| l.starts_with("::add-mask::"));
+    assert!(mask, "the minted token is masked first:\n{}", action.stdout);
+    assert_no_secrets("action dry run", &action.all(), &[]);
+    assert_eq!(
+        count(&index.stats(), "files_received"),
+        count(&before, "files_received")
+    );
+    // One mint per run: the two dry runs, the real run stopped at signing, the action.
+    assert_eq!(
+        count(&index.stats(), "tokens_minted"),
+        count(&before, "tokens_minted") + 4
+    );
 }
 
 #[test]

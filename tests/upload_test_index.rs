@@ -161,7 +161,8 @@ fn legacy_without_slash_dry_run_and_refusals() {
     let dir = tempdir();
     build(dir.path());
 
-    // --dry-run: the index is looked at, nothing is sent.
+    // --dry-run: the index is looked at and the credentials proven by one request that
+    // carries no file; nothing is sent.
     let run = publish(
         dir.path(),
         &[
@@ -177,7 +178,19 @@ fn legacy_without_slash_dry_run_and_refusals() {
     );
     assert_eq!(run.code, Some(0), "{}", run.all());
     assert!(run.stdout.contains("would upload"), "{}", run.stdout);
-    assert_eq!(index.stats()["upload_requests"], 0);
+    assert!(
+        run.stderr.contains(&format!(
+            "dry run: {} takes these credentials (a request without a file was answered 400 Unknown protocol version.)",
+            index.upload_url()
+        )),
+        "{}",
+        run.stderr
+    );
+    let stats = index.stats();
+    assert_eq!(
+        (&stats["upload_requests"], &stats["files_received"]),
+        (&1.into(), &0.into())
+    );
 
     // `/legacy` answers 308 to `/legacy/`: the POST is repeated there, with the body.
     let no_slash = index.upload_url().trim_end_matches('/').to_string();
@@ -249,25 +262,26 @@ fn legacy_without_slash_dry_run_and_refusals() {
         run.stderr
     );
 
-    // A wrong token: PyPI's 403 text and our hint; the token never printed.
+    // A wrong token: PyPI's 403 text and our hint; the token never printed. The dry run
+    // meets the same refusal, word for word, without sending the file.
     let other = tempdir();
     wheel_owned(
         other.path(),
         "form_demo-3.0-py3-none-any.whl",
         &wheel_members("form_demo-3.0", &rich_metadata("3.0")),
     );
-    let run = publish(
-        other.path(),
-        &[
-            "upload",
-            ".",
-            "--repository-url",
-            &index.upload_url(),
-            "--token",
-            "pypi-Wrong-31337",
-            "--no-progress",
-        ],
-    );
+    let wrong = |extra: &[&str]| {
+        let url = index.upload_url();
+        let mut args = vec!["upload", ".", "--repository-url", &url];
+        args.extend(["--token", "pypi-Wrong-31337", "--no-progress"]);
+        args.extend_from_slice(extra);
+        publish(other.path(), &args)
+    };
+    let received = index.stats()["files_received"].clone();
+    let dry = wrong(&["--dry-run"]);
+    assert_eq!(dry.code, Some(1), "{}", dry.all());
+    assert_eq!(index.stats()["files_received"], received);
+    let run = wrong(&[]);
     assert_eq!(run.code, Some(1), "{}", run.all());
     assert!(
         run.stderr
@@ -280,7 +294,24 @@ fn legacy_without_slash_dry_run_and_refusals() {
         "{}",
         run.stderr
     );
-    assert!(!run.all().contains("pypi-Wrong-31337"));
+    let diagnosis = |r: &Run| -> Vec<String> {
+        r.stderr
+            .lines()
+            .map(str::trim)
+            .filter(|l| l.starts_with("error:") || l.starts_with("hint:"))
+            // Nothing is attempted in a dry run: only the count of untried files differs.
+            .map(|l| l.split("; ").next().unwrap_or(l).to_string())
+            .collect()
+    };
+    assert_eq!(
+        diagnosis(&dry),
+        diagnosis(&run),
+        "{}\n{}",
+        dry.all(),
+        run.all()
+    );
+    assert_eq!(diagnosis(&run).len(), 2, "{}", run.stderr);
+    assert!(!run.all().contains("pypi-Wrong-31337") && !dry.all().contains("pypi-Wrong-31337"));
 }
 
 /// Issue 12: PyPI takes no new files into a release older than 14 days. The plan reads the
@@ -315,10 +346,21 @@ fn issue12_fourteen_day_rule_is_refused_in_the_plan() {
     assert_eq!(run.code, Some(0), "{}", run.all());
 
     // 20 days old: the new sdist is refused before anything is sent; the wheel is skipped.
+    // The dry run says so too, in the same words.
     index.age_release("form-demo", "1.0", 10);
     let requests = index.stats()["upload_requests"].as_u64().unwrap();
+    let dry = upload(&[".", "--dry-run"]);
     let run = upload(&["."]);
-    assert_eq!(run.code, Some(1), "{}", run.all());
+    assert_eq!((dry.code, run.code), (Some(1), Some(1)), "{}", run.all());
+    let refusal = |r: &Run| {
+        r.stderr
+            .lines()
+            .filter(|l| l.contains("error:"))
+            .map(str::to_string)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(refusal(&dry), refusal(&run));
+    assert!(!refusal(&run).is_empty());
     assert!(
         run.stdout.contains(
             "form_demo-1.0.tar.gz: Uploading new files to releases older than 14 days is not allowed. (Form.Demo 1.0 was first uploaded 20 days ago)"

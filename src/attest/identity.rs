@@ -3,8 +3,9 @@
 
 use std::sync::Arc;
 
-use super::signing::TokenSource;
+use super::signing::{SignError, TokenSource};
 use crate::auth::ambient::{AmbientError, IdentitySource};
+use crate::auth::claims::Claims;
 use crate::http::RetryPolicy;
 use crate::secret::Secret;
 
@@ -49,6 +50,52 @@ pub fn token_source(env: &dyn Fn(&str) -> Option<String>, http: reqwest::Client)
         let reason = reason.clone();
         Box::pin(async move { Err(reason) })
     }))
+}
+
+/// What a dry run learned about the identity Fulcio would certify.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IdentityCheck {
+    /// The token's issuer.
+    pub issuer: String,
+    /// Its subject (what the certificate will name, for a CI job its workflow).
+    pub subject: String,
+    /// Seconds it stays valid.
+    pub valid_for: i64,
+}
+
+/// A dry run's proof that signing would start: the identity token is had and read, has
+/// audience `sigstore` and is unexpired. Nothing is signed and Fulcio is not asked: a
+/// certificate would be logged publicly, and every signature is a permanent log entry.
+pub async fn check(tokens: &TokenSource) -> Result<IdentityCheck, SignError> {
+    let token = match tokens {
+        TokenSource::Given(token) => token.clone(),
+        TokenSource::Fetch(fetch) => fetch().await.map_err(SignError::NoToken)?,
+    };
+    let claims = Claims::decode(&token)
+        .ok_or_else(|| SignError::BadToken("its payload is not readable JSON claims".into()))?;
+    let audience = claims.audience();
+    if !audience.split(", ").any(|a| a == AUDIENCE) {
+        return Err(SignError::BadToken(format!(
+            "its audience is `{audience}`, Fulcio needs `{AUDIENCE}`"
+        )));
+    }
+    let now = jiff::Timestamp::now().as_second();
+    let valid_for = claims.exp.map_or(0, |exp| exp - now);
+    if valid_for <= 0 {
+        let at = claims
+            .exp
+            .and_then(|e| jiff::Timestamp::from_second(e).ok())
+            .map_or_else(
+                || "an unknown time (no exp claim)".into(),
+                |t| t.to_string(),
+            );
+        return Err(SignError::TokenExpired(at));
+    }
+    Ok(IdentityCheck {
+        issuer: claims.iss.clone().unwrap_or_default(),
+        subject: claims.sub.clone().unwrap_or_default(),
+        valid_for,
+    })
 }
 
 /// One line: the ambient errors' multi-line hints are for trusted publishing's report.

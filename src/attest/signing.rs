@@ -233,6 +233,11 @@ impl Session {
         &self.services
     }
 
+    /// Where the identity token comes from (a dry run checks it without signing).
+    pub fn tokens(&self) -> &TokenSource {
+        &self.tokens
+    }
+
     /// Certificates requested so far (one per run unless a long run outlived one).
     pub fn certificates_issued(&self) -> u32 {
         self.certificates.load(Ordering::Relaxed)

@@ -142,6 +142,11 @@ impl TrustedPublishing {
         self.minted.lock().expect("not poisoned").len() as u32
     }
 
+    /// How long the current upload token stays valid, when the index said.
+    pub async fn validity(&self) -> Option<Duration> {
+        self.state.lock().await.minted.as_ref()?.remaining()
+    }
+
     /// The audience the index asked for, once known.
     pub async fn audience(&self) -> Option<String> {
         self.state.lock().await.audience.clone()

@@ -165,18 +165,6 @@ fn choose_auth(
     }
     match choose(mode, given, env, None) {
         Ok(auth) => Some(auth),
-        Err(e) if inputs.dry_run => {
-            println!(
-                "{}",
-                annotation(
-                    "warning",
-                    None,
-                    "no credentials",
-                    &format!("{e} (dry run: going on without credentials)")
-                )
-            );
-            Some(Auth::Fixed(None))
-        }
         Err(e) => {
             let message = match crate::auth::choose::hint(&e, index) {
                 Some(hint) => format!("{e}\n{hint}"),

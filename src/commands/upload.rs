@@ -4,8 +4,8 @@
 use std::time::Duration;
 
 use super::Status;
+use crate::auth::choose;
 use crate::auth::credentials::GivenCredentials;
-use crate::auth::{Auth, choose};
 use crate::cli::UploadArgs;
 use crate::github::workflow::mask_minted;
 use crate::publish::publish;
@@ -50,10 +50,6 @@ pub async fn run(args: UploadArgs, env: impl Fn(&str) -> Option<String>) -> anyh
         args.id_token_env.as_deref(),
     ) {
         Ok(auth) => auth,
-        Err(e) if args.dry_run => {
-            eprintln!("warning: {e} (dry run: going on without credentials)");
-            Auth::Fixed(None)
-        }
         Err(e) => {
             eprintln!("error: {e}");
             if let Some(hint) = crate::auth::choose::hint(&e, settings.index) {
@@ -64,7 +60,7 @@ pub async fn run(args: UploadArgs, env: impl Fn(&str) -> Option<String>) -> anyh
     };
     if let Some(line) = crate::auth::choose::describe(&auth, mode) {
         eprintln!("{line}");
-    } else if !args.dry_run {
+    } else {
         eprintln!(
             "warning: no credentials given (--token, --username/--password, TWINE_USERNAME/TWINE_PASSWORD, or trusted publishing in CI)"
         );

@@ -3,6 +3,7 @@
 
 pub mod form;
 mod outcome;
+pub mod probe;
 pub mod response;
 pub mod simple;
 pub mod upload;

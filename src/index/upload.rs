@@ -206,7 +206,7 @@ impl Index {
 
     /// Where a 3xx sends the upload: same origin, a 307/308 (which keep the method and
     /// body) and fewer than five hops; anything else would need credentials sent elsewhere.
-    fn redirect(
+    pub(super) fn redirect(
         &self,
         file: &str,
         status: u16,

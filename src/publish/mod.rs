@@ -28,6 +28,7 @@ use crate::index::{Index, Refusal, UploadOutcome, url};
 
 mod outcome;
 mod plan;
+mod prove;
 mod send;
 
 use self::plan::plan;
@@ -102,15 +103,18 @@ async fn run(
     let known_projects = plan(index, &mut planned, report, reporter).await?;
 
     // 4. Authenticate, only when something is to be sent: a re-run with everything already
-    // present needs no token at all.
+    // present needs no token at all. A dry run mints too, and proves the credentials.
     let pending = planned.iter().any(|p| p.status == FileStatus::NotAttempted);
-    if pending && !options.dry_run {
+    if pending {
         authenticate(index, &planned, &known_projects, report).await?;
+        if options.dry_run {
+            prove::credentials(index, &planned, reporter, report).await?;
+        }
     }
 
     // 5. Attest what will be sent (after authenticating: a refused exchange must not
     // leave public log entries behind).
-    let attestations = &attest(options, &planned, reporter).await?;
+    let attestations = &attest(options, &planned, reporter, report).await?;
 
     // 6. Upload what the index does not have (a dry run stops short of it).
     if options.dry_run {
@@ -333,6 +337,7 @@ async fn attest(
     options: &PublishOptions,
     planned: &[Planned],
     reporter: &dyn Reporter,
+    report: &mut PublishReport,
 ) -> Result<crate::attest::plan::Prepared, PublishError> {
     let Some(session) = &options.attestations else {
         return Ok(Default::default());
@@ -346,7 +351,14 @@ async fn attest(
             sha256: p.digests.sha256.as_str(),
         })
         .collect();
-    Ok(crate::attest::prepare(&files, session, options.dry_run, reporter).await?)
+    let prepared = crate::attest::prepare(&files, session, options.dry_run, reporter).await?;
+    if options.dry_run
+        && let Some(first) = files.iter().find(|f| !prepared.contains_key(f.file_name))
+    {
+        let to_sign = files.len() - prepared.len();
+        prove::signing_identity(session, first.file_name, to_sign, reporter, report).await?;
+    }
+    Ok(prepared)
 }
 
 fn row(p: &Planned, index: &Index) -> FileReport {

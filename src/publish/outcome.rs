@@ -89,6 +89,10 @@ pub struct PublishReport {
     pub dry_run: bool,
     /// The upload URL (without credentials).
     pub repository_url: String,
+    /// What a dry run proved beyond the plan (the token exchange, the credentials, the
+    /// signing identity), one line each.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub proven: Vec<String>,
 }
 
 impl PublishReport {
@@ -164,6 +168,14 @@ pub enum PublishError {
         not_started: usize,
         /// Total.
         total: usize,
+    },
+    /// A dry run could not get the upload endpoint to answer its probe.
+    #[error("dry run: cannot tell whether {url} takes these credentials: {reason}")]
+    Unproven {
+        /// The upload URL.
+        url: SafeUrl,
+        /// The last failure.
+        reason: String,
     },
     /// Attestations could not be prepared; nothing was uploaded.
     #[error(transparent)]

@@ -52,6 +52,9 @@ pub async fn endpoint(State(state): State<Arc<AppState>>, request: Request) -> R
             return HttpException::plain(StatusCode::BAD_REQUEST).render(&headers);
         }
     };
+    if let Some(form::Value::File { .. }) = post.get("content") {
+        Stats::bump(&state.stats.files_received);
+    }
     if !state.config.upload_delay.is_zero() {
         tokio::time::sleep(state.config.upload_delay).await;
     }

@@ -19,6 +19,8 @@ use crate::form::{self, PostData};
 pub struct Stats {
     /// POSTs to the upload endpoint, whatever their outcome.
     pub upload_requests: AtomicU64,
+    /// Upload POSTs that carried a file (`content`), stored or not.
+    pub files_received: AtomicU64,
     /// Uploads that stored a new file.
     pub uploads_stored: AtomicU64,
     /// Requests under `/simple/`.
@@ -35,6 +37,7 @@ impl Stats {
     fn reset(&self) {
         for counter in [
             &self.upload_requests,
+            &self.files_received,
             &self.uploads_stored,
             &self.simple_requests,
             &self.tokens_minted,
@@ -87,6 +90,7 @@ pub async fn get_stats(State(state): State<Arc<AppState>>) -> Json<Value> {
     let stats = &state.stats;
     Json(json!({
         "upload_requests": stats.upload_requests.load(Ordering::Relaxed),
+        "files_received": stats.files_received.load(Ordering::Relaxed),
         "uploads_stored": stats.uploads_stored.load(Ordering::Relaxed),
         "simple_requests": stats.simple_requests.load(Ordering::Relaxed),
         "tokens_minted": stats.tokens_minted.load(Ordering::Relaxed),
