@@ -128,22 +128,26 @@ pub struct UploadArgs {
     /// Distribution files or folders (a folder contributes its top-level files).
     #[arg(default_value = "dist")]
     pub paths: Vec<PathBuf>,
-    /// The legacy upload API URL.
+    /// The legacy upload API URL. Give it several times to publish to each index in turn
+    /// (e.g. TestPyPI, then PyPI); a failure stops the later ones.
     #[arg(long, visible_alias = "publish-url", value_name = "URL", default_value = PYPI_UPLOAD, env = "PYPI_PUBLISH_REPOSITORY_URL")]
-    pub repository_url: String,
+    pub repository_url: Vec<String>,
     /// The simple-index URL used to see what the index already has (derived for PyPI,
-    /// TestPyPI, devpi and pypiserver).
+    /// TestPyPI, devpi and pypiserver); one per --repository-url, in the same order.
     #[arg(long, value_name = "URL", env = "PYPI_PUBLISH_CHECK_URL")]
-    pub check_url: Option<String>,
-    /// Username (default `__token__`). Also PYPI_PUBLISH_USERNAME or TWINE_USERNAME.
+    pub check_url: Vec<String>,
+    /// Username (default `__token__`). Also PYPI_PUBLISH_USERNAME or TWINE_USERNAME. With
+    /// several --repository-url, one for all or one per URL in the same order.
     #[arg(long, short = 'u')]
-    pub username: Option<String>,
-    /// Password or API token. Also PYPI_PUBLISH_PASSWORD or TWINE_PASSWORD.
+    pub username: Vec<String>,
+    /// Password or API token. Also PYPI_PUBLISH_PASSWORD or TWINE_PASSWORD. With several
+    /// --repository-url, one per URL in the same order.
     #[arg(long, short = 'p', hide_env_values = true)]
-    pub password: Option<String>,
-    /// API token (sets the username to `__token__`). Also PYPI_PUBLISH_TOKEN.
+    pub password: Vec<String>,
+    /// API token (sets the username to `__token__`). Also PYPI_PUBLISH_TOKEN. With several
+    /// --repository-url, one per URL in the same order.
     #[arg(long, short = 't')]
-    pub token: Option<String>,
+    pub token: Vec<String>,
     /// Trusted publishing: `auto` uses it when no password or token is given inside GitHub
     /// Actions or GitLab CI, `always` requires it, `never` turns it off.
     #[arg(long, value_enum, value_name = "MODE", default_value_t = TrustedPublishingArg::Auto, env = "PYPI_PUBLISH_TRUSTED_PUBLISHING")]

@@ -95,10 +95,10 @@ impl From<KnownIndex> for crate::dist::Target {
 pub struct RawSettings {
     /// Distribution files or folders.
     pub paths: Vec<PathBuf>,
-    /// The upload URL as typed.
-    pub repository_url: String,
-    /// The simple-index URL as typed (empty or absent: derived).
-    pub check_url: Option<String>,
+    /// The upload URLs as typed, in publishing order (one per destination).
+    pub repository_urls: Vec<String>,
+    /// The simple-index URLs as typed, in the same order; missing or empty ones are derived.
+    pub check_urls: Vec<String>,
     /// Plain http to hosts other than this machine.
     pub allow_http: bool,
     /// Extra CA certificates, when given (else the environment's).
@@ -123,17 +123,24 @@ pub struct RawSettings {
     pub sigstore_staging: bool,
 }
 
-/// Everything a run needs, checked and resolved once.
+/// One index a run publishes to.
 #[derive(Debug, Clone)]
-pub struct RunSettings {
-    /// Distribution files or folders.
-    pub paths: Vec<PathBuf>,
+pub struct Destination {
     /// Where uploads go.
     pub upload_url: SafeUrl,
     /// Where the index is looked at (`None`: unknown layout, no skip-identical).
     pub check_url: Option<SafeUrl>,
     /// Which index this is.
     pub index: KnownIndex,
+}
+
+/// Everything a run needs, checked and resolved once.
+#[derive(Debug, Clone)]
+pub struct RunSettings {
+    /// Distribution files or folders.
+    pub paths: Vec<PathBuf>,
+    /// Where to publish, in order, each to completion (TestPyPI as a gate before PyPI).
+    pub destinations: Vec<Destination>,
     /// Extra CA certificates.
     pub ca_bundle: Option<PathBuf>,
     /// Uploads in flight at once.
@@ -161,12 +168,32 @@ impl RunSettings {
         raw: RawSettings,
         env: &dyn Fn(&str) -> Option<String>,
     ) -> Result<Self, UrlError> {
-        let upload_url = url::upload_url(&raw.repository_url, raw.allow_http)?;
-        let check_url = match raw.check_url.as_deref().filter(|c| !c.is_empty()) {
-            Some(given) => Some(url::check_url(given, raw.allow_http)?),
-            None => url::derive_check_url(&upload_url),
-        };
-        let index = KnownIndex::of(&upload_url);
+        if raw.check_urls.len() > raw.repository_urls.len() {
+            return Err(UrlError::MoreCheckUrls {
+                check_urls: raw.check_urls.len(),
+                repository_urls: raw.repository_urls.len(),
+            });
+        }
+        let mut destinations = Vec::with_capacity(raw.repository_urls.len());
+        for (i, given) in raw.repository_urls.iter().enumerate() {
+            let upload_url = url::upload_url(given, raw.allow_http)?;
+            let check_url = match raw.check_urls.get(i).filter(|c| !c.trim().is_empty()) {
+                Some(given) => Some(url::check_url(given, raw.allow_http)?),
+                None => url::derive_check_url(&upload_url),
+            };
+            if destinations
+                .iter()
+                .any(|d: &Destination| d.upload_url == upload_url)
+            {
+                return Err(UrlError::SameDestinationTwice(upload_url.to_string()));
+            }
+            let index = KnownIndex::of(&upload_url);
+            destinations.push(Destination {
+                upload_url,
+                check_url,
+                index,
+            });
+        }
         let capped = |policy: RetryPolicy| RetryPolicy {
             max_attempts: raw.attempts,
             ..policy.tuned(env)
@@ -178,9 +205,7 @@ impl RunSettings {
         );
         Ok(Self {
             paths: raw.paths,
-            upload_url,
-            check_url,
-            index,
+            destinations,
             ca_bundle: raw
                 .ca_bundle
                 .or_else(|| crate::http::client::ca_bundle_from_env(env)),
@@ -198,10 +223,18 @@ impl RunSettings {
     /// The index for this run: the HTTP client, the URLs, and the credentials (fixed, or
     /// minted by trusted publishing; `on_mint` sees every minted token before it is used,
     /// so that the action can mask it).
-    pub fn connect(&self, auth: Auth, on_mint: OnMint) -> Result<Index, ClientError> {
+    pub fn connect(
+        &self,
+        destination: &Destination,
+        auth: Auth,
+        on_mint: OnMint,
+    ) -> Result<Index, ClientError> {
         let connections = self.concurrency.max(crate::index::LOOKUPS_IN_FLIGHT);
         let http = crate::http::client::build(self.ca_bundle.as_deref(), connections)?;
-        let (upload_url, check_url) = (self.upload_url.clone(), self.check_url.clone());
+        let (upload_url, check_url) = (
+            destination.upload_url.clone(),
+            destination.check_url.clone(),
+        );
         let mut index = match auth {
             Auth::Fixed(credentials) => Index::new(http, upload_url, check_url, credentials),
             Auth::Trusted(identity) => {
@@ -217,6 +250,30 @@ impl RunSettings {
         Ok(index)
     }
 
+    /// Connects every destination, in order, with the credentials `auth_for` gives each
+    /// (`None`: it reported why there are none, and the run stops before anything is sent),
+    /// and opens a signing session where attestations are on.
+    pub fn connect_all(
+        &self,
+        mut auth_for: impl FnMut(usize, &Destination) -> Option<Auth>,
+        on_mint: impl Fn() -> OnMint,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<Option<Vec<crate::publish::Connected>>, AttestSetupError> {
+        let mut connected = Vec::with_capacity(self.destinations.len());
+        for (i, destination) in self.destinations.iter().enumerate() {
+            let Some(auth) = auth_for(i, destination) else {
+                return Ok(None);
+            };
+            let index = self.connect(destination, auth, on_mint())?;
+            let attestations = self.attestation_session(&index, env)?;
+            connected.push(crate::publish::Connected {
+                index,
+                attestations,
+            });
+        }
+        Ok(Some(connected))
+    }
+
     /// The signing session when attestations are on for this upload, `None` when off.
     /// `Err` when they are asked for with a credential PyPI refuses them with (before
     /// anything is signed or uploaded).
@@ -230,7 +287,7 @@ impl RunSettings {
             Some(_) => attest::CredentialKind::TrustedPublishing,
             None => attest::classify(index.credentials()),
         };
-        if !attest::enabled(self.attestations, kind, self.index)? {
+        if !attest::enabled(self.attestations, kind, index.known())? {
             return Ok(None);
         }
         let http = crate::http::client::build(self.ca_bundle.as_deref(), 2)?;
@@ -249,6 +306,7 @@ impl RunSettings {
             dry_run: self.dry_run,
             verify_metadata: self.verify_metadata,
             attestations,
+            preflight_target: None,
         }
     }
 }

@@ -203,3 +203,125 @@ fn kebab_case_inputs_beat_snake_case_aliases_both_ways() {
         run.stdout
     );
 }
+
+/// Issue 14: `repository-url` and `password` with one line per destination: TestPyPI-like
+/// first, then the second index, each with its own token, each masked on its own line
+/// before anything else; outputs and summary show each destination. A refusal at the
+/// first destination leaves the second untouched and says so.
+#[test]
+fn several_destinations_from_multi_line_inputs() {
+    const OTHER: &str = "pypi-SecondIndexSecret-4d2a";
+    let (gate, main) = (
+        TestIndex::start(&["--token", TOKEN]),
+        TestIndex::start(&["--token", OTHER]),
+    );
+    let workspace = tempdir();
+    let dist = workspace.path().join("dist");
+    std::fs::create_dir(&dist).unwrap();
+    let file = "multi_demo-1.0-py3-none-any.whl";
+    wheel_owned(
+        &dist,
+        file,
+        &wheel_members("multi_demo-1.0", &metadata("multi-demo", "1.0", "")),
+    );
+    let urls = format!("{}\n{}\n", gate.upload_url(), main.upload_url());
+    let run_with = |passwords: &str| {
+        let commands = tempdir();
+        let inputs = [
+            ("INPUT_PASSWORD", passwords),
+            ("INPUT_REPOSITORY-URL", urls.as_str()),
+        ];
+        let run = run_action(workspace.path(), commands.path(), &inputs);
+        (run, commands)
+    };
+    let (run, commands) = run_with(&format!("{TOKEN}\n{OTHER}"));
+    assert_eq!(run.code, Some(0), "{}", run.all());
+    let first_lines: Vec<&str> = run.stdout.lines().take(2).collect();
+    assert_eq!(
+        first_lines,
+        [
+            format!("::add-mask::{TOKEN}"),
+            format!("::add-mask::{OTHER}")
+        ]
+    );
+    for secret in [TOKEN, OTHER] {
+        assert_eq!(
+            run.all().matches(secret).count(),
+            1,
+            "{secret} beyond its mask"
+        );
+    }
+    for index in [&gate, &main] {
+        assert_eq!(
+            index.stored(file).unwrap()["sha256"],
+            common::sha256sum(&dist.join(file))
+        );
+    }
+    let outputs = read_expected(&commands.path().join("set_output"));
+    let output = |name: &str| -> serde_json::Value {
+        let start = outputs
+            .find(&format!("{name}<<"))
+            .unwrap_or_else(|| panic!("no {name} output in {outputs}"));
+        serde_json::from_str(outputs[start..].lines().nth(1).unwrap()).unwrap()
+    };
+    assert_eq!(output("uploaded"), serde_json::json!([file]));
+    let destinations = output("destinations");
+    let each: Vec<(&str, &serde_json::Value)> = destinations
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| (d["repository-url"].as_str().unwrap(), &d["uploaded"]))
+        .collect();
+    let uploaded = serde_json::json!([file]);
+    let (gate_url, main_url) = (gate.upload_url(), main.upload_url());
+    assert_eq!(
+        each,
+        [
+            (gate_url.as_str(), &uploaded),
+            (main_url.as_str(), &uploaded)
+        ]
+    );
+    let summary = read_expected(&commands.path().join("step_summary"));
+    for want in [
+        "## PyPI publish: destination 1 of 2",
+        "## PyPI publish: destination 2 of 2",
+    ] {
+        assert!(summary.contains(want), "{summary}");
+    }
+    assert!(!outputs.contains(TOKEN) && !summary.contains(OTHER));
+
+    // The tokens swapped: the gate refuses its token, the second index is not contacted.
+    wheel_owned(
+        &dist,
+        "multi_demo-2.0-py3-none-any.whl",
+        &wheel_members("multi_demo-2.0", &metadata("multi-demo", "2.0", "")),
+    );
+    let requests = main.stats()["upload_requests"].clone();
+    let (run, commands) = run_with(&format!("{OTHER}\n{TOKEN}"));
+    assert_eq!(run.code, Some(1), "{}", run.all());
+    assert_eq!(main.stats()["upload_requests"], requests);
+    assert!(
+        run.stdout.contains(&format!(
+            "not published to {main_url}: an earlier destination failed"
+        )),
+        "{}",
+        run.stdout
+    );
+    let summary = read_expected(&commands.path().join("step_summary"));
+    assert!(
+        summary.contains(&format!(
+            "Not published to `{main_url}`: an earlier destination failed."
+        )),
+        "{summary}"
+    );
+
+    // Passwords that do not pair up with the URLs: an error before anything is sent.
+    let (run, _) = run_with(&format!("{TOKEN}\n{OTHER}\n{TOKEN}"));
+    assert_eq!(run.code, Some(1), "{}", run.all());
+    assert!(
+        run.stdout
+            .contains("3 password lines for 2 repository URL(s)"),
+        "{}",
+        run.stdout
+    );
+}

@@ -245,3 +245,162 @@ fn devpi_non_volatile_end_to_end() {
         &format!("{}/alice/stable/+simple/", server.url),
     );
 }
+
+/// Issue 14: several destinations in one step, in order, each to completion: pypiserver and
+/// then devpi, one username and password per URL. A dry run proves both without storing
+/// anything; a failure at the first destination leaves the second untouched; credentials
+/// that do not pair up with the URLs stop the run before anything is sent.
+#[test]
+fn several_destinations_in_one_step() {
+    let dir = tempdir();
+    let pypiserver = pypiserver(&dir.path().join("pypiserver"), PASSWORD);
+    let devpi = devpi(&dir.path().join("devpi"), PASSWORD);
+    let (first, second) = (
+        format!("{}/", pypiserver.url),
+        format!("{}/alice/stable/", devpi.url),
+    );
+    let simples = [
+        format!("{}/simple/", pypiserver.url),
+        format!("{}/alice/stable/+simple/", devpi.url),
+    ];
+    let work = tempdir();
+    let dist = work.path().join("dist");
+    std::fs::create_dir(&dist).unwrap();
+    let files = copy_corpus(&dist);
+    let both = |extra: &[&str]| {
+        let mut args = vec!["upload", "dist", "--no-progress"];
+        args.extend(["--repository-url", &first, "--repository-url", &second]);
+        args.extend([
+            "-u",
+            "__token__",
+            "-p",
+            PASSWORD,
+            "-u",
+            "alice",
+            "-p",
+            PASSWORD,
+        ]);
+        args.extend_from_slice(extra);
+        publish(work.path(), &args)
+    };
+
+    // The dry run probes both (each answers 400 for the missing file: credentials taken).
+    let dry = both(&["--dry-run"]);
+    assert_eq!(dry.code, Some(0), "{}", dry.all());
+    for url in [&first, &second] {
+        assert!(
+            dry.stderr
+                .contains(&format!("dry run: {url} takes these credentials")),
+            "{}",
+            dry.stderr
+        );
+    }
+
+    // The real run: both indexes get every file (so the dry run stored nothing), in order.
+    let run = both(&["--json", "report.json"]);
+    assert_eq!(run.code, Some(0), "{}", run.all());
+    assert!(!run.all().contains(PASSWORD), "the password leaked");
+    let report: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(work.path().join("report.json")).unwrap()).unwrap();
+    let destinations = report["destinations"].as_array().unwrap();
+    let urls: Vec<&str> = destinations
+        .iter()
+        .map(|d| d["repository_url"].as_str().unwrap())
+        .collect();
+    assert_eq!(urls, [first.as_str(), second.as_str()]);
+    for d in destinations {
+        let statuses: Vec<&str> = d["files"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["status"].as_str().unwrap())
+            .collect();
+        assert_eq!(statuses, vec!["uploaded"; files.len()], "{d}");
+    }
+    let wheel = files.iter().find(|f| f.ends_with("none-any.whl")).unwrap();
+    for simple in &simples {
+        let downloads = tempdir();
+        assert_eq!(
+            served_sha256(simple, wheel, downloads.path()),
+            sha256sum(&dist.join(wheel))
+        );
+    }
+
+    // A wrong password for the first destination: the run stops there, the second is not
+    // contacted. The first index's refusal and the destination left out are both named.
+    let late = common::dists::metadata("late", "1.0", "");
+    let members = common::dists::wheel_members("late-1.0", &late);
+    common::dists::wheel_owned(&dist, "late-1.0-py3-none-any.whl", &members);
+    let args = [
+        "upload",
+        "dist",
+        "--no-progress",
+        "--repository-url",
+        &second,
+        "--repository-url",
+        &first,
+        "-u",
+        "alice",
+        "-p",
+        "wrong-pw",
+        "-u",
+        "__token__",
+        "-p",
+        PASSWORD,
+    ];
+    let gated = publish(work.path(), &args);
+    assert_eq!(gated.code, Some(1), "{}", gated.all());
+    assert!(
+        gated.stderr.contains(&format!(
+            "not published to {first}: an earlier destination failed"
+        )),
+        "{}",
+        gated.stderr
+    );
+    for simple in &simples {
+        assert_eq!(project_page(simple, "late"), "404", "{simple}");
+    }
+
+    // Credentials that do not pair up with the URLs, or one from the environment for two
+    // indexes: refused before anything is sent.
+    let three = both(&["-p", PASSWORD]);
+    assert_eq!(three.code, Some(1), "{}", three.all());
+    assert!(
+        three.stderr.contains("3 --password values for 2 repository URL(s): give one --password per --repository-url, in the same order"),
+        "{}",
+        three.stderr
+    );
+    let env_args = [
+        "upload",
+        "dist",
+        "--no-progress",
+        "--repository-url",
+        &first,
+        "--repository-url",
+        &second,
+    ];
+    let from_env = common::publish_env(
+        work.path(),
+        &env_args,
+        &[("TWINE_USERNAME", "alice"), ("TWINE_PASSWORD", PASSWORD)],
+    );
+    assert_eq!(from_env.code, Some(1), "{}", from_env.all());
+    assert!(
+        from_env.stderr.contains("credentials from TWINE_USERNAME/TWINE_PASSWORD would go to each of the 2 repository URLs"),
+        "{}",
+        from_env.stderr
+    );
+    assert_eq!(project_page(&simples[0], "late"), "404");
+    assert!(!three.all().contains(PASSWORD) && !from_env.all().contains(PASSWORD));
+}
+
+/// A project's simple page, or the HTTP status it was answered with.
+fn project_page(simple: &str, project: &str) -> String {
+    let script = "import sys, urllib.request as u, urllib.error as e\ntry: print(u.urlopen(sys.argv[1]).read().decode())\nexcept e.HTTPError as x: print(x.code)";
+    let run: Run = Command::new(venv_bin("python"))
+        .args(["-c", script, &format!("{simple}{project}/")])
+        .output()
+        .unwrap()
+        .into();
+    run.stdout.trim().to_string()
+}

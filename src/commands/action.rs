@@ -9,10 +9,10 @@ use crate::auth::credentials::TOKEN_USERNAME;
 use crate::auth::{Auth, CredentialSource, Credentials, TrustedPublishingMode, choose};
 use crate::github::workflow::{annotation, mask, mask_minted};
 use crate::github::{ActionInputs, reporter::GitHub, summary};
-use crate::publish::publish;
+use crate::publish::publish_in_order;
 use crate::report::errors::{describe, with_hint};
 use crate::report::terminal::{print_failure, print_report};
-use crate::settings::{KnownIndex, RawSettings, RunSettings};
+use crate::settings::{Destination, KnownIndex, RawSettings, RunSettings};
 
 /// The inputs, as the resolver takes them. The reference action's `attestations: true`
 /// signs only with trusted publishing to PyPI/TestPyPI (what `auto` means), with
@@ -28,8 +28,8 @@ fn raw(inputs: &ActionInputs, env: &impl Fn(&str) -> Option<String>) -> RawSetti
     };
     RawSettings {
         paths: vec![inputs.packages_dir.clone()],
-        repository_url: inputs.repository_url.clone(),
-        check_url: inputs.check_url.clone(),
+        repository_urls: inputs.repository_urls.clone(),
+        check_urls: inputs.check_urls.clone(),
         allow_http: false,
         ca_bundle: inputs.ca_bundle.clone(),
         concurrency: inputs.concurrency,
@@ -57,8 +57,8 @@ pub async fn run(env: impl Fn(&str) -> Option<String>) -> anyhow::Result<Status>
         }
     };
     // Mask first: nothing printed after this line can show the password.
-    if !inputs.password.is_empty() {
-        println!("{}", mask(inputs.password.reveal()));
+    for password in &inputs.passwords {
+        println!("{}", mask(password.reveal()));
     }
     for alias in &inputs.deprecated_used {
         println!(
@@ -72,28 +72,33 @@ pub async fn run(env: impl Fn(&str) -> Option<String>) -> anyhow::Result<Status>
         );
     }
     let settings = RunSettings::resolve(raw(&inputs, &env), &env).map_err(with_hint)?;
-    let Some(auth) = choose_auth(&inputs, settings.index, &env) else {
-        return Ok(Status::Failure);
+    let n = settings.destinations.len();
+    let mut identities = Vec::with_capacity(n);
+    let auth_for = |i: usize, destination: &Destination| {
+        let auth = choose_auth(&inputs, i, n, destination.index, &env)?;
+        if let Some(line) = crate::auth::choose::describe(&auth, inputs.trusted_publishing) {
+            match n {
+                1 => println!("{line}"),
+                _ => println!("{}: {line}", destination.upload_url),
+            }
+        }
+        identities.push(match &auth {
+            Auth::Fixed(Some(c)) => format!("{} (user `{}`)", c.source.describe(), c.username),
+            Auth::Fixed(None) => "none".to_string(),
+            Auth::Trusted(identity) => format!("trusted publishing ({})", identity.describe()),
+        });
+        Some(auth)
     };
-    let mode = inputs.trusted_publishing;
-    if let Some(line) = crate::auth::choose::describe(&auth, mode) {
-        println!("{line}");
-    }
-    let identity = match &auth {
-        Auth::Fixed(Some(c)) => format!("{} (user `{}`)", c.source.describe(), c.username),
-        Auth::Fixed(None) => "none".to_string(),
-        Auth::Trusted(identity) => format!("trusted publishing ({})", identity.describe()),
-    };
-    let index = settings.connect(auth, mask_minted(true))?;
-    let attestations = match settings.attestation_session(&index, &env) {
-        Ok(session) => session,
+    let destinations = match settings.connect_all(auth_for, || mask_minted(true), &env) {
+        Ok(Some(destinations)) => destinations,
+        Ok(None) => return Ok(Status::Failure),
         Err(e) => {
             let message = describe(&e);
             println!("{}", annotation("error", None, "attestations", &message));
             return Ok(Status::Failure);
         }
     };
-    let options = settings.publish_options(attestations);
+    let options = settings.publish_options(None);
     let reporter = GitHub {
         packages_dir: inputs.packages_dir.clone(),
         verbose: inputs.verbose,
@@ -101,38 +106,60 @@ pub async fn run(env: impl Fn(&str) -> Option<String>) -> anyhow::Result<Status>
     if inputs.verbose {
         println!("::group::Preflight and upload");
     }
-    let (report, result) = publish(&options, &index, &reporter).await;
+    let (reports, result) = publish_in_order(&options, &destinations, &reporter).await;
     if inputs.verbose {
         println!("::endgroup::");
     }
-    if inputs.print_hash {
+    if inputs.print_hash
+        && let Some(first) = reports.first()
+    {
         // The reference action's format: the path, then one line per digest.
         println!("Showing hash values of files to be uploaded:");
-        for f in &report.files {
+        for f in &first.files {
             println!("{}\nSHA256: {}\n", f.path.display(), f.sha256);
         }
     }
-    print_report(&report);
+    for report in &reports {
+        if n > 1 {
+            println!("{}:", report.repository_url);
+        }
+        print_report(report);
+    }
     let report_path = env("RUNNER_TEMP")
         .map(PathBuf::from)
         .filter(|p| p.is_dir())
         .unwrap_or_else(|| PathBuf::from("."))
         .join("pypi-publish-report.json");
-    std::fs::write(&report_path, serde_json::to_vec_pretty(&report)?)?;
+    let json = match reports.as_slice() {
+        [one] if n == 1 => serde_json::to_vec_pretty(one)?,
+        all => serde_json::to_vec_pretty(&serde_json::json!({ "destinations": all }))?,
+    };
+    std::fs::write(&report_path, json)?;
     if let Some(path) = env("GITHUB_OUTPUT").filter(|p| !p.is_empty()) {
-        summary::write_outputs(path.as_ref(), &summary::outputs(&report, &report_path))?;
+        let outputs = summary::outputs_all(&reports, n > 1, &report_path);
+        summary::write_outputs(path.as_ref(), &outputs)?;
     }
     let failure = result.as_ref().err().map(|e| describe(e));
+    let not_reached: Vec<String> = settings
+        .destinations
+        .iter()
+        .skip(reports.len())
+        .map(|d| d.upload_url.to_string())
+        .collect();
     if let Some(path) = env("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty()) {
-        summary::write_summary(
-            path.as_ref(),
-            &summary::markdown(&report, &identity, failure.as_deref()),
-        )?;
+        let markdown = match reports.as_slice() {
+            [one] if n == 1 => summary::markdown(one, &identities[0], failure.as_deref()),
+            all => summary::markdown_all(all, &identities, failure.as_deref(), &not_reached),
+        };
+        summary::write_summary(path.as_ref(), &markdown)?;
     }
     match result {
         Ok(()) => Ok(Status::Success),
         Err(e) => {
-            print_failure(&e, &report);
+            let last = reports
+                .last()
+                .expect("a failure comes with its destination's report");
+            print_failure(&e, last);
             println!(
                 "{}",
                 annotation(
@@ -142,22 +169,38 @@ pub async fn run(env: impl Fn(&str) -> Option<String>) -> anyhow::Result<Status>
                     failure.as_deref().unwrap_or_default()
                 )
             );
+            for url in &not_reached {
+                println!("not published to {url}: an earlier destination failed");
+            }
             Ok(Status::Failure)
         }
     }
 }
 
 /// The reference action's rule: trusted publishing when `password` is empty and `user` is
-/// `__token__` (unless `trusted-publishing` says otherwise). `None`: an error was printed.
+/// `__token__` (unless `trusted-publishing` says otherwise). With several destinations,
+/// `password` holds one line per `repository-url`. `None`: an error was printed.
 fn choose_auth(
     inputs: &ActionInputs,
+    i: usize,
+    n: usize,
     index: KnownIndex,
     env: &dyn Fn(&str) -> Option<String>,
 ) -> Option<Auth> {
+    let passwords = &inputs.passwords;
+    if passwords.len() > 1 && passwords.len() != n {
+        let message = format!(
+            "{} password lines for {n} repository URL(s): give one per line of repository-url, in the same order",
+            passwords.len()
+        );
+        println!("{}", annotation("error", None, "invalid input", &message));
+        return None;
+    }
     let mut mode = inputs.trusted_publishing;
-    let given = (!inputs.password.is_empty()).then(|| Credentials {
+    let password = passwords.get(i).or(passwords.first().filter(|_| n == 1));
+    let given = password.map(|password| Credentials {
         username: inputs.user.clone(),
-        password: inputs.password.clone(),
+        password: password.clone(),
         source: CredentialSource::ActionInputs,
     });
     if given.is_none() && inputs.user != TOKEN_USERNAME && mode == TrustedPublishingMode::Auto {

@@ -5,21 +5,21 @@ use std::time::Duration;
 
 use super::Status;
 use crate::auth::choose;
-use crate::auth::credentials::GivenCredentials;
+use crate::auth::credentials::{CredentialSource, Credentials, GivenCredentials};
 use crate::cli::UploadArgs;
 use crate::github::workflow::mask_minted;
-use crate::publish::publish;
+use crate::publish::publish_in_order;
 use crate::report::errors::{render, render_hint, with_hint};
 use crate::report::terminal::{Terminal, print_failure, print_report};
 use crate::secret::Secret;
-use crate::settings::{RawSettings, RunSettings};
+use crate::settings::{Destination, RawSettings, RunSettings};
 
 /// The flags, as the resolver takes them.
 fn raw(args: &UploadArgs) -> RawSettings {
     RawSettings {
         paths: args.paths.clone(),
-        repository_url: args.repository_url.clone(),
-        check_url: args.check_url.clone(),
+        repository_urls: args.repository_url.clone(),
+        check_urls: args.check_url.clone(),
         allow_http: args.allow_http,
         ca_bundle: args.ca_bundle.clone(),
         concurrency: usize::from(args.concurrency),
@@ -34,58 +34,137 @@ fn raw(args: &UploadArgs) -> RawSettings {
     }
 }
 
+/// The credentials given for destination `i` of `n`: with several destinations, one
+/// `--token` (or `--password`) per `--repository-url`, in the same order, and none from the
+/// environment (one credential would go to every index).
+fn given_for(
+    args: &UploadArgs,
+    i: usize,
+    n: usize,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<Option<Credentials>, String> {
+    let flags = [
+        ("--token", &args.token),
+        ("--password", &args.password),
+        ("--username", &args.username),
+    ];
+    for (flag, values) in flags {
+        if values.len() > 1 && values.len() != n {
+            return Err(format!(
+                "{} {flag} values for {n} repository URL(s): give one {flag} per --repository-url, in the same order",
+                values.len()
+            ));
+        }
+    }
+    let pick = |values: &[String]| {
+        values
+            .get(i)
+            .or(values.first().filter(|_| n == 1))
+            .map(Secret::new)
+    };
+    // A username is no secret: one may serve every destination.
+    let username = args.username.get(i).or(args.username.first());
+    let given = GivenCredentials {
+        username: username.cloned(),
+        password: pick(&args.password),
+        token: pick(&args.token),
+    };
+    let resolved = given.resolve(env);
+    if n > 1
+        && let Some(c) = &resolved
+        && c.source != CredentialSource::Flags
+    {
+        return Err(format!(
+            "credentials from {} would go to each of the {n} repository URLs: give one --token (or --password) per --repository-url, in the same order",
+            c.source.describe()
+        ));
+    }
+    Ok(resolved)
+}
+
 /// Runs an upload. `env` reads environment variables (injected for tests).
 pub async fn run(args: UploadArgs, env: impl Fn(&str) -> Option<String>) -> anyhow::Result<Status> {
     let settings = RunSettings::resolve(raw(&args), &env).map_err(with_hint)?;
     let mode = args.trusted_publishing.into();
-    let given = GivenCredentials {
-        username: args.username.clone(),
-        password: args.password.clone().map(Secret::new),
-        token: args.token.clone().map(Secret::new),
-    };
-    let auth = match choose(
-        mode,
-        given.resolve(&env),
-        &env,
-        args.id_token_env.as_deref(),
-    ) {
-        Ok(auth) => auth,
-        Err(e) => {
-            eprintln!("error: {e}");
-            if let Some(hint) = crate::auth::choose::hint(&e, settings.index) {
-                eprintln!("{}", render_hint(&hint));
-            }
-            return Ok(Status::Failure);
-        }
-    };
-    if let Some(line) = crate::auth::choose::describe(&auth, mode) {
-        eprintln!("{line}");
-    } else {
-        eprintln!(
-            "warning: no credentials given (--token, --username/--password, TWINE_USERNAME/TWINE_PASSWORD, or trusted publishing in CI)"
-        );
-    }
+    let n = settings.destinations.len();
     let in_github = env("GITHUB_ACTIONS").as_deref() == Some("true");
-    let index = settings.connect(auth, mask_minted(in_github))?;
-    let attestations = match settings.attestation_session(&index, &env) {
-        Ok(session) => session,
+    let auth_for = |i: usize, destination: &Destination| {
+        let chosen = given_for(&args, i, n, &env)
+            .map_err(|e| (e, None))
+            .and_then(|given| {
+                choose(mode, given, &env, args.id_token_env.as_deref()).map_err(|e| {
+                    (
+                        e.to_string(),
+                        crate::auth::choose::hint(&e, destination.index),
+                    )
+                })
+            });
+        let auth = match chosen {
+            Ok(auth) => auth,
+            Err((e, hint)) => {
+                eprintln!("error: {e}");
+                if let Some(hint) = hint {
+                    eprintln!("{}", render_hint(&hint));
+                }
+                return None;
+            }
+        };
+        let to = if n > 1 {
+            format!("{}: ", destination.upload_url)
+        } else {
+            String::new()
+        };
+        match crate::auth::choose::describe(&auth, mode) {
+            Some(line) => eprintln!("{to}{line}"),
+            None => eprintln!(
+                "{to}warning: no credentials given (--token, --username/--password, TWINE_USERNAME/TWINE_PASSWORD, or trusted publishing in CI)"
+            ),
+        }
+        Some(auth)
+    };
+    let destinations = match settings.connect_all(auth_for, || mask_minted(in_github), &env) {
+        Ok(Some(destinations)) => destinations,
+        Ok(None) => return Ok(Status::Failure),
         Err(e) => {
             eprintln!("{}", render(&e));
             return Ok(Status::Failure);
         }
     };
     let terminal = Terminal::new(!args.no_progress, args.verbose);
-    let options = settings.publish_options(attestations);
-    let (report, result) = publish(&options, &index, &terminal).await;
-    print_report(&report);
+    let options = settings.publish_options(None);
+    let (reports, result) = publish_in_order(&options, &destinations, &terminal).await;
+    for report in &reports {
+        if n > 1 {
+            println!("{}:", report.repository_url);
+        }
+        print_report(report);
+    }
     if let Some(path) = &args.json {
-        std::fs::write(path, serde_json::to_vec_pretty(&report)?)?;
+        let json = match reports.as_slice() {
+            [one] if n == 1 => serde_json::to_vec_pretty(one)?,
+            all => serde_json::to_vec_pretty(&serde_json::json!({ "destinations": all }))?,
+        };
+        std::fs::write(path, json)?;
     }
     match result {
         Ok(()) => Ok(Status::Success),
         Err(e) => {
-            print_failure(&e, &report);
+            let last = reports
+                .last()
+                .expect("a failure comes with its destination's report");
+            print_failure(&e, last);
+            print_not_reached(&settings, reports.len());
             Ok(Status::Failure)
         }
+    }
+}
+
+/// After a failure: the destinations the run did not go on to.
+pub(super) fn print_not_reached(settings: &RunSettings, reached: usize) {
+    for d in settings.destinations.iter().skip(reached) {
+        eprintln!(
+            "not published to {}: an earlier destination failed",
+            d.upload_url
+        );
     }
 }

@@ -11,10 +11,11 @@ use crate::secret::Secret;
 pub struct ActionInputs {
     /// `user`.
     pub user: String,
-    /// `password` (empty: trusted publishing).
-    pub password: Secret,
-    /// `repository-url`.
-    pub repository_url: String,
+    /// `password`, one per line: one per repository URL, in the same order (none: trusted
+    /// publishing).
+    pub passwords: Vec<Secret>,
+    /// `repository-url`, one per line: the destinations, in publishing order.
+    pub repository_urls: Vec<String>,
     /// `packages-dir`.
     pub packages_dir: PathBuf,
     /// `verify-metadata`.
@@ -29,8 +30,8 @@ pub struct ActionInputs {
     pub attestations: bool,
     /// `trusted-publishing`: auto, always or never.
     pub trusted_publishing: crate::auth::TrustedPublishingMode,
-    /// `check-url` (empty: derived).
-    pub check_url: Option<String>,
+    /// `check-url`, one per line in the order of `repository-url` (none or empty: derived).
+    pub check_urls: Vec<String>,
     /// `concurrency`.
     pub concurrency: usize,
     /// `dry-run`.
@@ -105,6 +106,13 @@ impl ActionInputs {
         };
         let flag = |v: String| !v.eq_ignore_ascii_case("false");
         let optional = |v: String| (!v.is_empty()).then_some(v);
+        let lines = |v: String| -> Vec<String> {
+            v.lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty())
+                .map(str::to_string)
+                .collect()
+        };
         let trusted_publishing = match get("trusted-publishing").to_ascii_lowercase().as_str() {
             "auto" => crate::auth::TrustedPublishingMode::Auto,
             "always" => crate::auth::TrustedPublishingMode::Always,
@@ -130,8 +138,11 @@ impl ActionInputs {
         };
         Ok(Self {
             user: get("user"),
-            password: Secret::new(get("password")),
-            repository_url: get("repository-url"),
+            passwords: lines(get("password"))
+                .into_iter()
+                .map(Secret::new)
+                .collect(),
+            repository_urls: lines(get("repository-url")),
             packages_dir: PathBuf::from(get("packages-dir")),
             verify_metadata: flag(get("verify-metadata")),
             skip_existing: flag(get("skip-existing")),
@@ -139,7 +150,7 @@ impl ActionInputs {
             print_hash: flag(get("print-hash")),
             attestations: flag(get("attestations")),
             trusted_publishing,
-            check_url: optional(get("check-url")),
+            check_urls: lines(get("check-url")),
             concurrency,
             dry_run: flag(get("dry-run")),
             ca_bundle: optional(get("ca-bundle")).map(PathBuf::from),
@@ -165,7 +176,7 @@ mod tests {
         let i = ActionInputs::read(env).unwrap();
         assert_eq!(i.packages_dir, PathBuf::from("wheelhouse"));
         assert_eq!(i.deprecated_used, vec!["packages_dir"]);
-        assert_eq!(i.repository_url, "https://test.pypi.org/legacy/");
+        assert_eq!(i.repository_urls, ["https://test.pypi.org/legacy/"]);
         assert!(!i.verbose && i.verify_metadata && i.print_hash && !i.dry_run);
         assert_eq!((i.user.as_str(), i.concurrency), ("__token__", 8));
         let bad = ActionInputs::read(|k| (k == "INPUT_CONCURRENCY").then(|| "0".to_string()));

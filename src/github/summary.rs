@@ -44,6 +44,76 @@ pub fn outputs(report: &PublishReport, report_path: &Path) -> Vec<(&'static str,
     ]
 }
 
+/// The outputs of a run with several destinations (`reports`: the destinations reached,
+/// in order): each list output is the union over the destinations (a file may be uploaded
+/// to one and already present on another), and `destinations` holds each one's own
+/// `uploaded`, `skipped` and `release-urls`. A run with one destination has today's outputs.
+pub fn outputs_all(
+    reports: &[PublishReport],
+    several: bool,
+    report_path: &Path,
+) -> Vec<(&'static str, String)> {
+    if let ([one], false) = (reports, several) {
+        return outputs(one, report_path);
+    }
+    let each: Vec<Vec<(&'static str, String)>> =
+        reports.iter().map(|r| outputs(r, report_path)).collect();
+    let parse = |s: &str| serde_json::from_str::<serde_json::Value>(s).unwrap_or_default();
+    let union = |name: &str| -> serde_json::Value {
+        let mut all: Vec<serde_json::Value> = Vec::new();
+        let mut map = serde_json::Map::new();
+        for outputs in &each {
+            let value = outputs
+                .iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, v)| parse(v));
+            match value {
+                Some(serde_json::Value::Array(items)) => {
+                    for item in items {
+                        if !all.contains(&item) {
+                            all.push(item);
+                        }
+                    }
+                }
+                Some(serde_json::Value::Object(entries)) => map.extend(entries),
+                _ => {}
+            }
+        }
+        if map.is_empty() {
+            json!(all)
+        } else {
+            json!(map)
+        }
+    };
+    let destinations: Vec<serde_json::Value> = reports
+        .iter()
+        .zip(&each)
+        .map(|(report, outputs)| {
+            let get = |name: &str| {
+                outputs
+                    .iter()
+                    .find(|(n, _)| *n == name)
+                    .map_or(json!([]), |(_, v)| parse(v))
+            };
+            json!({
+                "repository-url": report.repository_url,
+                "uploaded": get("uploaded"),
+                "skipped": get("skipped"),
+                "release-urls": get("release-urls"),
+            })
+        })
+        .collect();
+    vec![
+        ("uploaded", union("uploaded").to_string()),
+        ("skipped", union("skipped").to_string()),
+        ("release-urls", union("release-urls").to_string()),
+        ("hashes", union("hashes").to_string()),
+        ("attestations", union("attestations").to_string()),
+        ("destinations", json!(destinations).to_string()),
+        ("report", report_path.display().to_string()),
+    ]
+}
+
 /// Appends outputs to the `GITHUB_OUTPUT` file, in the delimiter form that is safe for any
 /// value.
 pub fn write_outputs(path: &Path, outputs: &[(&str, String)]) -> std::io::Result<()> {
@@ -70,7 +140,36 @@ fn attestations(report: &PublishReport) -> Vec<String> {
 
 /// The job summary in Markdown.
 pub fn markdown(report: &PublishReport, identity: &str, failure: Option<&str>) -> String {
-    let mut md = String::from("## PyPI publish\n\n");
+    titled(report, "PyPI publish", identity, failure)
+}
+
+/// The job summary of a run with several destinations: one section each, in order (the
+/// failure under the destination that failed), then the destinations not reached.
+pub fn markdown_all(
+    reports: &[PublishReport],
+    identities: &[String],
+    failure: Option<&str>,
+    not_reached: &[String],
+) -> String {
+    let total = reports.len() + not_reached.len();
+    let mut md = String::new();
+    for (i, report) in reports.iter().enumerate() {
+        let title = format!("PyPI publish: destination {} of {total}", i + 1);
+        let identity = identities.get(i).map_or("", String::as_str);
+        let failed = failure.filter(|_| i + 1 == reports.len());
+        md.push_str(&titled(report, &title, identity, failed));
+        md.push('\n');
+    }
+    for url in not_reached {
+        md.push_str(&format!(
+            "Not published to `{url}`: an earlier destination failed.\n\n"
+        ));
+    }
+    md
+}
+
+fn titled(report: &PublishReport, title: &str, identity: &str, failure: Option<&str>) -> String {
+    let mut md = format!("## {title}\n\n");
     md.push_str(&format!(
         "Index: `{}` · credentials: {identity}",
         report.repository_url

@@ -36,6 +36,19 @@ pub enum UrlError {
         /// The probable upload URL.
         suggestion: String,
     },
+    /// More check URLs than destinations: which goes with which is unclear.
+    #[error(
+        "{check_urls} check URLs for {repository_urls} repository URLs: give at most one --check-url per --repository-url, in the same order"
+    )]
+    MoreCheckUrls {
+        /// Check URLs given.
+        check_urls: usize,
+        /// Repository URLs given.
+        repository_urls: usize,
+    },
+    /// The same upload URL twice.
+    #[error("{0} is given twice as a repository URL")]
+    SameDestinationTwice(String),
 }
 
 impl UrlError {

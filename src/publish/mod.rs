@@ -26,6 +26,7 @@ use crate::dist::{self, Digests, Distribution, Problem, Target, discover};
 use crate::events::Reporter;
 use crate::index::{Index, Refusal, UploadOutcome, url};
 
+mod destinations;
 mod outcome;
 mod plan;
 mod prove;
@@ -34,6 +35,7 @@ mod send;
 use self::plan::plan;
 use self::send::{Outcomes, upload_all};
 
+pub use destinations::{Connected, publish_in_order};
 pub use outcome::{FileReport, FileStatus, PublishError, PublishReport};
 
 /// What to publish, and how.
@@ -49,6 +51,9 @@ pub struct PublishOptions {
     pub verify_metadata: bool,
     /// Sign and send PEP 740 attestations with this session (`None`: send none).
     pub attestations: Option<Arc<crate::attest::Session>>,
+    /// Whose rules the preflight applies (`None`: the index's own; with several
+    /// destinations, the strictest among them, so that nothing is sent anywhere first).
+    pub preflight_target: Option<Target>,
 }
 
 struct Planned {
@@ -93,7 +98,9 @@ async fn run(
     report: &mut PublishReport,
 ) -> Result<(), PublishError> {
     // 1. Preflight.
-    let target = Target::from(index.known());
+    let target = options
+        .preflight_target
+        .unwrap_or_else(|| Target::from(index.known()));
     let dists = preflight(options, target, reporter, report)?;
 
     // 2. Hash.
