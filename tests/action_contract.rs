@@ -130,7 +130,7 @@ fn action_without_password_explains_and_deprecated_aliases_warn() {
     assert_eq!(run.code, Some(1), "{}", run.all());
     assert!(
         run.stdout.contains(
-            "::error title=trusted publishing::trusted publishing: GitHub Actions gave this job no OIDC token"
+            "::error title=trusted publishing::trusted publishing has no OIDC token to trade%0A  Caused by: GitHub Actions gave this job no OIDC token"
         ) && run.stdout.contains("id-token: write"),
         "{}",
         run.stdout

@@ -194,7 +194,7 @@ fn action_publishes_with_a_minted_token_and_masks_it_first() {
     assert_eq!(run.code, Some(1), "{}", run.all());
     assert!(
         run.stdout
-            .contains("::error title=publish failed::trusted publishing:")
+            .contains("::error title=publish failed::no upload token; nothing was uploaded%0A  Caused by: trusted publishing: the index did not trade the OIDC token")
             && run.stdout.contains("Workflow name:     publish.yml"),
         "{}",
         run.stdout

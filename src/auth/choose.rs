@@ -22,7 +22,7 @@ pub enum ChooseError {
     )]
     Conflicting(&'static str),
     /// Trusted publishing is required (or the only option) but there is no identity.
-    #[error("trusted publishing: {0}")]
+    #[error("trusted publishing has no OIDC token to trade")]
     Identity(#[from] AmbientError),
 }
 

@@ -28,7 +28,7 @@ pub enum Mode {
 #[derive(Debug, thiserror::Error)]
 pub enum TrustedPublishingError {
     /// No OIDC token.
-    #[error("trusted publishing: {source}")]
+    #[error("trusted publishing: the job has no OIDC token for the audience '{audience}'")]
     Identity {
         /// The cause.
         #[source]
@@ -37,7 +37,7 @@ pub enum TrustedPublishingError {
         audience: String,
     },
     /// The index would not trade it.
-    #[error("trusted publishing: {source}")]
+    #[error("trusted publishing: the index did not trade the OIDC token for an upload token")]
     Exchange {
         /// The cause.
         #[source]

@@ -209,9 +209,10 @@ fn choose_auth(
     match choose(mode, given, env, None) {
         Ok(auth) => Some(auth),
         Err(e) => {
+            let chain = crate::report::errors::chain(&e);
             let message = match crate::auth::choose::hint(&e, index) {
-                Some(hint) => format!("{e}\n{hint}"),
-                None => e.to_string(),
+                Some(hint) => format!("{chain}\n{}", crate::report::errors::render_hint(&hint)),
+                None => chain,
             };
             println!(
                 "{}",

@@ -9,7 +9,7 @@ use crate::auth::credentials::{CredentialSource, Credentials, GivenCredentials};
 use crate::cli::UploadArgs;
 use crate::github::workflow::mask_minted;
 use crate::publish::publish_in_order;
-use crate::report::errors::{render, render_hint, with_hint};
+use crate::report::errors::{render, render_chain, render_hint, with_hint};
 use crate::report::terminal::{Terminal, print_failure, print_report};
 use crate::secret::Secret;
 use crate::settings::{Destination, RawSettings, RunSettings};
@@ -90,11 +90,11 @@ pub async fn run(args: UploadArgs, env: impl Fn(&str) -> Option<String>) -> anyh
     let in_github = env("GITHUB_ACTIONS").as_deref() == Some("true");
     let auth_for = |i: usize, destination: &Destination| {
         let chosen = given_for(&args, i, n, &env)
-            .map_err(|e| (e, None))
+            .map_err(|e| (format!("error: {e}"), None))
             .and_then(|given| {
                 choose(mode, given, &env, args.id_token_env.as_deref()).map_err(|e| {
                     (
-                        e.to_string(),
+                        render_chain(&e),
                         crate::auth::choose::hint(&e, destination.index),
                     )
                 })
@@ -102,7 +102,7 @@ pub async fn run(args: UploadArgs, env: impl Fn(&str) -> Option<String>) -> anyh
         let auth = match chosen {
             Ok(auth) => auth,
             Err((e, hint)) => {
-                eprintln!("error: {e}");
+                eprintln!("{e}");
                 if let Some(hint) = hint {
                     eprintln!("{}", render_hint(&hint));
                 }

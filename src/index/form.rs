@@ -100,3 +100,69 @@ pub async fn multipart(
             .expect("a valid mime type");
     Ok(form.part("content", part))
 }
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write;
+
+    use super::*;
+
+    /// A wheel with a multi-use field, a Project-URL, a description and no Requires-Python.
+    fn wheel(dir: &Path) -> std::path::PathBuf {
+        let path = dir.join("form_snap-1.0-py3-none-any.whl");
+        let mut zip = zip::ZipWriter::new(std::fs::File::create(&path).unwrap());
+        let options = zip::write::SimpleFileOptions::default();
+        let metadata = "Metadata-Version: 2.1\nName: form-snap\nVersion: 1.0\nSummary: A form in a snapshot\nClassifier: Programming Language :: Python :: 3\nClassifier: Typing :: Typed\nRequires-Dist: packaging>=24\nProject-URL: Source, https://example.org/src\nDescription-Content-Type: text/markdown\n\n# Form snap\n";
+        let wheel =
+            "Wheel-Version: 1.0\nGenerator: test\nRoot-Is-Purelib: true\nTag: py3-none-any\n";
+        for (name, body) in [
+            ("form_snap/__init__.py", ""),
+            ("form_snap-1.0.dist-info/METADATA", metadata),
+            ("form_snap-1.0.dist-info/WHEEL", wheel),
+            ("form_snap-1.0.dist-info/RECORD", ""),
+        ] {
+            zip.start_file(name, options).unwrap();
+            zip.write_all(body.as_bytes()).unwrap();
+        }
+        zip.finish().unwrap();
+        path
+    }
+
+    /// Issue 13: the form as sent, field by field (twine's own form is compared in
+    /// `tests/upload_test_index.rs`); the digests are filtered, the rest is exact.
+    #[test]
+    fn the_upload_form_field_by_field() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = wheel(dir.path());
+        let (dist, problems) = crate::dist::check::check_file(&path, crate::dist::Target::Other);
+        let dist = dist.unwrap_or_else(|| panic!("{problems:?}"));
+        let mut digests = crate::dist::hash::sha256_file(&path).unwrap();
+        digests.blake2_256 = Some("b2".repeat(32));
+        let lines: Vec<String> = fields(&dist, &digests, Some("[{\"version\":1}]"))
+            .into_iter()
+            .map(|(k, v)| format!("{k} = {v:?}"))
+            .collect();
+        insta::with_settings!({filters => vec![(r"[0-9a-f]{64}", "[hex]")]}, {
+            insta::assert_snapshot!(lines.join("\n"), @r##"
+            :action = "file_upload"
+            protocol_version = "1"
+            metadata_version = "2.1"
+            name = "form-snap"
+            version = "1.0"
+            summary = "A form in a snapshot"
+            description = "# Form snap\n"
+            description_content_type = "text/markdown"
+            classifiers = "Programming Language :: Python :: 3"
+            classifiers = "Typing :: Typed"
+            requires_dist = "packaging>=24"
+            project_urls = "Source, https://example.org/src"
+            requires_python = ""
+            filetype = "bdist_wheel"
+            pyversion = "py3"
+            sha256_digest = "[hex]"
+            blake2_256_digest = "[hex]"
+            attestations = "[{\"version\":1}]"
+            "##);
+        });
+    }
+}

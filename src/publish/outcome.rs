@@ -145,7 +145,7 @@ pub enum PublishError {
     #[error("{}", planned_refusals(.0))]
     Conflicts(Vec<UploadError>),
     /// Trusted publishing could not give an upload token; nothing was uploaded.
-    #[error("{source}; nothing was uploaded")]
+    #[error("no upload token; nothing was uploaded")]
     TrustedPublishing {
         /// The cause.
         #[source]

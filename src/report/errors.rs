@@ -63,7 +63,8 @@ pub fn render_chain(error: &(dyn Error + 'static)) -> String {
     format!("error: {}", chain(error))
 }
 
-fn chain(error: &(dyn Error + 'static)) -> String {
+/// The error and one `Caused by:` line per cause, without prefix (for annotations).
+pub fn chain(error: &(dyn Error + 'static)) -> String {
     let mut out = error.to_string();
     let mut shown = error.to_string();
     let mut source = error.source();
