@@ -12,6 +12,7 @@ pub mod auth;
 pub mod cli;
 pub mod commands;
 pub mod dist;
+pub mod error;
 pub mod events;
 pub mod github;
 pub mod http;

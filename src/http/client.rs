@@ -77,11 +77,9 @@ pub fn tls_hint(text: &str) -> Option<&'static str> {
 /// An error and its causes, as one line of text.
 pub fn chain_text(error: &(dyn std::error::Error + 'static)) -> String {
     let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(s) = source {
+    for cause in crate::error::causes(error) {
         text.push_str(": ");
-        text.push_str(&s.to_string());
-        source = s.source();
+        text.push_str(&cause.to_string());
     }
     text
 }

@@ -67,14 +67,12 @@ pub fn render_chain(error: &(dyn Error + 'static)) -> String {
 pub fn chain(error: &(dyn Error + 'static)) -> String {
     let mut out = error.to_string();
     let mut shown = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
+    for cause in crate::error::causes(error) {
         let text = cause.to_string();
         if !shown.contains(&text) {
             out.push_str(&format!("\n  Caused by: {text}"));
         }
         shown = text;
-        source = cause.source();
     }
     out
 }
