@@ -90,7 +90,8 @@ pub struct SigstoreArgs {
 /// `attest` options. The identity token (audience `sigstore`) comes from SIGSTORE_ID_TOKEN.
 #[derive(Debug, Args)]
 pub struct AttestArgs {
-    /// Distribution files or folders (a folder contributes its top-level files).
+    /// Distribution files, folders (their top-level distributions) or quoted globs
+    /// (`'dist/*.whl'`, `'**/dist/*'`).
     #[arg(default_value = "dist")]
     pub paths: Vec<PathBuf>,
     /// Write `<dist>.publish.attestation` files here instead of beside each distribution.
@@ -107,7 +108,8 @@ pub struct AttestArgs {
 /// `check` options.
 #[derive(Debug, Args)]
 pub struct CheckArgs {
-    /// Distribution files or folders (a folder contributes its top-level files).
+    /// Distribution files, folders (their top-level distributions) or quoted globs
+    /// (`'dist/*.whl'`, `'**/dist/*'`).
     #[arg(default_value = "dist")]
     pub paths: Vec<PathBuf>,
     /// The index the files are meant for: PyPI's and TestPyPI's rules apply to them, the
@@ -125,7 +127,8 @@ pub struct CheckArgs {
 /// `upload` options.
 #[derive(Debug, Args)]
 pub struct UploadArgs {
-    /// Distribution files or folders (a folder contributes its top-level files).
+    /// Distribution files, folders (their top-level distributions) or quoted globs
+    /// (`'dist/*.whl'`, `'**/dist/*'`).
     #[arg(default_value = "dist")]
     pub paths: Vec<PathBuf>,
     /// The legacy upload API URL.

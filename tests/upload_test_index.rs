@@ -372,3 +372,73 @@ fn issue12_fourteen_day_rule_is_refused_in_the_plan() {
         run.stderr
     );
 }
+
+/// Issue 14, point 3: globs and several folders. A quoted glob uploads exactly what it
+/// matches; stray files beside the distributions are passed over without a word; the same
+/// file reached twice is sent once; a glob that matches nothing stops the run naming it,
+/// before anything is sent.
+#[test]
+fn issue14_globs_folders_and_the_same_file_twice() {
+    let index = TestIndex::start(&["--token", TOKEN]);
+    let dir = tempdir();
+    let dist = dir.path().join("dist");
+    std::fs::create_dir(&dist).unwrap();
+    let names = build(&dist);
+    let strays = [
+        "form_demo-1.0.tar.gz.asc",
+        "form_demo-1.0-py3-none-any.whl.publish.attestation",
+        "form_demo-1.0.tar.gz.sigstore.json",
+        "SHA256SUMS.txt",
+        "build-info.json",
+    ];
+    for stray in strays {
+        std::fs::write(dist.join(stray), "not a distribution").unwrap();
+    }
+    let url = index.upload_url();
+    let upload = |paths: &[&str]| {
+        let mut args = vec!["upload"];
+        args.extend(paths);
+        args.extend(["--repository-url", &url, "--token", TOKEN]);
+        args.push("--no-progress");
+        publish(dir.path(), &args)
+    };
+
+    // A glob that matches nothing: one line naming it, exit 1 or 2, nothing looked at or sent.
+    let run = upload(&["dist/*.whl", "dist/*.zip"]);
+    assert_ne!(run.code, Some(0), "{}", run.all());
+    let error = "no distributions (.whl, .tar.gz, .zip) match 'dist/*.zip'";
+    assert!(run.stderr.contains(error), "{}", run.all());
+    let stats = index.stats();
+    assert_eq!(
+        (
+            stats["upload_requests"].as_u64(),
+            stats["simple_requests"].as_u64()
+        ),
+        (Some(0), Some(0))
+    );
+
+    // The glob uploads exactly the wheel, not the sdist beside it.
+    let run = upload(&["dist/*.whl"]);
+    assert_eq!(run.code, Some(0), "{}", run.all());
+    assert!(index.stored(&names[0]).is_some());
+    assert!(index.stored(&names[1]).is_none(), "{}", run.all());
+    assert_eq!(index.stats()["upload_requests"], 1);
+
+    // The folder and a glob over it, and the folder once more as ./dist: the sdist is sent
+    // once, the stray files are not mentioned anywhere.
+    let run = upload(&["dist", "dist/*", "./dist/", "**/dist/*.tar.gz"]);
+    assert_eq!(run.code, Some(0), "{}", run.all());
+    assert_eq!(index.stats()["upload_requests"], 2, "{}", run.all());
+    assert_eq!(index.stats()["uploads_stored"], 2);
+    for stray in strays {
+        assert!(!run.all().contains(stray), "{stray}: {}", run.all());
+    }
+    for name in &names {
+        assert_eq!(
+            run.stdout.matches(name.as_str()).count(),
+            1,
+            "{name} once in the table: {}",
+            run.stdout
+        );
+    }
+}

@@ -27,7 +27,7 @@ fn raw(inputs: &ActionInputs, env: &impl Fn(&str) -> Option<String>) -> RawSetti
         (true, _) => crate::attest::Mode::Auto,
     };
     RawSettings {
-        paths: vec![inputs.packages_dir.clone()],
+        paths: inputs.packages_dir.clone(),
         repository_url: inputs.repository_url.clone(),
         check_url: inputs.check_url.clone(),
         allow_http: false,
@@ -94,10 +94,7 @@ pub async fn run(env: impl Fn(&str) -> Option<String>) -> anyhow::Result<Status>
         }
     };
     let options = settings.publish_options(attestations);
-    let reporter = GitHub {
-        packages_dir: inputs.packages_dir.clone(),
-        verbose: inputs.verbose,
-    };
+    let reporter = GitHub::new(inputs.packages_dir.clone(), inputs.verbose);
     if inputs.verbose {
         println!("::group::Preflight and upload");
     }

@@ -15,8 +15,8 @@ pub struct ActionInputs {
     pub password: Secret,
     /// `repository-url`.
     pub repository_url: String,
-    /// `packages-dir`.
-    pub packages_dir: PathBuf,
+    /// `packages-dir`: one folder or glob per line.
+    pub packages_dir: Vec<PathBuf>,
     /// `verify-metadata`.
     pub verify_metadata: bool,
     /// `skip-existing` (accepted; skip-identical is always on).
@@ -132,7 +132,7 @@ impl ActionInputs {
             user: get("user"),
             password: Secret::new(get("password")),
             repository_url: get("repository-url"),
-            packages_dir: PathBuf::from(get("packages-dir")),
+            packages_dir: lines(&get("packages-dir")).map(PathBuf::from).collect(),
             verify_metadata: flag(get("verify-metadata")),
             skip_existing: flag(get("skip-existing")),
             verbose: flag(get("verbose")),
@@ -146,6 +146,11 @@ impl ActionInputs {
             deprecated_used,
         })
     }
+}
+
+/// The non-blank lines of a multi-line input (YAML's `|` block), trimmed.
+fn lines(value: &str) -> impl Iterator<Item = &str> {
+    value.lines().map(str::trim).filter(|l| !l.is_empty())
 }
 
 #[cfg(test)]
@@ -163,11 +168,19 @@ mod tests {
             _ => None,
         };
         let i = ActionInputs::read(env).unwrap();
-        assert_eq!(i.packages_dir, PathBuf::from("wheelhouse"));
+        assert_eq!(i.packages_dir, [PathBuf::from("wheelhouse")]);
         assert_eq!(i.deprecated_used, vec!["packages_dir"]);
         assert_eq!(i.repository_url, "https://test.pypi.org/legacy/");
         assert!(!i.verbose && i.verify_metadata && i.print_hash && !i.dry_run);
         assert_eq!((i.user.as_str(), i.concurrency), ("__token__", 8));
+        let several = |k: &str| {
+            (k == "INPUT_PACKAGES-DIR").then(|| "dist\n\n  packages/*/dist  \n".to_string())
+        };
+        let i = ActionInputs::read(several).unwrap();
+        assert_eq!(
+            i.packages_dir,
+            [PathBuf::from("dist"), PathBuf::from("packages/*/dist")]
+        );
         let bad = ActionInputs::read(|k| (k == "INPUT_CONCURRENCY").then(|| "0".to_string()));
         assert!(bad.is_err());
     }
