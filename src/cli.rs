@@ -60,6 +60,8 @@ pub struct Cli {
 }
 
 /// The subcommands.
+// Parsed once per process: the size of the upload variant costs nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Read and check distributions as PyPI would, without sending anything.
@@ -131,13 +133,31 @@ pub struct UploadArgs {
     /// (`'dist/*.whl'`, `'**/dist/*'`).
     #[arg(default_value = "dist")]
     pub paths: Vec<PathBuf>,
-    /// The legacy upload API URL.
-    #[arg(long, visible_alias = "publish-url", value_name = "URL", default_value = PYPI_UPLOAD, env = "PYPI_PUBLISH_REPOSITORY_URL")]
-    pub repository_url: String,
+    /// The legacy upload API URL [default: the URL of --repository/--index, else
+    /// https://upload.pypi.org/legacy/].
+    #[arg(
+        long,
+        visible_alias = "publish-url",
+        value_name = "URL",
+        env = "PYPI_PUBLISH_REPOSITORY_URL"
+    )]
+    pub repository_url: Option<String>,
     /// The simple-index URL used to see what the index already has (derived for PyPI,
-    /// TestPyPI, devpi and pypiserver).
+    /// TestPyPI, devpi and pypiserver; the `url` of --index).
     #[arg(long, value_name = "URL", env = "PYPI_PUBLISH_CHECK_URL")]
     pub check_url: Option<String>,
+    /// A repository of ~/.pypirc, as twine reads it: its `repository` URL, `username` and
+    /// `password` (`pypi` and `testpypi` are known without a file). Flags and environment
+    /// variables win over the file.
+    #[arg(long, short = 'r', value_name = "NAME", conflicts_with = "index")]
+    pub repository: Option<String>,
+    /// The .pypirc file for --repository [default: ~/.pypirc].
+    #[arg(long, value_name = "PATH", requires = "repository")]
+    pub config_file: Option<PathBuf>,
+    /// An index of this project's pyproject.toml (`[[tool.uv.index]]`, as `uv publish
+    /// --index`): uploads go to its `publish-url`, its `url` is the check URL.
+    #[arg(long, value_name = "NAME")]
+    pub index: Option<String>,
     /// Username (default `__token__`). Also PYPI_PUBLISH_USERNAME or TWINE_USERNAME.
     #[arg(long, short = 'u')]
     pub username: Option<String>,

@@ -9,7 +9,7 @@ use std::process::Command;
 
 use common::dists::{metadata, sdist_tar, wheel_members, wheel_owned};
 use common::servers::TestIndex;
-use common::{Run, publish, tempdir, venv_bin};
+use common::{Run, publish, publish_env, tempdir, venv_bin};
 
 const TOKEN: &str = "pypi-FormFidelity-4242";
 
@@ -441,4 +441,180 @@ fn issue14_globs_folders_and_the_same_file_twice() {
             run.stdout
         );
     }
+}
+
+/// Issue 14, point 6: `--index NAME` reads `[[tool.uv.index]]` from the project's
+/// `pyproject.toml` (the current directory), as `uv publish --index` does: uploads go to its
+/// `publish-url`, and its `url` is where the index is looked at. The index takes uploads at
+/// `/upload/`, a layout no check URL can be derived from: only the `url` of the entry lets
+/// the re-run see the files are already there.
+#[test]
+fn issue14_index_from_pyproject_uses_publish_url_and_url() {
+    let index = TestIndex::start(&["--token", TOKEN, "--upload-path", "/upload/"]);
+    let project = tempdir();
+    let dist = project.path().join("dist");
+    std::fs::create_dir(&dist).unwrap();
+    let names = build(&dist);
+    std::fs::write(
+        project.path().join("pyproject.toml"),
+        format!(
+            "[project]\nname = \"form-demo\"\nversion = \"1.0\"\n\n\
+             [[tool.uv.index]]\nname = \"pytorch\"\nurl = \"https://download.pytorch.org/whl/cpu\"\n\n\
+             [[tool.uv.index]]\nname = \"local\"\nurl = \"{}/simple\"\npublish-url = \"{}/upload/\"\nexplicit = true\n",
+            index.server.url, index.server.url
+        ),
+    )
+    .unwrap();
+    let upload = |more: &[&str]| {
+        let mut args = vec!["upload", "dist", "--index", "local", "--no-progress"];
+        args.extend(more);
+        publish(project.path(), &args)
+    };
+    let run = upload(&["--token", TOKEN]);
+    assert_eq!(run.code, Some(0), "{}", run.all());
+    assert!(
+        run.stderr.contains("(index 'local' of pyproject.toml)"),
+        "{}",
+        run.stderr
+    );
+    for name in &names {
+        assert!(index.stored(name).is_some(), "{name}: {}", run.all());
+    }
+    let before = index.stats();
+    let again = upload(&["--token", TOKEN]);
+    assert_eq!(again.code, Some(0), "{}", again.all());
+    assert!(
+        again.stdout.contains("2 already present"),
+        "{}",
+        again.stdout
+    );
+    let after = index.stats();
+    assert_eq!(after["upload_requests"], before["upload_requests"]);
+    assert!(after["simple_requests"].as_u64() > before["simple_requests"].as_u64());
+
+    // An entry without publish-url, and a name that is not there: one line each, naming
+    // the file; nothing sent.
+    let run = upload(&["--index", "pytorch"]);
+    assert_eq!(run.code, Some(2), "{}", run.all());
+    let run = publish(
+        project.path(),
+        &["upload", "dist", "--index", "pytorch", "--token", TOKEN],
+    );
+    assert!(
+        run.stderr.contains("index 'pytorch' in ") && run.stderr.contains("has no publish-url"),
+        "{}",
+        run.all()
+    );
+    let run = publish(
+        project.path(),
+        &["upload", "dist", "--index", "nope", "--token", TOKEN],
+    );
+    assert_eq!(run.code, Some(2), "{}", run.all());
+    assert!(
+        run.stderr.contains("index 'nope' is not in ")
+            && run.stderr.contains("(found: pytorch, local)"),
+        "{}",
+        run.all()
+    );
+    assert_eq!(index.stats()["upload_requests"], after["upload_requests"]);
+}
+
+/// Issue 14, point 6: flags, then environment variables, then `.pypirc`. The file's
+/// password goes only to the file's URL, and is never printed, even when refused.
+#[test]
+fn issue14_pypirc_precedence_flags_then_environment_then_file() {
+    let index = TestIndex::start(&["--token", TOKEN]);
+    let dir = tempdir();
+    let dist = dir.path().join("dist");
+    std::fs::create_dir(&dist).unwrap();
+    build(&dist);
+    let dead = "http://127.0.0.1:9/legacy/";
+    let pypirc = dir.path().join("pypirc");
+    let write = |url: &str, password: &str| {
+        std::fs::write(
+            &pypirc,
+            format!(
+                "[distutils]\nindex-servers =\n    local\n\n[local]\nrepository: {url}\nusername = __token__\npassword = {password}\n"
+            ),
+        )
+        .unwrap()
+    };
+    let config = pypirc.display().to_string();
+    let upload = |more: &[&str], env: &[(&str, &str)]| {
+        let mut args = vec!["upload", "dist", "-r", "local", "--config-file", &config];
+        args.push("--no-progress");
+        args.extend(more);
+        publish_env(dir.path(), &args, env)
+    };
+    let live = index.upload_url();
+    let wrong = "pypi-WrongFromFile-0000";
+
+    // The file alone: its URL, its (wrong) password: refused by the index, never printed.
+    write(&live, wrong);
+    let run = upload(&["--verbose"], &[]);
+    assert_eq!(run.code, Some(1), "{}", run.all());
+    assert!(run.all().contains("403"), "{}", run.all());
+    assert_eq!(index.stats()["uploads_stored"], 0);
+    assert!(
+        run.stderr
+            .contains("Using credentials from the repository's username/password in .pypirc"),
+        "{}",
+        run.all()
+    );
+    assert!(!run.all().contains(wrong), "{}", run.all());
+    // Environment beats the file for the password; a flag beats both.
+    let run = upload(&["--dry-run"], &[("TWINE_PASSWORD", TOKEN)]);
+    assert_eq!(run.code, Some(0), "{}", run.all());
+    assert!(
+        run.stderr.contains("TWINE_USERNAME/TWINE_PASSWORD"),
+        "{}",
+        run.all()
+    );
+    let run = upload(
+        &["--dry-run", "--token", TOKEN],
+        &[("TWINE_PASSWORD", "pypi-env-wrong")],
+    );
+    assert_eq!(run.code, Some(0), "{}", run.all());
+    assert!(run.stderr.contains("command-line options"), "{}", run.all());
+
+    // The URL: the environment beats the file (whose URL is dead), a flag beats both; the
+    // file's password is then not sent anywhere.
+    write(dead, TOKEN);
+    let run = upload(
+        &["--dry-run", "--token", TOKEN],
+        &[("PYPI_PUBLISH_REPOSITORY_URL", &live)],
+    );
+    assert_eq!(run.code, Some(0), "{}", run.all());
+    let run = upload(
+        &["--dry-run", "--repository-url", &live, "--token", TOKEN],
+        &[("PYPI_PUBLISH_REPOSITORY_URL", dead)],
+    );
+    assert_eq!(run.code, Some(0), "{}", run.all());
+    let run = upload(&["--dry-run"], &[("PYPI_PUBLISH_REPOSITORY_URL", &live)]);
+    assert!(
+        !run.stderr.contains(".pypirc (user") && !run.all().contains(TOKEN),
+        "{}",
+        run.all()
+    );
+
+    // The real upload with the file's URL and password.
+    write(&live, TOKEN);
+    let run = upload(&[], &[]);
+    assert_eq!(run.code, Some(0), "{}", run.all());
+    assert_eq!(index.stats()["uploads_stored"], 2, "{}", run.all());
+    assert!(!run.all().contains(TOKEN), "{}", run.all());
+
+    // A name the file does not have: one line listing what it has, naming the file.
+    let run = publish(
+        dir.path(),
+        &["upload", "dist", "-r", "corp", "--config-file", &config],
+    );
+    assert_eq!(run.code, Some(2), "{}", run.all());
+    assert!(
+        run.stderr.contains(&format!(
+            "repository 'corp' is not in {config} (found: local, pypi, testpypi)"
+        )),
+        "{}",
+        run.all()
+    );
 }

@@ -28,8 +28,12 @@ fn raw(inputs: &ActionInputs, env: &impl Fn(&str) -> Option<String>) -> RawSetti
     };
     RawSettings {
         paths: inputs.packages_dir.clone(),
-        repository_url: inputs.repository_url.clone(),
+        repository_url: Some(inputs.repository_url.clone()),
         check_url: inputs.check_url.clone(),
+        repository: None,
+        config_file: None,
+        index_name: None,
+        project_dir: None,
         allow_http: false,
         ca_bundle: inputs.ca_bundle.clone(),
         concurrency: inputs.concurrency,

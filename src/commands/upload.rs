@@ -20,6 +20,10 @@ fn raw(args: &UploadArgs) -> RawSettings {
         paths: args.paths.clone(),
         repository_url: args.repository_url.clone(),
         check_url: args.check_url.clone(),
+        repository: args.repository.clone(),
+        config_file: args.config_file.clone(),
+        index_name: args.index.clone(),
+        project_dir: None,
         allow_http: args.allow_http,
         ca_bundle: args.ca_bundle.clone(),
         concurrency: usize::from(args.concurrency),
@@ -43,12 +47,18 @@ pub async fn run(args: UploadArgs, env: impl Fn(&str) -> Option<String>) -> anyh
         password: args.password.clone().map(Secret::new),
         token: args.token.clone().map(Secret::new),
     };
-    let auth = match choose(
-        mode,
-        given.resolve(&env),
-        &env,
-        args.id_token_env.as_deref(),
-    ) {
+    if let Some(origin) = &settings.url_origin {
+        eprintln!("Uploading to {} ({origin})", settings.upload_url);
+    }
+    // Flags, then variables, then the file; `always` ignores the file rather than refusing
+    // credentials nobody typed for this run.
+    let given = given.resolve(&env).or_else(|| {
+        settings
+            .file_credentials
+            .clone()
+            .filter(|_| mode != crate::auth::TrustedPublishingMode::Always)
+    });
+    let auth = match choose(mode, given, &env, args.id_token_env.as_deref()) {
         Ok(auth) => auth,
         Err(e) if args.dry_run => {
             eprintln!("warning: {e} (dry run: going on without credentials)");
