@@ -223,7 +223,7 @@ impl RunSettings {
         let url_origin = match (&repository, from_file) {
             (Some(r), _) => Some(match &r.file {
                 Some(file) => format!("repository '{}' of {}", r.name, file.display()),
-                None => format!("repository '{}' (built in)", r.name),
+                None => format!("built-in repository '{}'", r.name),
             }),
             (None, true) => raw
                 .index_name
@@ -458,7 +458,7 @@ mod tests {
         assert_eq!(settings.index, KnownIndex::TestPypi);
         assert_eq!(
             settings.url_origin.as_deref(),
-            Some("repository 'testpypi' (built in)")
+            Some("built-in repository 'testpypi'")
         );
         assert!(settings.file_credentials.is_none());
         // Without -r nothing is read: the default stays PyPI.

@@ -118,13 +118,27 @@ impl PypircError {
     }
 }
 
-/// The default file: `~/.pypirc`, `$HOME` read through `env`.
-pub fn default_path(env: &dyn Fn(&str) -> Option<String>) -> PathBuf {
+/// The home folder, `$HOME` read through `env`.
+fn home(env: &dyn Fn(&str) -> Option<String>) -> PathBuf {
     let home = env("HOME")
         .or_else(|| env("USERPROFILE"))
         .filter(|h| !h.is_empty())
         .unwrap_or_else(|| "~".into());
-    Path::new(&home).join(".pypirc")
+    PathBuf::from(home)
+}
+
+/// The default file: `~/.pypirc`.
+pub fn default_path(env: &dyn Fn(&str) -> Option<String>) -> PathBuf {
+    home(env).join(".pypirc")
+}
+
+/// `~/x` as the home folder's `x` (twine expands it; a quoted `--config-file '~/x'` reaches
+/// us unexpanded).
+fn expand_home(path: &Path, env: &dyn Fn(&str) -> Option<String>) -> PathBuf {
+    match path.strip_prefix("~") {
+        Ok(rest) => home(env).join(rest),
+        Err(_) => path.to_path_buf(),
+    }
 }
 
 /// Looks `name` up. `given` is `--config-file` (a missing one is an error); without it the
@@ -134,7 +148,7 @@ pub fn lookup(
     given: Option<&Path>,
     env: &dyn Fn(&str) -> Option<String>,
 ) -> Result<Repository, PypircError> {
-    let path = given.map_or_else(|| default_path(env), Path::to_path_buf);
+    let path = given.map_or_else(|| default_path(env), |p| expand_home(p, env));
     let text = match std::fs::read_to_string(&path) {
         Ok(text) => Some(text),
         Err(source) if given.is_some() => return Err(PypircError::Read { path, source }),
@@ -412,5 +426,13 @@ mod tests {
             lookup("pypi", Some(&missing), &env),
             Err(PypircError::Read { .. })
         ));
+        // `~/` is the home folder, as twine expands it.
+        std::fs::write(
+            home.path().join("corp.rc"),
+            "[distutils]\nindex-servers = corp\n[corp]\nrepository = https://corp.example/\n",
+        )
+        .unwrap();
+        let corp = lookup("corp", Some(Path::new("~/corp.rc")), &env).unwrap();
+        assert_eq!(corp.file, Some(home.path().join("corp.rc")));
     }
 }
