@@ -60,6 +60,8 @@ pub struct Cli {
 }
 
 /// The subcommands.
+// Parsed once per process: the size of the upload variant costs nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Read and check distributions as PyPI would, without sending anything.
@@ -90,7 +92,8 @@ pub struct SigstoreArgs {
 /// `attest` options. The identity token (audience `sigstore`) comes from SIGSTORE_ID_TOKEN.
 #[derive(Debug, Args)]
 pub struct AttestArgs {
-    /// Distribution files or folders (a folder contributes its top-level files).
+    /// Distribution files, folders (their top-level distributions) or quoted globs
+    /// (`'dist/*.whl'`, `'**/dist/*'`).
     #[arg(default_value = "dist")]
     pub paths: Vec<PathBuf>,
     /// Write `<dist>.publish.attestation` files here instead of beside each distribution.
@@ -107,7 +110,8 @@ pub struct AttestArgs {
 /// `check` options.
 #[derive(Debug, Args)]
 pub struct CheckArgs {
-    /// Distribution files or folders (a folder contributes its top-level files).
+    /// Distribution files, folders (their top-level distributions) or quoted globs
+    /// (`'dist/*.whl'`, `'**/dist/*'`).
     #[arg(default_value = "dist")]
     pub paths: Vec<PathBuf>,
     /// The index the files are meant for: PyPI's and TestPyPI's rules apply to them, the
@@ -125,17 +129,37 @@ pub struct CheckArgs {
 /// `upload` options.
 #[derive(Debug, Args)]
 pub struct UploadArgs {
-    /// Distribution files or folders (a folder contributes its top-level files).
+    /// Distribution files, folders (their top-level distributions) or quoted globs
+    /// (`'dist/*.whl'`, `'**/dist/*'`).
     #[arg(default_value = "dist")]
     pub paths: Vec<PathBuf>,
-    /// The legacy upload API URL. Give it several times to publish to each index in turn
-    /// (e.g. TestPyPI, then PyPI); a failure stops the later ones.
-    #[arg(long, visible_alias = "publish-url", value_name = "URL", default_value = PYPI_UPLOAD, env = "PYPI_PUBLISH_REPOSITORY_URL")]
+    /// The legacy upload API URL [default: the URL of --repository/--index, else
+    /// https://upload.pypi.org/legacy/]. Give it several times to publish to each index in
+    /// turn (e.g. TestPyPI, then PyPI); a failure stops the later ones.
+    #[arg(
+        long,
+        visible_alias = "publish-url",
+        value_name = "URL",
+        env = "PYPI_PUBLISH_REPOSITORY_URL"
+    )]
     pub repository_url: Vec<String>,
     /// The simple-index URL used to see what the index already has (derived for PyPI,
-    /// TestPyPI, devpi and pypiserver); one per --repository-url, in the same order.
+    /// TestPyPI, devpi and pypiserver; the `url` of --index); one per --repository-url, in
+    /// the same order.
     #[arg(long, value_name = "URL", env = "PYPI_PUBLISH_CHECK_URL")]
     pub check_url: Vec<String>,
+    /// A repository of ~/.pypirc, as twine reads it: its `repository` URL, `username` and
+    /// `password` (`pypi` and `testpypi` are known without a file). Flags and environment
+    /// variables win over the file.
+    #[arg(long, short = 'r', value_name = "NAME", conflicts_with = "index")]
+    pub repository: Option<String>,
+    /// The .pypirc file for --repository [default: ~/.pypirc].
+    #[arg(long, value_name = "PATH", requires = "repository")]
+    pub config_file: Option<PathBuf>,
+    /// An index of this project's pyproject.toml (`[[tool.uv.index]]`, as `uv publish
+    /// --index`): uploads go to its `publish-url`, its `url` is the check URL.
+    #[arg(long, value_name = "NAME")]
+    pub index: Option<String>,
     /// Username (default `__token__`). Also PYPI_PUBLISH_USERNAME or TWINE_USERNAME. With
     /// several --repository-url, one for all or one per URL in the same order.
     #[arg(long, short = 'u')]

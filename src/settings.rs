@@ -3,6 +3,16 @@
 //! which checks the URLs, works out which index this is ([`KnownIndex`], decided here and
 //! nowhere else) and returns everything a run needs. Adding an option means one field here
 //! and one line in each front door.
+//!
+//! Where each value comes from, first found wins: **flags, then environment variables,
+//! then the files users already keep** — a repository of `~/.pypirc` (`-r NAME`,
+//! [`pypirc`]) or an index of the project's `pyproject.toml` (`--index NAME`,
+//! [`uv_index`]) —, then the defaults (PyPI). A username and password from `.pypirc` go
+//! only to the URL written beside them: when a flag or variable gives another upload URL,
+//! they are not used (as twine does).
+
+pub mod pypirc;
+pub mod uv_index;
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -11,7 +21,7 @@ use std::sync::Arc;
 
 use crate::attest;
 use crate::auth::exchange::Exchange;
-use crate::auth::{Auth, Credentials, TrustedPublishing};
+use crate::auth::{Auth, CredentialSource, Credentials, TrustedPublishing};
 use crate::http::client::ClientError;
 use crate::http::{RetryPolicy, SafeUrl};
 use crate::index::Index;
@@ -93,12 +103,22 @@ impl From<KnownIndex> for crate::dist::Target {
 /// What a front door was given, before any of it is checked.
 #[derive(Debug, Clone)]
 pub struct RawSettings {
-    /// Distribution files or folders.
+    /// Distribution files, folders or globs.
     pub paths: Vec<PathBuf>,
-    /// The upload URLs as typed, in publishing order (one per destination).
+    /// The upload URLs as typed, from flags or the environment, in publishing order (one
+    /// per destination; none: the named repository or index's, else PyPI).
     pub repository_urls: Vec<String>,
-    /// The simple-index URLs as typed, in the same order; missing or empty ones are derived.
+    /// The simple-index URLs as typed, in the same order (missing or empty: the named
+    /// index's, else derived).
     pub check_urls: Vec<String>,
+    /// `-r NAME`: a repository of `.pypirc`.
+    pub repository: Option<String>,
+    /// `--config-file`: the `.pypirc` to read (absent: `~/.pypirc`).
+    pub config_file: Option<PathBuf>,
+    /// `--index NAME`: a `[[tool.uv.index]]` entry of `pyproject.toml`.
+    pub index_name: Option<String>,
+    /// Where `pyproject.toml` is looked for (absent: the current directory).
+    pub project_dir: Option<PathBuf>,
     /// Plain http to hosts other than this machine.
     pub allow_http: bool,
     /// Extra CA certificates, when given (else the environment's).
@@ -128,6 +148,11 @@ pub struct RawSettings {
 pub struct Destination {
     /// Where uploads go.
     pub upload_url: SafeUrl,
+    /// Where the upload URL was read, when from a file (`repository 'x' of ~/.pypirc`).
+    pub url_origin: Option<String>,
+    /// The username and password of the `.pypirc` repository, when it gave the upload URL:
+    /// used when no flag or variable gives credentials.
+    pub file_credentials: Option<Credentials>,
     /// Where the index is looked at (`None`: unknown layout, no skip-identical).
     pub check_url: Option<SafeUrl>,
     /// Which index this is.
@@ -163,33 +188,53 @@ pub struct RunSettings {
 
 impl RunSettings {
     /// Resolves what a front door was given; `env` reads the environment (CA bundle, test
-    /// knobs of the retry policy).
+    /// knobs of the retry policy, `$HOME` for `~/.pypirc`).
     pub fn resolve(
         raw: RawSettings,
         env: &dyn Fn(&str) -> Option<String>,
-    ) -> Result<Self, UrlError> {
-        if raw.check_urls.len() > raw.repository_urls.len() {
+    ) -> Result<Self, SettingsError> {
+        let named = Named::read(&raw, env)?;
+        let given: Vec<&str> = raw
+            .repository_urls
+            .iter()
+            .map(|u| u.trim())
+            .filter(|u| !u.is_empty())
+            .collect();
+        if raw.check_urls.len() > given.len().max(1) {
             return Err(UrlError::MoreCheckUrls {
                 check_urls: raw.check_urls.len(),
-                repository_urls: raw.repository_urls.len(),
-            });
+                repository_urls: given.len().max(1),
+            }
+            .into());
         }
-        let mut destinations = Vec::with_capacity(raw.repository_urls.len());
-        for (i, given) in raw.repository_urls.iter().enumerate() {
+        let from_file = given.is_empty() && named.is_some();
+        let urls: Vec<String> = match (&named, given.is_empty()) {
+            (_, false) => given.iter().map(|u| u.to_string()).collect(),
+            (Some(named), true) => vec![named.upload_url().to_string()],
+            (None, true) => vec![url::PYPI_UPLOAD.to_string()],
+        };
+        let named_check = match &named {
+            Some(Named::Index(index)) if from_file => index.url.as_deref(),
+            _ => None,
+        };
+        let mut destinations: Vec<Destination> = Vec::with_capacity(urls.len());
+        for (i, given) in urls.iter().enumerate() {
             let upload_url = url::upload_url(given, raw.allow_http)?;
             let check_url = match raw.check_urls.get(i).filter(|c| !c.trim().is_empty()) {
                 Some(given) => Some(url::check_url(given, raw.allow_http)?),
-                None => url::derive_check_url(&upload_url),
+                None => match named_check {
+                    Some(from_file) => Some(url::check_url(from_file, raw.allow_http)?),
+                    None => url::derive_check_url(&upload_url),
+                },
             };
-            if destinations
-                .iter()
-                .any(|d: &Destination| d.upload_url == upload_url)
-            {
-                return Err(UrlError::SameDestinationTwice(upload_url.to_string()));
+            if destinations.iter().any(|d| d.upload_url == upload_url) {
+                return Err(UrlError::SameDestinationTwice(upload_url.to_string()).into());
             }
             let index = KnownIndex::of(&upload_url);
             destinations.push(Destination {
                 upload_url,
+                url_origin: None,
+                file_credentials: None,
                 check_url,
                 index,
             });
@@ -203,12 +248,43 @@ impl RunSettings {
             raw.rekor_url.as_deref(),
             raw.sigstore_staging,
         );
+        // The file's credentials and CA only with the file's URL.
+        let repository = match named {
+            Some(Named::Repository(r)) if from_file => Some(r),
+            _ => None,
+        };
+        let url_origin = match (&repository, from_file) {
+            (Some(r), _) => Some(match &r.file {
+                Some(file) => format!("repository '{}' of {}", r.name, file.display()),
+                None => format!("built-in repository '{}'", r.name),
+            }),
+            (None, true) => raw
+                .index_name
+                .as_deref()
+                .map(|name| format!("index '{name}' of pyproject.toml")),
+            (None, false) => None,
+        };
+        let file_credentials = repository.as_ref().and_then(|r| {
+            Some(Credentials {
+                username: r
+                    .username
+                    .clone()
+                    .unwrap_or_else(|| crate::auth::credentials::TOKEN_USERNAME.into()),
+                password: r.password.clone()?,
+                source: CredentialSource::ConfigFile,
+            })
+        });
+        if let [only] = destinations.as_mut_slice() {
+            only.url_origin = url_origin;
+            only.file_credentials = file_credentials;
+        }
         Ok(Self {
             paths: raw.paths,
             destinations,
             ca_bundle: raw
                 .ca_bundle
-                .or_else(|| crate::http::client::ca_bundle_from_env(env)),
+                .or_else(|| crate::http::client::ca_bundle_from_env(env))
+                .or_else(|| repository.and_then(|r| r.ca_cert)),
             concurrency: raw.concurrency.max(1),
             dry_run: raw.dry_run,
             verify_metadata: raw.verify_metadata,
@@ -311,6 +387,66 @@ impl RunSettings {
     }
 }
 
+/// A destination named in a file users keep.
+enum Named {
+    /// `-r NAME`.
+    Repository(pypirc::Repository),
+    /// `--index NAME`.
+    Index(uv_index::UvIndex),
+}
+
+impl Named {
+    fn read(
+        raw: &RawSettings,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<Option<Self>, SettingsError> {
+        if let Some(name) = raw.repository.as_deref().filter(|n| !n.is_empty()) {
+            let repository = pypirc::lookup(name, raw.config_file.as_deref(), env)?;
+            return Ok(Some(Named::Repository(repository)));
+        }
+        if let Some(name) = raw.index_name.as_deref().filter(|n| !n.is_empty()) {
+            let dir = match &raw.project_dir {
+                Some(dir) => dir.clone(),
+                None => std::env::current_dir().unwrap_or_else(|_| PathBuf::from(".")),
+            };
+            return Ok(Some(Named::Index(uv_index::lookup(name, &dir)?)));
+        }
+        Ok(None)
+    }
+
+    fn upload_url(&self) -> &str {
+        match self {
+            Named::Repository(r) => &r.url,
+            Named::Index(i) => &i.publish_url,
+        }
+    }
+}
+
+/// Why the settings cannot be resolved.
+#[derive(Debug, thiserror::Error)]
+pub enum SettingsError {
+    /// An upload or check URL that cannot be used.
+    #[error(transparent)]
+    Url(#[from] UrlError),
+    /// `-r NAME` and `.pypirc`.
+    #[error(transparent)]
+    Pypirc(#[from] pypirc::PypircError),
+    /// `--index NAME` and `pyproject.toml`.
+    #[error(transparent)]
+    UvIndex(#[from] uv_index::UvIndexError),
+}
+
+impl SettingsError {
+    /// How to fix it.
+    pub fn hint(&self) -> Option<String> {
+        match self {
+            SettingsError::Url(e) => e.hint(),
+            SettingsError::Pypirc(e) => e.hint(),
+            SettingsError::UvIndex(e) => e.hint(),
+        }
+    }
+}
+
 /// Called with every minted upload token.
 pub type OnMint = Box<dyn Fn(&Credentials) + Send + Sync>;
 
@@ -342,6 +478,154 @@ impl AttestSetupError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn raw() -> RawSettings {
+        RawSettings {
+            paths: vec!["dist".into()],
+            repository_urls: vec![],
+            check_urls: vec![],
+            repository: None,
+            config_file: None,
+            index_name: None,
+            project_dir: None,
+            allow_http: false,
+            ca_bundle: None,
+            concurrency: 8,
+            dry_run: false,
+            verify_metadata: true,
+            attempts: None,
+            stall_timeout: Duration::from_secs(60),
+            attestations: crate::attest::Mode::Auto,
+            fulcio_url: None,
+            rekor_url: None,
+            sigstore_staging: false,
+        }
+    }
+
+    /// Issue 14: `-r testpypi` with no `~/.pypirc` at all resolves to TestPyPI, with its
+    /// simple index, and nothing is contacted to know it.
+    #[test]
+    fn repository_testpypi_needs_no_file() {
+        let home = tempfile::tempdir().unwrap();
+        let env = |k: &str| (k == "HOME").then(|| home.path().display().to_string());
+        let settings = RunSettings::resolve(
+            RawSettings {
+                repository: Some("testpypi".into()),
+                ..raw()
+            },
+            &env,
+        )
+        .unwrap();
+        assert_eq!(settings.destinations[0].upload_url.as_str(), url::TESTPYPI_UPLOAD);
+        assert_eq!(
+            settings.destinations[0].check_url.as_ref().map(|u| u.as_str()),
+            Some("https://test.pypi.org/simple/")
+        );
+        assert_eq!(settings.destinations[0].index, KnownIndex::TestPypi);
+        assert_eq!(
+            settings.destinations[0].url_origin.as_deref(),
+            Some("built-in repository 'testpypi'")
+        );
+        assert!(settings.destinations[0].file_credentials.is_none());
+        // Without -r nothing is read: the default stays PyPI.
+        let settings = RunSettings::resolve(raw(), &env).unwrap();
+        assert_eq!(settings.destinations[0].upload_url.as_str(), url::PYPI_UPLOAD);
+        assert_eq!(settings.destinations[0].url_origin, None);
+    }
+
+    /// Flags and variables (both arrive as `repository_url`/`check_url`) win over the
+    /// files; the file's password then stays home.
+    #[test]
+    fn flags_and_environment_win_over_the_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let pypirc = dir.path().join("pypirc");
+        std::fs::write(
+            &pypirc,
+            "[distutils]\nindex-servers = corp\n[corp]\nrepository = https://corp.example/legacy/\n\
+             username = alice\npassword = corp-secret\nca_cert = /corp-ca.pem\n",
+        )
+        .unwrap();
+        let corp = || RawSettings {
+            repository: Some("corp".into()),
+            config_file: Some(pypirc.clone()),
+            ..raw()
+        };
+        let no_env = |_: &str| None;
+        let settings = RunSettings::resolve(corp(), &no_env).unwrap();
+        assert_eq!(settings.destinations[0].upload_url.as_str(), "https://corp.example/legacy/");
+        let c = settings.destinations[0].file_credentials.clone().unwrap();
+        assert_eq!(
+            (c.username.as_str(), c.password.reveal(), c.source),
+            ("alice", "corp-secret", CredentialSource::ConfigFile)
+        );
+        assert_eq!(settings.ca_bundle, Some(PathBuf::from("/corp-ca.pem")));
+        assert!(!format!("{c:?}").contains("corp-secret"));
+
+        let settings = RunSettings::resolve(
+            RawSettings {
+                repository_urls: vec!["https://other.example/legacy/".into()],
+                ..corp()
+            },
+            &no_env,
+        )
+        .unwrap();
+        assert_eq!(
+            settings.destinations[0].upload_url.as_str(),
+            "https://other.example/legacy/"
+        );
+        assert!(settings.destinations[0].file_credentials.is_none() && settings.ca_bundle.is_none());
+        assert_eq!(settings.destinations[0].url_origin, None);
+        // The environment's CA bundle beats the file's.
+        let env = |k: &str| (k == "SSL_CERT_FILE").then(|| "/env-ca.pem".to_string());
+        let settings = RunSettings::resolve(corp(), &env).unwrap();
+        assert_eq!(settings.ca_bundle, Some(PathBuf::from("/env-ca.pem")));
+    }
+
+    #[test]
+    fn index_gives_the_publish_url_and_its_url_as_the_check_url() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("pyproject.toml"),
+            "[[tool.uv.index]]\nname = \"corp\"\nurl = \"https://corp.example/pypi/simple\"\n\
+             publish-url = \"https://corp.example/pypi/upload/\"\n",
+        )
+        .unwrap();
+        let corp = || RawSettings {
+            index_name: Some("corp".into()),
+            project_dir: Some(dir.path().to_path_buf()),
+            ..raw()
+        };
+        let settings = RunSettings::resolve(corp(), &|_| None).unwrap();
+        assert_eq!(
+            settings.destinations[0].upload_url.as_str(),
+            "https://corp.example/pypi/upload/"
+        );
+        assert_eq!(
+            settings.destinations[0].check_url.as_ref().map(|u| u.as_str()),
+            Some("https://corp.example/pypi/simple/")
+        );
+        let settings = RunSettings::resolve(
+            RawSettings {
+                check_urls: vec!["https://flag.example/simple/".into()],
+                ..corp()
+            },
+            &|_| None,
+        )
+        .unwrap();
+        assert_eq!(
+            settings.destinations[0].check_url.as_ref().map(|u| u.as_str()),
+            Some("https://flag.example/simple/")
+        );
+        let err = RunSettings::resolve(
+            RawSettings {
+                index_name: Some("nope".into()),
+                ..corp()
+            },
+            &|_| None,
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("index 'nope' is not in"), "{err}");
+    }
 
     #[test]
     fn the_host_decides_the_index_once() {

@@ -325,3 +325,61 @@ fn several_destinations_from_multi_line_inputs() {
         run.stdout
     );
 }
+
+/// Issue 14: `packages-dir` holding several lines, a folder and a glob over folders (a
+/// monorepo). Each line's distributions are sent; the attestation and checksum beside them
+/// are passed over without a line in the log; the annotation of a refused file names the
+/// path where it was found.
+#[test]
+fn multi_line_packages_dir_takes_folders_and_globs() {
+    let index = TestIndex::start(&["--token", TOKEN]);
+    let workspace = tempdir();
+    let commands = tempdir();
+    for (folder, name) in [
+        ("dist", "multi_a"),
+        ("packages/b/dist", "multi_b"),
+        ("packages/c/dist", "multi_c"),
+    ] {
+        let dist = workspace.path().join(folder);
+        std::fs::create_dir_all(&dist).unwrap();
+        let file = format!("{name}-1.0-py3-none-any.whl");
+        // multi_c declares an unknown classifier: a warning in preflight (general rules),
+        // refused by the index.
+        let extra = if name == "multi_c" {
+            "Classifier: Not :: A :: Classifier\n"
+        } else {
+            ""
+        };
+        wheel_owned(
+            &dist,
+            &file,
+            &wheel_members(&format!("{name}-1.0"), &metadata(name, "1.0", extra)),
+        );
+        std::fs::write(dist.join(format!("{file}.publish.attestation")), "{}").unwrap();
+        std::fs::write(dist.join("SHA256SUMS"), "x").unwrap();
+    }
+    let inputs = [
+        ("INPUT_PASSWORD", TOKEN),
+        ("INPUT_REPOSITORY-URL", &index.upload_url() as &str),
+        ("INPUT_PACKAGES-DIR", "dist\npackages/*/dist\n"),
+        ("INPUT_ATTESTATIONS", "false"),
+    ];
+    let run = run_action(workspace.path(), commands.path(), &inputs);
+    assert_eq!(run.code, Some(1), "{}", run.all());
+    let stats = index.stats();
+    assert_eq!(stats["upload_requests"], 3, "{}", run.all());
+    assert!(index.stored("multi_a-1.0-py3-none-any.whl").is_some());
+    assert!(index.stored("multi_b-1.0-py3-none-any.whl").is_some());
+    assert!(
+        !run.all().contains("SHA256SUMS") && !run.all().contains(".publish.attestation"),
+        "{}",
+        run.all()
+    );
+    assert!(
+        run.stdout.lines().any(|l| l.starts_with(
+            "::error file=packages/c/dist/multi_c-1.0-py3-none-any.whl,title=multi_c-1.0-py3-none-any.whl%3A upload failed::"
+        )),
+        "{}",
+        run.stdout
+    );
+}

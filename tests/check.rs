@@ -477,23 +477,49 @@ fn skips_non_distributions_and_refuses_empty_folders() {
         "ok-1.0-py3-none-any.whl",
         &wheel_members("ok-1.0", &metadata("ok", "1.0", "")),
     );
-    for extra in [
+    let extras = [
         "ok-1.0-py3-none-any.whl.publish.attestation",
         "ok-1.0.tar.gz.asc",
+        "ok-1.0.tar.gz.sigstore.json",
         "SHA256SUMS",
         "sbom.spdx.json",
-    ] {
+        "notes.txt",
+    ];
+    for extra in extras {
         std::fs::write(dir.path().join(extra), "x").unwrap();
     }
     std::fs::create_dir(dir.path().join("sub")).unwrap();
-    let run = publish(dir.path(), &["check", ".", "--verbose"]);
+    // A folder passes over what is not a distribution silently, as twine does (issue 14),
+    // even with --verbose, and so does a glob.
+    for path in [".", "*"] {
+        let run = publish(dir.path(), &["check", path, "--verbose"]);
+        assert_eq!(run.code, Some(0), "{}", run.all());
+        for entry in extras.iter().chain(&["sub"]) {
+            assert!(!run.all().contains(entry), "{entry}: {}", run.all());
+        }
+        assert!(
+            run.stderr.contains("Checked 1 distribution(s)"),
+            "{}",
+            run.all()
+        );
+    }
+    // A file named explicitly that is not a distribution is noted (with --verbose).
+    let run = publish(
+        dir.path(),
+        &[
+            "check",
+            "ok-1.0-py3-none-any.whl",
+            "ok-1.0.tar.gz.asc",
+            "SHA256SUMS",
+            "notes.txt",
+            "--verbose",
+        ],
+    );
     assert_eq!(run.code, Some(0), "{}", run.all());
     for (entry, reason) in [
-        ("publish.attestation", "attestation"),
         (".asc", "signature"),
         ("SHA256SUMS", "checksum"),
-        ("sbom.spdx.json", "SBOM"),
-        ("sub", "folder"),
+        ("notes.txt", "not a distribution"),
     ] {
         assert!(
             run.stderr

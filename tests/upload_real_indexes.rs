@@ -1,7 +1,8 @@
 //! Uploads to REAL indexes started on loopback — pypiserver and devpi-server (non-volatile) —
 //! proven with real `pip download`: every file is served with the exact sha256; a re-run
 //! uploads nothing; a same-name different-bytes file stops the run before anything is sent;
-//! bad credentials give the clear 401/403 message.
+//! bad credentials give the clear 401/403 message; `-r NAME` reads the URL, username and
+//! password from a `.pypirc`.
 
 mod common;
 
@@ -224,11 +225,53 @@ fn exercise(upload_url: &str, username: &str, simple: &str) {
     );
 }
 
+/// Issue 14: `-r NAME` as twine reads `.pypirc` (here through `--config-file`): the URL,
+/// the username and the password of the section, the password never printed.
+fn upload_with_pypirc(upload_url: &str, username: &str, simple: &str) {
+    let dir = tempdir();
+    let meta = common::dists::metadata("pypirc-demo", "1.0", "");
+    let file = "pypirc_demo-1.0-py3-none-any.whl";
+    let wheel = common::dists::wheel_owned(
+        dir.path(),
+        file,
+        &common::dists::wheel_members("pypirc_demo-1.0", &meta),
+    );
+    let config = dir.path().join("pypirc");
+    std::fs::write(
+        &config,
+        format!(
+            "[distutils]\nindex-servers =\n    pypi\n    local\n\n[local]\n\
+             repository = {upload_url}\nusername = {username}\npassword = {PASSWORD}\n"
+        ),
+    )
+    .unwrap();
+    let config = config.display().to_string();
+    let args = ["upload", file, "-r", "local", "--config-file", &config];
+    let run = publish(dir.path(), &args);
+    assert_eq!(run.code, Some(0), "{}", run.all());
+    assert!(
+        run.stderr.contains(&format!(
+            "Using credentials from the repository's username/password in .pypirc (user {username})"
+        )),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.all().contains(PASSWORD), "{}", run.all());
+    let downloads = dir.path().join("downloads");
+    std::fs::create_dir(&downloads).unwrap();
+    assert_eq!(served_sha256(simple, file, &downloads), sha256sum(&wheel));
+}
+
 #[test]
 fn pypiserver_end_to_end() {
     let dir = tempdir();
     let server = pypiserver(dir.path(), PASSWORD);
     exercise(
+        &format!("{}/", server.url),
+        "__token__",
+        &format!("{}/simple/", server.url),
+    );
+    upload_with_pypirc(
         &format!("{}/", server.url),
         "__token__",
         &format!("{}/simple/", server.url),
@@ -240,6 +283,11 @@ fn devpi_non_volatile_end_to_end() {
     let dir = tempdir();
     let server = devpi(dir.path(), PASSWORD);
     exercise(
+        &format!("{}/alice/stable/", server.url),
+        "alice",
+        &format!("{}/alice/stable/+simple/", server.url),
+    );
+    upload_with_pypirc(
         &format!("{}/alice/stable/", server.url),
         "alice",
         &format!("{}/alice/stable/+simple/", server.url),

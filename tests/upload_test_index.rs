@@ -9,7 +9,7 @@ use std::process::Command;
 
 use common::dists::{metadata, sdist_tar, wheel_members, wheel_owned};
 use common::servers::TestIndex;
-use common::{Run, publish, tempdir, venv_bin};
+use common::{Run, publish, publish_env, tempdir, venv_bin};
 
 const TOKEN: &str = "pypi-FormFidelity-4242";
 
@@ -412,5 +412,251 @@ fn issue12_fourteen_day_rule_is_refused_in_the_plan() {
             ),
         "{}",
         run.stderr
+    );
+}
+
+/// Issue 14, point 3: globs and several folders. A quoted glob uploads exactly what it
+/// matches; stray files beside the distributions are passed over without a word; the same
+/// file reached twice is sent once; a glob that matches nothing stops the run naming it,
+/// before anything is sent.
+#[test]
+fn issue14_globs_folders_and_the_same_file_twice() {
+    let index = TestIndex::start(&["--token", TOKEN]);
+    let dir = tempdir();
+    let dist = dir.path().join("dist");
+    std::fs::create_dir(&dist).unwrap();
+    let names = build(&dist);
+    let strays = [
+        "form_demo-1.0.tar.gz.asc",
+        "form_demo-1.0-py3-none-any.whl.publish.attestation",
+        "form_demo-1.0.tar.gz.sigstore.json",
+        "SHA256SUMS.txt",
+        "build-info.json",
+    ];
+    for stray in strays {
+        std::fs::write(dist.join(stray), "not a distribution").unwrap();
+    }
+    let url = index.upload_url();
+    let upload = |paths: &[&str]| {
+        let mut args = vec!["upload"];
+        args.extend(paths);
+        args.extend(["--repository-url", &url, "--token", TOKEN]);
+        args.push("--no-progress");
+        publish(dir.path(), &args)
+    };
+
+    // A glob that matches nothing: one line naming it, exit 1 or 2, nothing looked at or sent.
+    let run = upload(&["dist/*.whl", "dist/*.zip"]);
+    assert_ne!(run.code, Some(0), "{}", run.all());
+    let error = "no distributions (.whl, .tar.gz, .zip) match 'dist/*.zip'";
+    assert!(run.stderr.contains(error), "{}", run.all());
+    let stats = index.stats();
+    assert_eq!(
+        (
+            stats["upload_requests"].as_u64(),
+            stats["simple_requests"].as_u64()
+        ),
+        (Some(0), Some(0))
+    );
+
+    // The glob uploads exactly the wheel, not the sdist beside it.
+    let run = upload(&["dist/*.whl"]);
+    assert_eq!(run.code, Some(0), "{}", run.all());
+    assert!(index.stored(&names[0]).is_some());
+    assert!(index.stored(&names[1]).is_none(), "{}", run.all());
+    assert_eq!(index.stats()["upload_requests"], 1);
+
+    // The folder and a glob over it, and the folder once more as ./dist: the sdist is sent
+    // once, the stray files are not mentioned anywhere.
+    let run = upload(&["dist", "dist/*", "./dist/", "**/dist/*.tar.gz"]);
+    assert_eq!(run.code, Some(0), "{}", run.all());
+    assert_eq!(index.stats()["upload_requests"], 2, "{}", run.all());
+    assert_eq!(index.stats()["uploads_stored"], 2);
+    for stray in strays {
+        assert!(!run.all().contains(stray), "{stray}: {}", run.all());
+    }
+    for name in &names {
+        assert_eq!(
+            run.stdout.matches(name.as_str()).count(),
+            1,
+            "{name} once in the table: {}",
+            run.stdout
+        );
+    }
+}
+
+/// Issue 14, point 6: `--index NAME` reads `[[tool.uv.index]]` from the project's
+/// `pyproject.toml` (the current directory), as `uv publish --index` does: uploads go to its
+/// `publish-url`, and its `url` is where the index is looked at. The index takes uploads at
+/// `/upload/`, a layout no check URL can be derived from: only the `url` of the entry lets
+/// the re-run see the files are already there.
+#[test]
+fn issue14_index_from_pyproject_uses_publish_url_and_url() {
+    let index = TestIndex::start(&["--token", TOKEN, "--upload-path", "/upload/"]);
+    let project = tempdir();
+    let dist = project.path().join("dist");
+    std::fs::create_dir(&dist).unwrap();
+    let names = build(&dist);
+    std::fs::write(
+        project.path().join("pyproject.toml"),
+        format!(
+            "[project]\nname = \"form-demo\"\nversion = \"1.0\"\n\n\
+             [[tool.uv.index]]\nname = \"pytorch\"\nurl = \"https://download.pytorch.org/whl/cpu\"\n\n\
+             [[tool.uv.index]]\nname = \"local\"\nurl = \"{}/simple\"\npublish-url = \"{}/upload/\"\nexplicit = true\n",
+            index.server.url, index.server.url
+        ),
+    )
+    .unwrap();
+    let upload = |more: &[&str]| {
+        let mut args = vec!["upload", "dist", "--index", "local", "--no-progress"];
+        args.extend(more);
+        publish(project.path(), &args)
+    };
+    let run = upload(&["--token", TOKEN]);
+    assert_eq!(run.code, Some(0), "{}", run.all());
+    assert!(
+        run.stderr.contains("(index 'local' of pyproject.toml)"),
+        "{}",
+        run.stderr
+    );
+    for name in &names {
+        assert!(index.stored(name).is_some(), "{name}: {}", run.all());
+    }
+    let before = index.stats();
+    let again = upload(&["--token", TOKEN]);
+    assert_eq!(again.code, Some(0), "{}", again.all());
+    assert!(
+        again.stdout.contains("2 already present"),
+        "{}",
+        again.stdout
+    );
+    let after = index.stats();
+    assert_eq!(after["upload_requests"], before["upload_requests"]);
+    assert!(after["simple_requests"].as_u64() > before["simple_requests"].as_u64());
+
+    // An entry without publish-url, and a name that is not there: one line each, naming
+    // the file; nothing sent.
+    let run = upload(&["--index", "pytorch"]);
+    assert_eq!(run.code, Some(2), "{}", run.all());
+    let run = publish(
+        project.path(),
+        &["upload", "dist", "--index", "pytorch", "--token", TOKEN],
+    );
+    assert!(
+        run.stderr.contains("index 'pytorch' in ") && run.stderr.contains("has no publish-url"),
+        "{}",
+        run.all()
+    );
+    let run = publish(
+        project.path(),
+        &["upload", "dist", "--index", "nope", "--token", TOKEN],
+    );
+    assert_eq!(run.code, Some(2), "{}", run.all());
+    assert!(
+        run.stderr.contains("index 'nope' is not in ")
+            && run.stderr.contains("(found: pytorch, local)"),
+        "{}",
+        run.all()
+    );
+    assert_eq!(index.stats()["upload_requests"], after["upload_requests"]);
+}
+
+/// Issue 14, point 6: flags, then environment variables, then `.pypirc`. The file's
+/// password goes only to the file's URL, and is never printed, even when refused.
+#[test]
+fn issue14_pypirc_precedence_flags_then_environment_then_file() {
+    let index = TestIndex::start(&["--token", TOKEN]);
+    let dir = tempdir();
+    let dist = dir.path().join("dist");
+    std::fs::create_dir(&dist).unwrap();
+    build(&dist);
+    let dead = "http://127.0.0.1:9/legacy/";
+    let pypirc = dir.path().join("pypirc");
+    let write = |url: &str, password: &str| {
+        std::fs::write(
+            &pypirc,
+            format!(
+                "[distutils]\nindex-servers =\n    local\n\n[local]\nrepository: {url}\nusername = __token__\npassword = {password}\n"
+            ),
+        )
+        .unwrap()
+    };
+    let config = pypirc.display().to_string();
+    let upload = |more: &[&str], env: &[(&str, &str)]| {
+        let mut args = vec!["upload", "dist", "-r", "local", "--config-file", &config];
+        args.push("--no-progress");
+        args.extend(more);
+        publish_env(dir.path(), &args, env)
+    };
+    let live = index.upload_url();
+    let wrong = "pypi-WrongFromFile-0000";
+
+    // The file alone: its URL, its (wrong) password: refused by the index, never printed.
+    write(&live, wrong);
+    let run = upload(&["--verbose"], &[]);
+    assert_eq!(run.code, Some(1), "{}", run.all());
+    assert!(run.all().contains("403"), "{}", run.all());
+    assert_eq!(index.stats()["uploads_stored"], 0);
+    assert!(
+        run.stderr
+            .contains("Using credentials from the repository's username/password in .pypirc"),
+        "{}",
+        run.all()
+    );
+    assert!(!run.all().contains(wrong), "{}", run.all());
+    // Environment beats the file for the password; a flag beats both.
+    let run = upload(&["--dry-run"], &[("TWINE_PASSWORD", TOKEN)]);
+    assert_eq!(run.code, Some(0), "{}", run.all());
+    assert!(
+        run.stderr.contains("TWINE_USERNAME/TWINE_PASSWORD"),
+        "{}",
+        run.all()
+    );
+    let run = upload(
+        &["--dry-run", "--token", TOKEN],
+        &[("TWINE_PASSWORD", "pypi-env-wrong")],
+    );
+    assert_eq!(run.code, Some(0), "{}", run.all());
+    assert!(run.stderr.contains("command-line options"), "{}", run.all());
+
+    // The URL: the environment beats the file (whose URL is dead), a flag beats both; the
+    // file's password is then not sent anywhere.
+    write(dead, TOKEN);
+    let run = upload(
+        &["--dry-run", "--token", TOKEN],
+        &[("PYPI_PUBLISH_REPOSITORY_URL", &live)],
+    );
+    assert_eq!(run.code, Some(0), "{}", run.all());
+    let run = upload(
+        &["--dry-run", "--repository-url", &live, "--token", TOKEN],
+        &[("PYPI_PUBLISH_REPOSITORY_URL", dead)],
+    );
+    assert_eq!(run.code, Some(0), "{}", run.all());
+    let run = upload(&["--dry-run"], &[("PYPI_PUBLISH_REPOSITORY_URL", &live)]);
+    assert!(
+        !run.stderr.contains(".pypirc (user") && !run.all().contains(TOKEN),
+        "{}",
+        run.all()
+    );
+
+    // The real upload with the file's URL and password.
+    write(&live, TOKEN);
+    let run = upload(&[], &[]);
+    assert_eq!(run.code, Some(0), "{}", run.all());
+    assert_eq!(index.stats()["uploads_stored"], 2, "{}", run.all());
+    assert!(!run.all().contains(TOKEN), "{}", run.all());
+
+    // A name the file does not have: one line listing what it has, naming the file.
+    let run = publish(
+        dir.path(),
+        &["upload", "dist", "-r", "corp", "--config-file", &config],
+    );
+    assert_eq!(run.code, Some(2), "{}", run.all());
+    assert!(
+        run.stderr.contains(&format!(
+            "repository 'corp' is not in {config} (found: local, pypi, testpypi)"
+        )),
+        "{}",
+        run.all()
     );
 }

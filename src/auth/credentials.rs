@@ -16,6 +16,8 @@ pub enum CredentialSource {
     TwineEnv,
     /// The action's `user`/`password` inputs.
     ActionInputs,
+    /// The repository's `username`/`password` in `.pypirc` (`-r NAME`).
+    ConfigFile,
     /// A token minted by trusted publishing.
     TrustedPublishing,
 }
@@ -28,6 +30,7 @@ impl CredentialSource {
             CredentialSource::PublishEnv => "PYPI_PUBLISH_* environment variables",
             CredentialSource::TwineEnv => "TWINE_USERNAME/TWINE_PASSWORD",
             CredentialSource::ActionInputs => "the action's user/password inputs",
+            CredentialSource::ConfigFile => "the repository's username/password in .pypirc",
             CredentialSource::TrustedPublishing => "trusted publishing",
         }
     }

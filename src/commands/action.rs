@@ -27,9 +27,13 @@ fn raw(inputs: &ActionInputs, env: &impl Fn(&str) -> Option<String>) -> RawSetti
         (true, _) => crate::attest::Mode::Auto,
     };
     RawSettings {
-        paths: vec![inputs.packages_dir.clone()],
+        paths: inputs.packages_dir.clone(),
         repository_urls: inputs.repository_urls.clone(),
         check_urls: inputs.check_urls.clone(),
+        repository: None,
+        config_file: None,
+        index_name: None,
+        project_dir: None,
         allow_http: false,
         ca_bundle: inputs.ca_bundle.clone(),
         concurrency: inputs.concurrency,
@@ -99,10 +103,7 @@ pub async fn run(env: impl Fn(&str) -> Option<String>) -> anyhow::Result<Status>
         }
     };
     let options = settings.publish_options(None);
-    let reporter = GitHub {
-        packages_dir: inputs.packages_dir.clone(),
-        verbose: inputs.verbose,
-    };
+    let reporter = GitHub::new(inputs.packages_dir.clone(), inputs.verbose);
     if inputs.verbose {
         println!("::group::Preflight and upload");
     }

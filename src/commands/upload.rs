@@ -20,6 +20,10 @@ fn raw(args: &UploadArgs) -> RawSettings {
         paths: args.paths.clone(),
         repository_urls: args.repository_url.clone(),
         check_urls: args.check_url.clone(),
+        repository: args.repository.clone(),
+        config_file: args.config_file.clone(),
+        index_name: args.index.clone(),
+        project_dir: None,
         allow_http: args.allow_http,
         ca_bundle: args.ca_bundle.clone(),
         concurrency: usize::from(args.concurrency),
@@ -39,10 +43,11 @@ fn raw(args: &UploadArgs) -> RawSettings {
 /// environment (one credential would go to every index).
 fn given_for(
     args: &UploadArgs,
-    i: usize,
-    n: usize,
+    (i, n): (usize, usize),
+    destination: &Destination,
     env: &dyn Fn(&str) -> Option<String>,
 ) -> Result<Option<Credentials>, String> {
+    let mode: crate::auth::TrustedPublishingMode = args.trusted_publishing.into();
     let flags = [
         ("--token", &args.token),
         ("--password", &args.password),
@@ -69,10 +74,20 @@ fn given_for(
         password: pick(&args.password),
         token: pick(&args.token),
     };
-    let resolved = given.resolve(env);
+    // Flags, then variables, then the file (which names only its own URL); `always`
+    // ignores the file rather than refusing credentials nobody typed for this run.
+    let resolved = given.resolve(env).or_else(|| {
+        destination
+            .file_credentials
+            .clone()
+            .filter(|_| mode != crate::auth::TrustedPublishingMode::Always)
+    });
     if n > 1
         && let Some(c) = &resolved
-        && c.source != CredentialSource::Flags
+        && !matches!(
+            c.source,
+            CredentialSource::Flags | CredentialSource::ConfigFile
+        )
     {
         return Err(format!(
             "credentials from {} would go to each of the {n} repository URLs: give one --token (or --password) per --repository-url, in the same order",
@@ -87,9 +102,14 @@ pub async fn run(args: UploadArgs, env: impl Fn(&str) -> Option<String>) -> anyh
     let settings = RunSettings::resolve(raw(&args), &env).map_err(with_hint)?;
     let mode = args.trusted_publishing.into();
     let n = settings.destinations.len();
+    for d in &settings.destinations {
+        if let Some(origin) = &d.url_origin {
+            eprintln!("Uploading to {} ({origin})", d.upload_url);
+        }
+    }
     let in_github = env("GITHUB_ACTIONS").as_deref() == Some("true");
     let auth_for = |i: usize, destination: &Destination| {
-        let chosen = given_for(&args, i, n, &env)
+        let chosen = given_for(&args, (i, n), destination, &env)
             .map_err(|e| (format!("error: {e}"), None))
             .and_then(|given| {
                 choose(mode, given, &env, args.id_token_env.as_deref()).map_err(|e| {

@@ -16,8 +16,8 @@ pub struct ActionInputs {
     pub passwords: Vec<Secret>,
     /// `repository-url`, one per line: the destinations, in publishing order.
     pub repository_urls: Vec<String>,
-    /// `packages-dir`.
-    pub packages_dir: PathBuf,
+    /// `packages-dir`: one folder or glob per line.
+    pub packages_dir: Vec<PathBuf>,
     /// `verify-metadata`.
     pub verify_metadata: bool,
     /// `skip-existing` (accepted; skip-identical is always on).
@@ -106,13 +106,6 @@ impl ActionInputs {
         };
         let flag = |v: String| !v.eq_ignore_ascii_case("false");
         let optional = |v: String| (!v.is_empty()).then_some(v);
-        let lines = |v: String| -> Vec<String> {
-            v.lines()
-                .map(str::trim)
-                .filter(|l| !l.is_empty())
-                .map(str::to_string)
-                .collect()
-        };
         let trusted_publishing = match get("trusted-publishing").to_ascii_lowercase().as_str() {
             "auto" => crate::auth::TrustedPublishingMode::Auto,
             "always" => crate::auth::TrustedPublishingMode::Always,
@@ -138,25 +131,27 @@ impl ActionInputs {
         };
         Ok(Self {
             user: get("user"),
-            passwords: lines(get("password"))
-                .into_iter()
-                .map(Secret::new)
-                .collect(),
-            repository_urls: lines(get("repository-url")),
-            packages_dir: PathBuf::from(get("packages-dir")),
+            passwords: lines(&get("password")).map(Secret::new).collect(),
+            repository_urls: lines(&get("repository-url")).map(str::to_string).collect(),
+            packages_dir: lines(&get("packages-dir")).map(PathBuf::from).collect(),
             verify_metadata: flag(get("verify-metadata")),
             skip_existing: flag(get("skip-existing")),
             verbose: flag(get("verbose")),
             print_hash: flag(get("print-hash")),
             attestations: flag(get("attestations")),
             trusted_publishing,
-            check_urls: lines(get("check-url")),
+            check_urls: lines(&get("check-url")).map(str::to_string).collect(),
             concurrency,
             dry_run: flag(get("dry-run")),
             ca_bundle: optional(get("ca-bundle")).map(PathBuf::from),
             deprecated_used,
         })
     }
+}
+
+/// The non-blank lines of a multi-line input (YAML's `|` block), trimmed.
+fn lines(value: &str) -> impl Iterator<Item = &str> {
+    value.lines().map(str::trim).filter(|l| !l.is_empty())
 }
 
 #[cfg(test)]
@@ -174,11 +169,19 @@ mod tests {
             _ => None,
         };
         let i = ActionInputs::read(env).unwrap();
-        assert_eq!(i.packages_dir, PathBuf::from("wheelhouse"));
+        assert_eq!(i.packages_dir, [PathBuf::from("wheelhouse")]);
         assert_eq!(i.deprecated_used, vec!["packages_dir"]);
         assert_eq!(i.repository_urls, ["https://test.pypi.org/legacy/"]);
         assert!(!i.verbose && i.verify_metadata && i.print_hash && !i.dry_run);
         assert_eq!((i.user.as_str(), i.concurrency), ("__token__", 8));
+        let several = |k: &str| {
+            (k == "INPUT_PACKAGES-DIR").then(|| "dist\n\n  packages/*/dist  \n".to_string())
+        };
+        let i = ActionInputs::read(several).unwrap();
+        assert_eq!(
+            i.packages_dir,
+            [PathBuf::from("dist"), PathBuf::from("packages/*/dist")]
+        );
         let bad = ActionInputs::read(|k| (k == "INPUT_CONCURRENCY").then(|| "0".to_string()));
         assert!(bad.is_err());
     }

@@ -4,8 +4,9 @@
 // The GitHub reporter prints workflow commands on stdout: that is its job.
 #![allow(clippy::print_stdout)]
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use super::workflow::annotation;
 use crate::dist::{Problem, Severity};
@@ -15,15 +16,38 @@ use crate::report::table::human_size;
 
 /// Prints to stdout, where the runner reads workflow commands.
 pub struct GitHub {
-    /// The packages folder, to give annotations a workspace-relative path.
-    pub packages_dir: PathBuf,
+    /// The `packages-dir` lines (folders or globs), to give annotations a workspace-relative
+    /// path.
+    packages: Vec<PathBuf>,
     /// Print skipped entries and notes too.
-    pub verbose: bool,
+    verbose: bool,
+    /// File name → the path it was found at, discovered on the first annotation.
+    found: OnceLock<HashMap<String, PathBuf>>,
 }
 
 impl GitHub {
+    /// A reporter for files found under `packages`.
+    pub fn new(packages: Vec<PathBuf>, verbose: bool) -> Self {
+        Self {
+            packages,
+            verbose,
+            found: OnceLock::new(),
+        }
+    }
+
     fn path_of(&self, file: &str) -> String {
-        self.packages_dir.join(file).display().to_string()
+        let found = self.found.get_or_init(|| {
+            crate::dist::discover::discover(&self.packages)
+                .map(|d| d.dists)
+                .unwrap_or_default()
+                .into_iter()
+                .filter_map(|p| Some((p.file_name()?.to_string_lossy().into_owned(), p)))
+                .collect()
+        });
+        match found.get(file) {
+            Some(path) => path.display().to_string(),
+            None => file.to_string(),
+        }
     }
 }
 

@@ -29,6 +29,12 @@ impl Hint for crate::index::url::UrlError {
     }
 }
 
+impl Hint for crate::settings::SettingsError {
+    fn hint(&self) -> Option<String> {
+        self.hint()
+    }
+}
+
 impl Hint for crate::settings::AttestSetupError {
     fn hint(&self) -> Option<String> {
         self.hint()
@@ -82,8 +88,9 @@ pub fn render_hint(hint: &str) -> String {
     format!("  hint: {}", hint.replace('\n', "\n    "))
 }
 
-/// A URL error, its hint attached, for the command layer's `anyhow` result.
-pub fn with_hint(e: crate::index::url::UrlError) -> anyhow::Error {
+/// An error (a URL, a settings file), its hint attached, for the command layer's `anyhow`
+/// result.
+pub fn with_hint<E: Hint>(e: E) -> anyhow::Error {
     anyhow::anyhow!(describe(&e))
 }
 
