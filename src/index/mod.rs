@@ -15,7 +15,7 @@ use std::time::Duration;
 
 pub use self::response::{Answer, Refusal, RefusalKind};
 pub use self::simple::{Listed, LookupError, ProjectFiles};
-pub use self::upload::{UploadError, UploadErrorKind, UploadOutcome};
+pub use self::upload::{AttemptError, UploadError, UploadErrorKind, UploadOutcome};
 
 use std::sync::Arc;
 

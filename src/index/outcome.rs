@@ -73,12 +73,13 @@ pub enum UploadErrorKind {
     #[error("the index says the file already exists: {0}")]
     ExistsUnverified(String),
     /// Transient failures until the time budget (or `--attempts`) was spent.
-    #[error("gave up after {attempts} attempts: {last}")]
+    #[error("gave up after {attempts} attempts")]
     Exhausted {
         /// Attempts made.
         attempts: u32,
         /// The last failure.
-        last: String,
+        #[source]
+        last: AttemptError,
     },
     /// A redirect we must not follow with credentials.
     #[error("the index redirected the upload ({status}) to {location}")]
@@ -126,7 +127,7 @@ impl UploadError {
                 "credentials are never sent to another URL: if {location} is right, pass it as --repository-url"
             )),
             UploadErrorKind::Exhausted { last, .. } => Some(
-                crate::http::client::tls_hint(last)
+                last.tls_hint()
                     .unwrap_or("the index kept failing: re-run later; files already uploaded are skipped")
                     .into(),
             ),
@@ -146,9 +147,15 @@ impl UploadError {
         &self.file
     }
 
-    /// What went wrong, without the file's name (for lines that already name it).
+    /// What went wrong and its causes on one line, without the file's name (for lines that
+    /// already name it).
     pub fn reason(&self) -> String {
-        self.kind.to_string()
+        crate::http::client::chain_text(&self.kind)
+    }
+
+    /// The file, what went wrong and its causes, on one line (a report row).
+    pub fn one_line(&self) -> String {
+        format!("{}: {}", self.file, self.reason())
     }
 
     /// The index's refusal when it is about the run's configuration (see
@@ -178,6 +185,83 @@ impl UploadError {
             self.kind,
             UploadErrorKind::Interrupted(Interruption::NotStarted)
         )
+    }
+}
+
+/// Why one attempt got no usable answer: transient, so the next attempt (after a look at
+/// the index) may fare better. Transport failures keep their cause as the source.
+#[derive(Debug, thiserror::Error)]
+pub enum AttemptError {
+    /// A transient status (408, 429, 5xx).
+    #[error("{status} {message}")]
+    Status {
+        /// HTTP status.
+        status: u16,
+        /// The index's message.
+        message: String,
+    },
+    /// No answer: the connection could not be made, broke, or timed out.
+    #[error("{}", transport_words(.0))]
+    Transport(#[source] reqwest::Error),
+    /// The body stopped moving.
+    #[error("the upload stalled ({idle_secs} s without progress at {sent} of {size} bytes)")]
+    Stalled {
+        /// Seconds without progress.
+        idle_secs: u64,
+        /// Bytes sent.
+        sent: u64,
+        /// The file's size.
+        size: u64,
+    },
+    /// The whole file went and no answer came.
+    #[error("no answer after the file was sent ({idle_secs} s)")]
+    NoAnswer {
+        /// Seconds waited.
+        idle_secs: u64,
+    },
+    /// An answer whose body broke off.
+    #[error("{status} with an unreadable body")]
+    UnreadableBody {
+        /// HTTP status.
+        status: u16,
+        /// The cause.
+        #[source]
+        source: reqwest::Error,
+    },
+    /// An answer whose body never came.
+    #[error("{status} and then no body for {secs} s")]
+    BodyTimeout {
+        /// HTTP status.
+        status: u16,
+        /// Seconds waited.
+        secs: u64,
+    },
+}
+
+impl AttemptError {
+    /// A transport failure, its URL dropped (a URL may carry credentials).
+    pub fn transport(e: reqwest::Error) -> Self {
+        AttemptError::Transport(e.without_url())
+    }
+
+    /// The hint when TLS is the cause.
+    pub fn tls_hint(&self) -> Option<&'static str> {
+        match self {
+            AttemptError::Transport(e) | AttemptError::UnreadableBody { source: e, .. } => {
+                crate::http::client::tls_hint(&crate::http::client::chain_text(e))
+            }
+            _ => None,
+        }
+    }
+}
+
+fn transport_words(e: &reqwest::Error) -> &'static str {
+    if e.is_timeout() {
+        "timed out"
+    } else if e.is_connect() {
+        "connection failed"
+    } else {
+        "connection broken"
     }
 }
 

@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
-pub use super::outcome::{Interruption, UploadError, UploadErrorKind, UploadOutcome};
+pub use super::outcome::{AttemptError, Interruption, UploadError, UploadErrorKind, UploadOutcome};
 
 use super::Index;
 use super::form::{self, Progress};
@@ -144,7 +144,7 @@ impl Index {
         attempt: u32,
     ) -> Result<UploadOutcome, Failure<UploadError>> {
         let file = dist.file_name();
-        let lost = |last: String, retry_after| Failure::Transient {
+        let lost = |last: AttemptError, retry_after| Failure::Transient {
             error: UploadError::new(
                 file,
                 UploadErrorKind::Exhausted {
@@ -169,7 +169,7 @@ impl Index {
                     retry_after,
                     body,
                 } => (status, location, retry_after, body),
-                Sent::Lost(message) => return Err(lost(message, None)),
+                Sent::Lost(why) => return Err(lost(why, None)),
             };
             if (300..400).contains(&status) {
                 let next = self.redirect(file, status, location.as_deref(), redirects)?;
@@ -199,7 +199,7 @@ impl Index {
                     status,
                     message,
                     retry_after,
-                } => Err(lost(format!("{status} {message}"), retry_after)),
+                } => Err(lost(AttemptError::Status { status, message }, retry_after)),
             };
         }
     }
@@ -312,7 +312,7 @@ impl Index {
         self.traffic.upload_requests.fetch_add(1, Ordering::Relaxed);
         let response = match self.watch(request.send(), &progress, dist.size).await {
             Ok(r) => r,
-            Err(message) => return Ok(Sent::Lost(message)),
+            Err(why) => return Ok(Sent::Lost(why)),
         };
         let status = response.status().as_u16();
         let header = |name| {
@@ -332,16 +332,12 @@ impl Index {
             // The index said yes; a broken body after that does not undo it.
             Ok(Err(_)) if (200..300).contains(&status) => String::new(),
             Ok(Err(e)) => {
-                return Ok(Sent::Lost(format!(
-                    "{status} with an unreadable body: {}",
-                    transport_message(&e)
-                )));
+                let source = e.without_url();
+                return Ok(Sent::Lost(AttemptError::UnreadableBody { status, source }));
             }
             Err(_) => {
-                return Ok(Sent::Lost(format!(
-                    "{status} and then no body for {}s",
-                    self.response_timeout.as_secs()
-                )));
+                let secs = self.response_timeout.as_secs();
+                return Ok(Sent::Lost(AttemptError::BodyTimeout { status, secs }));
             }
         };
         Ok(Sent::Answer {
@@ -359,21 +355,20 @@ impl Index {
         send: impl Future<Output = reqwest::Result<reqwest::Response>>,
         progress: &Progress,
         size: u64,
-    ) -> Result<reqwest::Response, String> {
+    ) -> Result<reqwest::Response, AttemptError> {
         tokio::pin!(send);
         let mut tick = tokio::time::interval(Duration::from_millis(250));
         loop {
             tokio::select! {
-                result = &mut send => return result.map_err(|e| transport_message(&e)),
+                result = &mut send => return result.map_err(AttemptError::transport),
                 _ = tick.tick() => {
                     let idle = Duration::from_millis(clock_ms().saturating_sub(progress.last_change_ms()));
-                    let (limit, what) = if progress.sent() >= size {
-                        (self.response_timeout, "no answer after the file was sent")
-                    } else {
-                        (self.stall_timeout, "the upload stalled")
-                    };
-                    if idle > limit {
-                        return Err(format!("{what} ({} s without progress at {} of {size} bytes)", idle.as_secs(), progress.sent()));
+                    let (idle_secs, sent) = (idle.as_secs(), progress.sent());
+                    if sent >= size && idle > self.response_timeout {
+                        return Err(AttemptError::NoAnswer { idle_secs });
+                    }
+                    if sent < size && idle > self.stall_timeout {
+                        return Err(AttemptError::Stalled { idle_secs, sent, size });
                     }
                 }
             }
@@ -388,29 +383,7 @@ enum Sent {
         retry_after: Option<String>,
         body: String,
     },
-    Lost(String),
-}
-
-/// A transport error in words, with its root cause (reqwest's top message alone is vague).
-fn transport_message(e: &reqwest::Error) -> String {
-    let mut message = if e.is_timeout() {
-        "timed out".to_string()
-    } else if e.is_connect() {
-        "connection failed".to_string()
-    } else {
-        "connection broken".to_string()
-    };
-    let mut source = std::error::Error::source(e);
-    let mut last = None;
-    while let Some(s) = source {
-        last = Some(s.to_string());
-        source = s.source();
-    }
-    if let Some(root) = last {
-        message.push_str(": ");
-        message.push_str(&root);
-    }
-    message
+    Lost(AttemptError),
 }
 
 /// Same name on the index, other bytes.

@@ -173,7 +173,7 @@ fn record(
                 rerun_may_help |= e.rerun_may_help();
                 row.status = FileStatus::Failed;
                 row.hint = e.hint();
-                row.error = Some(e.to_string());
+                row.error = Some(e.one_line());
             }
             None => {}
         }

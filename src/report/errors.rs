@@ -133,6 +133,28 @@ mod tests {
     }
 
     #[test]
+    fn a_file_that_ran_out_of_attempts_shows_the_last_failure_as_its_cause() {
+        let last = crate::index::AttemptError::Stalled {
+            idle_secs: 61,
+            sent: 4096,
+            size: 10_000,
+        };
+        let e = UploadError::new(
+            "demo-1.0.tar.gz",
+            UploadErrorKind::Exhausted { attempts: 3, last },
+        );
+        insta::assert_snapshot!(render(&e), @"
+        error: demo-1.0.tar.gz: gave up after 3 attempts
+          Caused by: the upload stalled (61 s without progress at 4096 of 10000 bytes)
+          hint: the index kept failing: re-run later; files already uploaded are skipped
+        ");
+        assert_eq!(
+            e.one_line(),
+            "demo-1.0.tar.gz: gave up after 3 attempts: the upload stalled (61 s without progress at 4096 of 10000 bytes)"
+        );
+    }
+
+    #[test]
     fn the_job_summary_of_a_stopped_run() {
         let report = crate::publish::PublishReport {
             repository_url: "https://pypi.example.org/".into(),
