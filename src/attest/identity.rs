@@ -100,7 +100,7 @@ pub async fn check(tokens: &TokenSource) -> Result<IdentityCheck, SignError> {
 
 /// One line: the ambient errors' multi-line hints are for trusted publishing's report.
 fn describe(e: &AmbientError) -> String {
-    e.to_string()
+    crate::http::client::chain_text(e)
 }
 
 #[cfg(test)]

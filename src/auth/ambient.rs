@@ -74,8 +74,8 @@ pub enum AmbientError {
         message: String,
     },
     /// GitHub's endpoint could not be reached.
-    #[error("cannot reach GitHub's OIDC token endpoint: {0}")]
-    Unreachable(String),
+    #[error("cannot reach GitHub's OIDC token endpoint")]
+    Unreachable(#[source] reqwest::Error),
     /// GitHub's endpoint answered without a token.
     #[error("GitHub's OIDC token endpoint answered without a token")]
     Malformed,
@@ -189,7 +189,7 @@ impl IdentitySource {
                 .send()
                 .await
                 .map_err(|e| {
-                    Failure::transient(AmbientError::Unreachable(e.without_url().to_string()))
+                    Failure::transient(AmbientError::Unreachable(e.without_url()))
                 })?;
             let status = response.status().as_u16();
             if response.status().is_success() {

@@ -78,14 +78,15 @@ pub enum ExchangeError {
         message: String,
     },
     /// The index could not be reached (after retries).
-    #[error("cannot reach {host} for {what}: {message}")]
+    #[error("cannot reach {host} for {what}")]
     Transport {
         /// Which call.
         what: &'static str,
         /// The index host.
         host: String,
-        /// The cause.
-        message: String,
+        /// The cause (its URL dropped).
+        #[source]
+        source: reqwest::Error,
     },
     /// A 200 without what it should hold.
     #[error("{what} at {host} answered without the expected JSON")]
@@ -241,7 +242,7 @@ impl Exchange {
                 Failure::transient(ExchangeError::Transport {
                     what,
                     host: self.host(),
-                    message: e.without_url().to_string(),
+                    source: e.without_url(),
                 })
             })?;
             let status = response.status().as_u16();
