@@ -188,9 +188,7 @@ impl IdentitySource {
                 .header(reqwest::header::ACCEPT, "application/json")
                 .send()
                 .await
-                .map_err(|e| {
-                    Failure::transient(AmbientError::Unreachable(e.without_url()))
-                })?;
+                .map_err(|e| Failure::transient(AmbientError::Unreachable(e.without_url())))?;
             let status = response.status().as_u16();
             if response.status().is_success() {
                 let body: serde_json::Value =

@@ -203,6 +203,46 @@ mod tests {
             .collect()
     }
 
+    /// The rows of the README table under `header`: its first column's names, each with
+    /// the alias in parentheses if any.
+    fn readme_table(header: &str) -> std::collections::BTreeSet<String> {
+        let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md"))
+            .expect("README.md beside Cargo.toml");
+        let table = readme.split(header).nth(1).expect("the table's header");
+        table
+            .lines()
+            .skip(2)
+            .take_while(|l| l.starts_with('|'))
+            .filter_map(|l| l.split('|').nth(1))
+            .flat_map(|cell| {
+                cell.split('`')
+                    .skip(1)
+                    .step_by(2)
+                    .map(str::to_string)
+                    .collect::<Vec<_>>()
+            })
+            .collect()
+    }
+
+    /// Issue 13: the README's input and output tables name exactly what action.yml declares.
+    #[test]
+    fn the_readme_tables_agree_with_action_yml() {
+        assert_eq!(readme_table("| input | default | meaning |"), declared());
+        let yml =
+            std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/action.yml")).unwrap();
+        let outputs: std::collections::BTreeSet<String> = yml
+            .split("\noutputs:\n")
+            .nth(1)
+            .unwrap()
+            .lines()
+            .take_while(|l| l.is_empty() || l.starts_with(' '))
+            .filter(|l| l.starts_with("  ") && !l.starts_with("   "))
+            .filter_map(|l| l.trim().split(':').next())
+            .map(str::to_string)
+            .collect();
+        assert_eq!(readme_table("| output | value |"), outputs);
+    }
+
     #[test]
     fn action_yml_declares_exactly_the_inputs_read() {
         let asked = std::cell::RefCell::new(std::collections::BTreeSet::new());
