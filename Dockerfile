@@ -17,7 +17,7 @@
 #
 # Either way the last stage, `runtime`, is what ships: `FROM scratch`, the
 # files stage copied in whole (the binary, the CA bundle, an empty /tmp), the
-# environment, the working directory and the entrypoint. tests/container.rs
+# environment, the working directory and the entrypoint. tests/it/container.rs
 # checks that both paths end in this one stage and that the image it runs
 # carries exactly its settings.
 #

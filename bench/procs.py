@@ -110,7 +110,7 @@ class Server:
 
 class Devpi:
     """A real devpi-server on a fresh server dir, with user `alice` and the non-volatile
-    index `alice/stable` (as tests/common/servers.rs starts it)."""
+    index `alice/stable` (as tests/it/common/servers.rs starts it)."""
 
     def __init__(self, venv: Path, work: Path, password: str):
         import socket

@@ -74,3 +74,19 @@ pub fn json_message(status: u16, body: &str) -> String {
         .and_then(|v| v.get("message")?.as_str().map(str::to_string))
         .unwrap_or_else(|| message_from_body(status, body))
 }
+
+/// A response's `Location` and `Retry-After` headers, as text: what an upload's answer
+/// needs besides its status and body.
+pub fn location_and_retry_after(response: &reqwest::Response) -> (Option<String>, Option<String>) {
+    let header = |name| {
+        response
+            .headers()
+            .get(name)
+            .and_then(|v: &reqwest::header::HeaderValue| v.to_str().ok())
+            .map(str::to_string)
+    };
+    (
+        header(reqwest::header::LOCATION),
+        header(reqwest::header::RETRY_AFTER),
+    )
+}

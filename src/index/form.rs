@@ -129,7 +129,7 @@ mod tests {
     }
 
     /// Issue 13: the form as sent, field by field (twine's own form is compared in
-    /// `tests/upload_test_index.rs`); the digests are filtered, the rest is exact.
+    /// `tests/it/upload_test_index.rs`); the digests are filtered, the rest is exact.
     #[test]
     fn the_upload_form_field_by_field() {
         let dir = tempfile::tempdir().unwrap();

@@ -60,17 +60,7 @@ impl Index {
                 Failure::transient(ProbeError::Unanswered(crate::http::client::chain_text(&e)))
             })?;
             let status = response.status().as_u16();
-            let header = |name| {
-                response
-                    .headers()
-                    .get(name)
-                    .and_then(|v: &reqwest::header::HeaderValue| v.to_str().ok())
-                    .map(str::to_string)
-            };
-            let (location, retry_after) = (
-                header(reqwest::header::LOCATION),
-                header(reqwest::header::RETRY_AFTER),
-            );
+            let (location, retry_after) = crate::http::body::location_and_retry_after(&response);
             let body = self.scrub(&response.text().await.unwrap_or_default());
             if (300..400).contains(&status) {
                 let next = self

@@ -315,17 +315,7 @@ impl Index {
             Err(why) => return Ok(Sent::Lost(why)),
         };
         let status = response.status().as_u16();
-        let header = |name| {
-            response
-                .headers()
-                .get(name)
-                .and_then(|v: &reqwest::header::HeaderValue| v.to_str().ok())
-                .map(str::to_string)
-        };
-        let (location, retry_after) = (
-            header(reqwest::header::LOCATION),
-            header(reqwest::header::RETRY_AFTER),
-        );
+        let (location, retry_after) = crate::http::body::location_and_retry_after(&response);
         let body = match tokio::time::timeout(self.response_timeout, response.text()).await {
             // Some servers echo the request (Authorization included) in error pages.
             Ok(Ok(body)) => self.scrub(&body),

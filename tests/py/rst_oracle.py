@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""The judge of tests/rst_corpus.rs: does PyPI's renderer render each description?
+"""The judge of tests/it/rst_corpus.rs: does PyPI's renderer render each description?
 
 Reads JSON lines `{"id": ..., "text": ...}` on stdin and writes, per line, JSON
 `{"id": ..., "renders": bool, "line": int|null, "message": str|null}`: the verdict of the real

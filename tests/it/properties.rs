@@ -12,7 +12,7 @@
 //! A failure prints the smallest input proptest found: keep it as a case in
 //! `regressions_from_fuzzing` below.
 
-mod common;
+use crate::common;
 
 use std::fmt::Debug;
 use std::io::Write;

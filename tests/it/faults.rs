@@ -9,7 +9,7 @@
 //!
 //! `PYPI_PUBLISH_FAULT_ROUNDS` (default 50) sets the number of test-index rounds.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 use std::io::Read;

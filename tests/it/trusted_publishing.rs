@@ -2,7 +2,7 @@
 //! issuer (standing in for `ACTIONS_ID_TOKEN_REQUEST_URL`): the successful flow, renewal
 //! with a fresh OIDC token, every diagnosed failure, retries, and no secret in any output.
 
-mod common;
+use crate::common;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;

@@ -2,7 +2,7 @@
 //! field with the one `twine upload` (7.x) sends for the same files; a same-origin 308 from
 //! `/legacy` re-POSTed; `--dry-run` sending nothing; PyPI's own refusals passed through.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 use std::process::Command;

@@ -15,7 +15,7 @@
 //!
 //! `scripts/real-corpus` runs the same test on its own and prints the tables.
 
-mod common;
+use crate::common;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};

@@ -3,7 +3,7 @@
 //! issuer, PyPI's own verifier (`pypi-attestations` + `sigstore`, `tests/py/verify_attestation.py`)
 //! and the test index's Warehouse checks of the `attestations` upload field.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 

@@ -4,7 +4,7 @@
 //! bad credentials give the clear 401/403 message; `-r NAME` reads the URL, username and
 //! password from a `.pypirc`.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 use std::process::Command;

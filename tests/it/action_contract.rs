@@ -5,7 +5,7 @@
 //! fresh file-command files (the runner gives each step its own), read with
 //! `read_expected`, so a missing output can never pass for an empty one.
 
-mod common;
+use crate::common;
 
 use common::dists::{metadata, wheel_members, wheel_owned};
 use common::servers::TestIndex;

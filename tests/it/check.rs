@@ -2,7 +2,7 @@
 //! like Python's `packaging`; the BAD corpus (one broken rule per file) fails, each file with
 //! its own one-line message, and nothing else.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 use std::process::Command;

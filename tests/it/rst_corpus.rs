@@ -6,7 +6,7 @@
 //! The corpus is downloaded once with pip (sha256-pinned) into
 //! `${XDG_CACHE_HOME:-~/.cache}/rust-pypi-publish/rst-corpus/` and reused after that.
 
-mod common;
+use crate::common;
 
 use std::io::{BufRead, BufReader, Write};
 use std::path::PathBuf;

@@ -4,7 +4,7 @@
 //! run stops at the first with one message naming the URL and what was expected, and the
 //! files not tried are reported as not attempted.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 

@@ -11,7 +11,7 @@
 //! skip with a message on the terminal (not captured); with `PYPI_PUBLISH_REQUIRE_CONTAINER=1`
 //! they fail instead.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 use std::io::Write;

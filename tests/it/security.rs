@@ -9,7 +9,7 @@
 //! - TLS is always verified: an index behind a certificate from a private CA works with
 //!   `--ca-bundle` (or `SSL_CERT_FILE`) and fails with a clear certificate error without.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 use std::process::Command;

@@ -1,0 +1,38 @@
+//! The integration tests: one binary (one link, like ripgrep's `tests/integration`), one
+//! module per capability, each running the real `pypi-publish` binary against servers the
+//! test starts on loopback. Filter by module: `cargo test --test it faults::`.
+//!
+//! - `common`: the helpers every module shares — temp dirs, the built binaries, the Python
+//!   venv, the test index, pypiserver and devpi, the fault proxy, the TLS front, the
+//!   Sigstore stand-in.
+//! - `check`: the preflight on good and bad corpora and hostile archives.
+//! - `real_corpus`: `check` against 208 real files PyPI accepted or refused.
+//! - `rst_corpus`: the reStructuredText validator against the real `readme_renderer`.
+//! - `properties`: parsers and archive readers under proptest: no panic, bounded time.
+//! - `upload_test_index`: uploads to the Warehouse-faithful test index (form, order,
+//!   dry run, 14-day rule, globs, `.pypirc` and `[[tool.uv.index]]`).
+//! - `upload_real_indexes`: uploads to real pypiserver and devpi, proven with `pip`;
+//!   several destinations in one step.
+//! - `refusals`: configuration-class refusals stop the run at the first.
+//! - `faults`: seeded fault rounds, brownouts and signals.
+//! - `security`: no secret in any output, no credential across origins, TLS.
+//! - `trusted_publishing`: the OIDC exchange and every diagnosis; the dry run's proofs.
+//! - `attest`: PEP 740 attestations with a local Sigstore and PyPI's verifier.
+//! - `action_contract`: the binary run as the GitHub runner runs the container.
+//! - `container`: the image itself, run by podman.
+
+mod common;
+
+mod action_contract;
+mod attest;
+mod check;
+mod container;
+mod faults;
+mod properties;
+mod real_corpus;
+mod refusals;
+mod rst_corpus;
+mod security;
+mod trusted_publishing;
+mod upload_real_indexes;
+mod upload_test_index;
