@@ -516,9 +516,15 @@ mod tests {
             &env,
         )
         .unwrap();
-        assert_eq!(settings.destinations[0].upload_url.as_str(), url::TESTPYPI_UPLOAD);
         assert_eq!(
-            settings.destinations[0].check_url.as_ref().map(|u| u.as_str()),
+            settings.destinations[0].upload_url.as_str(),
+            url::TESTPYPI_UPLOAD
+        );
+        assert_eq!(
+            settings.destinations[0]
+                .check_url
+                .as_ref()
+                .map(|u| u.as_str()),
             Some("https://test.pypi.org/simple/")
         );
         assert_eq!(settings.destinations[0].index, KnownIndex::TestPypi);
@@ -529,7 +535,10 @@ mod tests {
         assert!(settings.destinations[0].file_credentials.is_none());
         // Without -r nothing is read: the default stays PyPI.
         let settings = RunSettings::resolve(raw(), &env).unwrap();
-        assert_eq!(settings.destinations[0].upload_url.as_str(), url::PYPI_UPLOAD);
+        assert_eq!(
+            settings.destinations[0].upload_url.as_str(),
+            url::PYPI_UPLOAD
+        );
         assert_eq!(settings.destinations[0].url_origin, None);
     }
 
@@ -552,7 +561,10 @@ mod tests {
         };
         let no_env = |_: &str| None;
         let settings = RunSettings::resolve(corp(), &no_env).unwrap();
-        assert_eq!(settings.destinations[0].upload_url.as_str(), "https://corp.example/legacy/");
+        assert_eq!(
+            settings.destinations[0].upload_url.as_str(),
+            "https://corp.example/legacy/"
+        );
         let c = settings.destinations[0].file_credentials.clone().unwrap();
         assert_eq!(
             (c.username.as_str(), c.password.reveal(), c.source),
@@ -573,7 +585,9 @@ mod tests {
             settings.destinations[0].upload_url.as_str(),
             "https://other.example/legacy/"
         );
-        assert!(settings.destinations[0].file_credentials.is_none() && settings.ca_bundle.is_none());
+        assert!(
+            settings.destinations[0].file_credentials.is_none() && settings.ca_bundle.is_none()
+        );
         assert_eq!(settings.destinations[0].url_origin, None);
         // The environment's CA bundle beats the file's.
         let env = |k: &str| (k == "SSL_CERT_FILE").then(|| "/env-ca.pem".to_string());
@@ -601,7 +615,10 @@ mod tests {
             "https://corp.example/pypi/upload/"
         );
         assert_eq!(
-            settings.destinations[0].check_url.as_ref().map(|u| u.as_str()),
+            settings.destinations[0]
+                .check_url
+                .as_ref()
+                .map(|u| u.as_str()),
             Some("https://corp.example/pypi/simple/")
         );
         let settings = RunSettings::resolve(
@@ -613,7 +630,10 @@ mod tests {
         )
         .unwrap();
         assert_eq!(
-            settings.destinations[0].check_url.as_ref().map(|u| u.as_str()),
+            settings.destinations[0]
+                .check_url
+                .as_ref()
+                .map(|u| u.as_str()),
             Some("https://flag.example/simple/")
         );
         let err = RunSettings::resolve(
