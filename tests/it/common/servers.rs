@@ -163,6 +163,8 @@ impl TestIndex {
     pub fn start(args: &[&str]) -> Self {
         let (child, line) = spawn_announcing(
             Command::new(test_index_bin())
+                .arg("--python")
+                .arg(venv_bin("python"))
                 .args(["--bind", "127.0.0.1:0"])
                 .args(args),
         );

@@ -77,6 +77,8 @@ pub async fn run(config: Config) -> Result<(), String> {
         .await
         .map_err(|e| format!("cannot bind {bind}: {e}"))?;
     let address = listener.local_addr().map_err(|e| e.to_string())?;
+    // Not listening until packaging answers: no silent fallback to another parser.
+    crate::oracle::ready()?;
     let mut stdout = std::io::stdout();
     let _ = writeln!(stdout, "test-index listening on http://{address}");
     let _ = stdout.flush();

@@ -74,6 +74,11 @@ pub struct Cli {
     #[arg(long)]
     pub oidc_disabled: bool,
 
+    /// The Python that judges versions, specifiers, requirements and filenames (it
+    /// must import `packaging`). Default: `$PYPI_PUBLISH_TEST_VENV/bin/python`.
+    #[arg(long, value_name = "PATH")]
+    pub python: Option<PathBuf>,
+
     /// Answer every upload this many milliseconds late (after reading it): makes a run
     /// last long enough to outlive short-lived tokens in tests.
     #[arg(long, default_value_t = 0)]

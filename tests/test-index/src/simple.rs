@@ -4,14 +4,12 @@
 //! `upload-time` / `versions`, PEP 658 `core-metadata` for wheels. Files are served
 //! from `/files/<filename>`.
 
-use std::str::FromStr;
 use std::sync::Arc;
 
 use axum::body::Body;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use pep440_rs::Version;
 use serde_json::{Value, json};
 
 use crate::accept::acceptable_offers;
@@ -138,12 +136,15 @@ fn project_files<'a>(catalogue: &'a Catalogue, normalized: &str) -> Vec<&'a File
         .values()
         .filter(|f| f.project == normalized)
         .collect();
+    let mut versions: Vec<&str> = files.iter().map(|f| f.version.as_str()).collect();
+    versions.sort_unstable();
+    versions.dedup();
+    let order = crate::oracle::sort_versions(&versions);
+    let rank = |v: &str| order.iter().position(|o| o == v);
     files.sort_by(|a, b| {
-        let (va, vb) = (
-            Version::from_str(&a.version).ok(),
-            Version::from_str(&b.version).ok(),
-        );
-        va.cmp(&vb).then_with(|| a.filename.cmp(&b.filename))
+        rank(&a.version)
+            .cmp(&rank(&b.version))
+            .then_with(|| a.filename.cmp(&b.filename))
     });
     files
 }
@@ -166,12 +167,12 @@ pub async fn detail(
     let content_type = select(&state, &headers);
     let base = base_url(&headers);
     let files = project_files(&store.catalogue, &normalized);
-    let mut versions: Vec<&str> = project
+    let releases: Vec<&str> = project
         .releases
         .iter()
         .map(|r| r.version.as_str())
         .collect();
-    versions.sort_by_key(|v| Version::from_str(v).ok());
+    let versions = crate::oracle::sort_versions(&releases);
     let url = |f: &FileRecord| format!("{base}/files/{}", f.filename);
     if content_type == JSON_TYPE {
         let files: Vec<Value> = files

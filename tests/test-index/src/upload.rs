@@ -8,21 +8,19 @@
 use std::sync::LazyLock;
 
 use axum::http::{HeaderMap, StatusCode};
-use pep440_rs::Version;
 
 use crate::app::AppState;
 use crate::auth::{HELP_URL, Identity, no_identity};
 use crate::form::{PostData, Value};
 use crate::httpexc::HttpException;
 use crate::names::canonicalize_name;
+use crate::oracle::{parse_sdist_filename, parse_wheel_filename};
 use crate::pyfmt::repr;
 use crate::store::{FileRecord, Project, Release, now_us};
 use crate::validate::archive::{
     Opened, check_sdist_license_files, check_wheel_contents, open_dist,
 };
-use crate::validate::filename::{
-    is_allowed_platform, parse_sdist_filename, parse_wheel_filename, validate_filename,
-};
+use crate::validate::filename::{is_allowed_platform, validate_filename};
 use crate::validate::{form, metadata};
 
 const MIB: u64 = 1024 * 1024;
@@ -49,42 +47,6 @@ const MAX_RELEASE_AGE_US: u64 = 14 * 24 * 3600 * 1_000_000;
 
 fn bad_request(message: impl Into<String>) -> HttpException {
     HttpException::bad_request(message)
-}
-
-/// `packaging.utils.canonicalize_version`: the normalized version without trailing
-/// `.0` release segments (`1.0.0` and `1.0` are one release).
-pub fn canonicalize_version(version: &Version) -> String {
-    let text = version.to_string();
-    let (epoch, rest) = match text.split_once('!') {
-        Some((epoch, rest)) => (format!("{epoch}!"), rest.to_owned()),
-        None => (String::new(), text.clone()),
-    };
-    let release_len = rest
-        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-        .unwrap_or(rest.len());
-    // `1.0.post1`: the dot before `post` belongs to the suffix.
-    let release_len = rest[..release_len].trim_end_matches('.').len();
-    let (release, tail) = rest.split_at(release_len);
-    let mut release = release.to_owned();
-    while release.ends_with(".0") && release.matches('.').count() >= 1 {
-        release.truncate(release.len() - 2);
-    }
-    format!("{epoch}{release}{tail}")
-}
-
-/// `str(SpecifierSet(value))`: specifiers without spaces, sorted, comma-joined.
-fn normalize_specifiers(value: &str) -> String {
-    let mut specs: Vec<String> = value
-        .split(',')
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(|s| {
-            let op_len = s.find(|c: char| !"~=!<>".contains(c)).unwrap_or(s.len());
-            format!("{}{}", &s[..op_len], s[op_len..].trim())
-        })
-        .collect();
-    specs.sort();
-    specs.join(",")
 }
 
 /// Runs one upload against the store.
@@ -159,7 +121,7 @@ pub async fn upload(
     let project_name = meta.name.clone();
 
     // Description rendering is not reproduced (reStructuredText failures pass).
-    let canonical_version = canonicalize_version(&meta.version);
+    let canonical_version = meta.version.canonical.clone();
     let release = existing
         .as_ref()
         .and_then(|p| {
@@ -288,14 +250,14 @@ pub async fn upload(
 
     let normalized_underscored = normalized.replace('-', "_");
     if form.filetype == "sdist" {
-        let Some((name_from_filename, _)) = parse_sdist_filename(&filename) else {
+        let Ok((name_from_filename, _)) = parse_sdist_filename(&filename) else {
             return Err(bad_request(format!(
                 "Invalid source distribution filename: {filename}"
             )));
         };
         let mut name_from_filename = name_from_filename;
         // Warehouse's handling of post-releases spelled with a dash (`foo-1.0-1`).
-        if meta.version.is_post()
+        if meta.version.is_postrelease
             && name_from_filename != canonicalize_name(&meta.name)
             && filename.matches('-').count() >= 2
         {
@@ -411,11 +373,7 @@ pub async fn upload(
             },
         );
     }
-    let requires_python = meta
-        .requires_python
-        .as_deref()
-        .map(normalize_specifiers)
-        .filter(|s| !s.is_empty());
+    let requires_python = meta.requires_python.clone().filter(|s| !s.is_empty());
     if release.is_none() {
         journal(catalogue); // "new release"
     }
@@ -489,23 +447,5 @@ impl ArchiveStep {
         license_files: &[String],
     ) -> Result<Vec<u8>, String> {
         check_wheel_contents(opened, filename, license_files)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    use std::str::FromStr;
-
-    #[test]
-    fn canonical_versions() {
-        let v = |s: &str| canonicalize_version(&Version::from_str(s).unwrap());
-        assert_eq!(v("1.0"), "1");
-        assert_eq!(v("1.0.0rc1"), "1rc1");
-        assert_eq!(v("0"), "0");
-        assert_eq!(v("1!2.0.post1"), "1!2.post1");
-        assert_eq!(v("1.10"), "1.10");
-        assert_eq!(normalize_specifiers(">= 3.8, <4"), "<4,>=3.8");
     }
 }

@@ -1,13 +1,6 @@
-//! Filename rules: `_validate_filename` (characters and extension), the wheel
-//! platform allow-list, and packaging's sdist/wheel filename parsers whose error
-//! texts Warehouse passes through.
-
-use std::str::FromStr;
-
-use pep440_rs::Version;
-
-use crate::names::canonicalize_name;
-use crate::pyfmt::repr;
+//! Filename rules: `_validate_filename` (characters and extension) and the wheel
+//! platform allow-list. packaging's sdist/wheel filename parsers, whose error texts
+//! Warehouse passes through, are asked through `crate::oracle`.
 
 /// `_validate_filename(filename, filetype)`; `Err` is the 400 message.
 pub fn validate_filename(filename: &str, filetype: &str) -> Result<(), String> {
@@ -35,74 +28,6 @@ pub fn validate_filename(filename: &str, filetype: &str) -> Result<(), String> {
         }
         None => Err("Invalid file extension: Use .tar.gz, .whl or .zip extension. See https://www.python.org/dev/peps/pep-0527 and https://peps.python.org/pep-0715/ for more information".to_owned()),
     }
-}
-
-/// `packaging.utils.parse_sdist_filename`: (normalized name, version).
-pub fn parse_sdist_filename(filename: &str) -> Option<(String, Version)> {
-    let stem = filename
-        .strip_suffix(".tar.gz")
-        .or_else(|| filename.strip_suffix(".zip"))?;
-    let (name, version) = stem.rsplit_once('-')?;
-    Some((canonicalize_name(name), Version::from_str(version).ok()?))
-}
-
-/// A parsed wheel filename.
-#[derive(Debug)]
-pub struct WheelName {
-    /// Normalized name.
-    pub name: String,
-    pub version: Version,
-    /// Lowercased platform tags in filename order (packaging yields a set).
-    pub platforms: Vec<String>,
-}
-
-/// `packaging.utils.parse_wheel_filename`; `Err` is packaging's message, which
-/// Warehouse returns as is.
-pub fn parse_wheel_filename(filename: &str) -> Result<WheelName, String> {
-    let Some(stem) = filename.strip_suffix(".whl") else {
-        return Err(format!(
-            "Invalid wheel filename (extension must be '.whl'): {}",
-            repr(filename)
-        ));
-    };
-    let dashes = stem.matches('-').count();
-    if dashes != 4 && dashes != 5 {
-        return Err(format!(
-            "Invalid wheel filename (wrong number of parts): {}",
-            repr(stem)
-        ));
-    }
-    let parts: Vec<&str> = stem.splitn(dashes - 1, '-').collect();
-    let name_part = parts[0];
-    if name_part.contains("__")
-        || !name_part
-            .chars()
-            .all(|c| c.is_alphanumeric() || c == '_' || c == '.')
-    {
-        return Err(format!("Invalid project name: {}", repr(stem)));
-    }
-    let version = Version::from_str(parts[1])
-        .map_err(|_| format!("Invalid wheel filename (invalid version): {}", repr(stem)))?;
-    if dashes == 5 && !parts[2].starts_with(|c: char| c.is_ascii_digit()) {
-        return Err(format!(
-            "Invalid build number: {} in {}",
-            parts[2],
-            repr(stem)
-        ));
-    }
-    let tag = parts[parts.len() - 1];
-    let platforms = tag
-        .rsplit('-')
-        .next()
-        .unwrap_or("")
-        .split('.')
-        .map(str::to_lowercase)
-        .collect();
-    Ok(WheelName {
-        name: canonicalize_name(name_part),
-        version,
-        platforms,
-    })
 }
 
 /// `_valid_platform_tag`: PyPI's allow-list of wheel platforms.
@@ -230,23 +155,5 @@ mod tests {
         ] {
             assert!(!is_allowed_platform(bad), "{bad}");
         }
-    }
-
-    #[test]
-    fn wheel_filenames() {
-        let w = parse_wheel_filename("Foo_Bar-1.0-py2.py3-none-any.whl").unwrap();
-        assert_eq!(
-            (w.name.as_str(), w.platforms),
-            ("foo-bar", vec!["any".to_owned()])
-        );
-        assert_eq!(
-            parse_wheel_filename("foo-1.0-py3.whl").unwrap_err(),
-            "Invalid wheel filename (wrong number of parts): 'foo-1.0-py3'"
-        );
-        assert!(parse_wheel_filename("foo-1.0-1x-py3-none-any.whl").is_ok());
-        assert_eq!(
-            parse_wheel_filename("foo-1.0-x1-py3-none-any.whl").unwrap_err(),
-            "Invalid build number: x1 in 'foo-1.0-x1-py3-none-any'"
-        );
     }
 }

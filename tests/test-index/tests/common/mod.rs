@@ -7,9 +7,21 @@
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 
 use sha2::{Digest, Sha256};
+
+/// The Python the index asks about versions and requirements (it needs `packaging`):
+/// `$PYPI_PUBLISH_TEST_VENV/bin/python`, else the workspace's `.venv` (`scripts/dev-env`).
+pub fn python() -> PathBuf {
+    std::env::var_os("PYPI_PUBLISH_TEST_VENV")
+        .map_or_else(
+            || Path::new(env!("CARGO_MANIFEST_DIR")).join("../../.venv"),
+            PathBuf::from,
+        )
+        .join("bin/python")
+}
 
 /// A running fixture, killed on drop.
 pub struct Server {
@@ -22,6 +34,8 @@ impl Server {
     /// Starts `test-index --token SECRET <args>` and waits for its announcement.
     pub fn start(args: &[&str]) -> Server {
         let mut child = Command::new(env!("CARGO_BIN_EXE_test-index"))
+            .arg("--python")
+            .arg(python())
             .args(["--token", "SECRET"])
             .args(args)
             .stdout(Stdio::piped())

@@ -3,17 +3,16 @@
 //! (supported versions, no local versions, summary length, e-mails, classifiers,
 //! URLs, project-URL labels, direct references, dynamic fields, license fields).
 //! Errors are gathered per field and reported like Warehouse: metadata-version,
-//! then name, then version, then the alphabetically first field.
+//! then name, then version, then the alphabetically first field. Versions, specifiers
+//! and requirements are parsed by Python's `packaging` (`crate::oracle`).
 
 mod packaging;
 mod warehouse;
 
 use std::collections::BTreeMap;
-use std::str::FromStr;
-
-use pep440_rs::Version;
 
 use crate::form::PostData;
+use crate::oracle::{self, Version};
 use crate::pyfmt::repr;
 use packaging::packaging_rules;
 use warehouse::warehouse_rules;
@@ -94,6 +93,7 @@ pub(super) enum Raw {
 pub struct Metadata {
     pub name: String,
     pub version: Version,
+    /// `str(SpecifierSet(...))`: normalized, as PyPI serves it.
     pub requires_python: Option<String>,
     pub license_files: Vec<String>,
 }
@@ -116,12 +116,13 @@ pub fn parse(post: &PostData) -> Result<Metadata, String> {
         Some(Raw::Str(s)) => Some(s.clone()),
         _ => None,
     };
-    let version =
-        Version::from_str(text("version").as_deref().unwrap_or("")).map_err(|e| e.to_string())?;
+    let version = oracle::version(text("version").as_deref().unwrap_or(""))?;
     Ok(Metadata {
         name: text("name").unwrap_or_default(),
         version,
-        requires_python: text("requires_python"),
+        requires_python: text("requires_python")
+            .map(|v| oracle::specifier_set(&v))
+            .transpose()?,
         license_files: match raw.get("license_file") {
             Some(Raw::List(files)) => files.clone(),
             _ => Vec::new(),

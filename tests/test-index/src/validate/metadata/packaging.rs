@@ -1,15 +1,13 @@
 //! packaging's own validation of core metadata (`Metadata.from_raw`): required
 //! fields, the metadata version that introduced each field, and the per-field
-//! `_process_*` rules, with packaging's messages.
+//! `_process_*` rules, with packaging's messages. Versions, `Requires-Python` and
+//! `Requires-Dist` are judged by packaging itself (`crate::oracle`).
 
 use std::collections::BTreeMap;
-use std::str::FromStr;
-
-use pep440_rs::{Version, VersionSpecifier};
-use pep508_rs::Requirement;
 
 use super::{FIELDS, Invalid, METADATA_VERSIONS, Raw, email_name};
 use crate::names::is_valid_project_name;
+use crate::oracle;
 use crate::pyfmt::repr;
 use crate::validate::license::is_valid_expression;
 
@@ -76,7 +74,7 @@ pub(super) fn packaging_rules(raw: &BTreeMap<String, Raw>) -> Vec<Invalid> {
             },
             "version" => match text {
                 None | Some("") => Some(format!("{field_repr} is a required field")),
-                Some(v) if Version::from_str(v.trim()).is_err() => {
+                Some(v) if oracle::version(v).is_err() => {
                     Some(format!("{} is invalid for {field_repr}", repr(v)))
                 }
                 _ => None,
@@ -99,11 +97,11 @@ pub(super) fn packaging_rules(raw: &BTreeMap<String, Raw>) -> Vec<Invalid> {
                 .find(|e| !is_valid_project_name(e))
                 .map(|e| format!("{} is invalid for {field_repr}", repr(e))),
             "requires_python" => text
-                .filter(|v| !is_valid_specifier_set(v))
+                .filter(|v| oracle::specifier_set(v).is_err())
                 .map(|v| format!("{} is invalid for {field_repr}", repr(v))),
             "requires_dist" => list
                 .iter()
-                .find(|r| Requirement::<pep508_rs::VerbatimUrl>::from_str(r).is_err())
+                .find(|r| oracle::requirement(r).is_err())
                 .map(|r| format!("{} is invalid for {field_repr}", repr(r))),
             "license_expression" => text
                 .filter(|v| !is_valid_expression(v))
@@ -170,15 +168,6 @@ fn content_type_error(value: &str, field: &str) -> Option<String> {
         ));
     }
     None
-}
-
-/// packaging's `SpecifierSet(value)`: comma-separated specifiers, empty items ignored.
-fn is_valid_specifier_set(value: &str) -> bool {
-    value
-        .split(',')
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .all(|s| VersionSpecifier::from_str(s).is_ok())
 }
 
 /// packaging's `_process_license_files` for one path.

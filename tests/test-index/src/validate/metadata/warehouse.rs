@@ -3,13 +3,10 @@
 //! references, dynamic fields, License vs License-Expression.
 
 use std::collections::{BTreeMap, HashSet};
-use std::str::FromStr;
 use std::sync::LazyLock;
 
-use pep440_rs::Version;
-use pep508_rs::{Requirement, VersionOrUrl};
-
 use super::{Invalid, Raw, email_name};
+use crate::oracle;
 use crate::pyfmt::{repr, repr_list};
 use crate::validate::uri::{is_valid_url, parse_address, validate_email};
 
@@ -76,8 +73,8 @@ pub(super) fn warehouse_rules(raw: &BTreeMap<String, Raw>) -> Vec<Invalid> {
         _ => Vec::new(),
     };
 
-    if let Some(version) = text("version").and_then(|v| Version::from_str(v.trim()).ok())
-        && !version.local().is_empty()
+    if let Some(version) = text("version").and_then(|v| oracle::version(v).ok())
+        && version.local.is_some()
     {
         errors.push((
             "version".into(),
@@ -159,13 +156,12 @@ pub(super) fn warehouse_rules(raw: &BTreeMap<String, Raw>) -> Vec<Invalid> {
     }
     for key in ["provides_dist", "obsoletes_dist"] {
         for req in list(key) {
-            match Requirement::<pep508_rs::VerbatimUrl>::from_str(&req) {
-                // packaging's parser words its errors differently; the prefix matches.
+            match oracle::requirement(&req) {
                 Err(e) => errors.push((
                     email_name(key).into(),
                     format!("{} is invalid: {e}", repr(&req)),
                 )),
-                Ok(parsed) if matches!(parsed.version_or_url, Some(VersionOrUrl::Url(_))) => {
+                Ok(parsed) if parsed.url => {
                     errors.push((
                         email_name(key).into(),
                         format!("Can't have direct dependency: {}", repr(&req)),
@@ -176,12 +172,12 @@ pub(super) fn warehouse_rules(raw: &BTreeMap<String, Raw>) -> Vec<Invalid> {
         }
     }
     for req in list("requires_dist") {
-        if let Ok(parsed) = Requirement::<pep508_rs::VerbatimUrl>::from_str(&req)
-            && matches!(parsed.version_or_url, Some(VersionOrUrl::Url(_)))
+        if let Ok(parsed) = oracle::requirement(&req)
+            && parsed.url
         {
             errors.push((
                 "requires-dist".into(),
-                format!("Can't have direct dependency: {parsed}"),
+                format!("Can't have direct dependency: {}", parsed.normalized),
             ));
         }
     }
