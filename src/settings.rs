@@ -233,7 +233,7 @@ impl RunSettings {
         if !attest::enabled(self.attestations, kind, self.index)? {
             return Ok(None);
         }
-        let http = crate::http::client::build(self.ca_bundle.as_deref(), 2)?;
+        let http = crate::http::client::build(self.ca_bundle.as_deref(), attest::batch::IN_FLIGHT)?;
         let session = attest::open_session(self.sigstore.clone(), http, env)?;
         Ok(Some(Arc::new(session)))
     }

@@ -12,6 +12,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use super::batch::{self, Signed};
 use super::file::{self, Attestation, FileError};
 use super::signing::{Session, SignError};
 use super::statement::Statement;
@@ -129,44 +130,70 @@ pub async fn prepare(
         return Err(AttestError::Files(errors));
     }
 
-    // 2. Sign what is missing, one file at a time (one certificate serves them all).
+    // 2. Sign what is missing, several entries at once under one certificate.
     let mut out = Prepared::new();
+    let mut to_sign = Vec::new();
     for f in files {
-        let (source, attestation) = if let Some(a) = existing.remove(f.file_name) {
+        if let Some(a) = existing.remove(f.file_name) {
             reporter.note(&format!(
                 "{}: using the attestation beside it (attests this file's sha256)",
                 f.file_name
             ));
-            (Source::Existing, a)
-        } else {
-            let source = match stale.remove(f.file_name) {
-                Some(e) => {
-                    reporter.warning(&format!("{e}: stale, replacing it with a new signature"));
-                    Source::Replaced
-                }
-                None => Source::Signed,
-            };
-            if dry_run {
-                reporter.note(&format!(
-                    "{}: would sign a publish attestation",
-                    f.file_name
-                ));
-                continue;
+            insert(&mut out, f.file_name, Source::Existing, &a);
+            continue;
+        }
+        let source = match stale.remove(f.file_name) {
+            Some(e) => {
+                reporter.warning(&format!("{e}: stale, replacing it with a new signature"));
+                Source::Replaced
             }
-            let a = session
-                .sign(&Statement::publish(f.file_name, f.sha256))
-                .await
-                .map_err(|source| AttestError::Sign {
+            None => Source::Signed,
+        };
+        if dry_run {
+            reporter.note(&format!(
+                "{}: would sign a publish attestation",
+                f.file_name
+            ));
+        } else {
+            to_sign.push((f, source));
+        }
+    }
+    let statements: Vec<Statement> = to_sign
+        .iter()
+        .map(|(f, _)| Statement::publish(f.file_name, f.sha256))
+        .collect();
+    let signed = batch::sign_all(session, &statements).await;
+
+    // 3. Keep every signature made, even when another failed: a re-run sends it instead of
+    //    logging the file again. The first failure, in file order, is the run's.
+    let mut first_error = None;
+    for ((f, source), signed) in to_sign.into_iter().zip(signed) {
+        match signed {
+            Signed::Done(a) => {
+                let path = file::path_for(f.path, None);
+                if let Err(source) = file::write(&path, &a) {
+                    first_error.get_or_insert(AttestError::Write { path, source });
+                    continue;
+                }
+                reporter.note(&format!("{}: signed a publish attestation", f.file_name));
+                insert(&mut out, f.file_name, source, &a);
+            }
+            Signed::Failed(source) => {
+                first_error.get_or_insert(AttestError::Sign {
                     file: f.file_name.to_string(),
                     source,
-                })?;
-            let path = file::path_for(f.path, None);
-            file::write(&path, &a).map_err(|source| AttestError::Write { path, source })?;
-            reporter.note(&format!("{}: signed a publish attestation", f.file_name));
-            (source, a)
-        };
-        let json = serde_json::to_string(&[attestation]).expect("attestations serialise");
-        out.insert(f.file_name.to_string(), (source, json));
+                });
+            }
+            Signed::NotStarted => {}
+        }
+    }
+    if let Some(e) = first_error {
+        return Err(e);
     }
     Ok(out)
+}
+
+fn insert(out: &mut Prepared, file_name: &str, source: Source, attestation: &Attestation) {
+    let json = serde_json::to_string(&[attestation]).expect("attestations serialise");
+    out.insert(file_name.to_string(), (source, json));
 }

@@ -14,7 +14,10 @@
 //
 // Fault injection for error-path tests: `POST /_/fault {"service":"fulcio"|"rekor",
 // "status":503,"count":1}` makes the next `count` requests to that service answer `status`
-// (replacing any faults still queued; count 0 clears them).
+// (replacing any faults still queued; count 0 clears them). `POST /_/delay
+// {"service":"rekor","ms":300}` holds every answer of that service that long (0: none), and
+// `GET /_/stats` answers `{"fulcio":{"requests","max_in_flight"},"rekor":{…}}`: how many
+// requests each service got and the most it was answering at once (concurrency tests).
 'use strict';
 
 const crypto = require('node:crypto');
@@ -105,6 +108,11 @@ async function main() {
     process.exit(2);
   }
   const faults = { fulcio: [], rekor: [] };
+  const delays = { fulcio: 0, rekor: 0 };
+  const stats = {
+    fulcio: { requests: 0, in_flight: 0, max_in_flight: 0 },
+    rekor: { requests: 0, in_flight: 0, max_in_flight: 0 },
+  };
   let routes = null;
   const server = http.createServer((req, res) => {
     const chunks = [];
@@ -122,12 +130,32 @@ async function main() {
           for (let i = 0; i < count; i++) faults[service].push(status);
           return send(204, '');
         }
+        if (req.method === 'POST' && req.url === '/_/delay') {
+          const { service, ms } = JSON.parse(body);
+          delays[service] = ms;
+          return send(204, '');
+        }
+        if (req.method === 'GET' && req.url === '/_/stats') {
+          const view = (s) => ({ requests: s.requests, max_in_flight: s.max_in_flight });
+          return send(200, JSON.stringify({ fulcio: view(stats.fulcio), rekor: view(stats.rekor) }), 'application/json');
+        }
         const route = req.method === 'POST' && routes[req.url];
         if (!route) return send(404, 'not found');
-        const fault = faults[route.service].shift();
-        if (fault) return send(fault, `${route.service} unavailable (injected fault)`);
-        const out = await route.fn(body);
-        send(out.statusCode, out.response, out.contentType);
+        const counts = stats[route.service];
+        counts.requests += 1;
+        counts.in_flight += 1;
+        counts.max_in_flight = Math.max(counts.max_in_flight, counts.in_flight);
+        try {
+          if (delays[route.service]) {
+            await new Promise((resolve) => setTimeout(resolve, delays[route.service]));
+          }
+          const fault = faults[route.service].shift();
+          if (fault) return send(fault, `${route.service} unavailable (injected fault)`);
+          const out = await route.fn(body);
+          send(out.statusCode, out.response, out.contentType);
+        } finally {
+          counts.in_flight -= 1;
+        }
       } catch (e) {
         send(400, String(e.message || e));
       }
