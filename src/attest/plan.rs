@@ -7,12 +7,17 @@
 //!   earlier run signed it): it is replaced by a new signature;
 //! - anything else there (another file, not an attestation) stops the run before anything
 //!   is signed or uploaded;
-//! - no file: the statement is signed now and written beside the dist.
+//! - otherwise a Sigstore bundle beside it (`<dist>.sigstore.json` or `.sigstore`,
+//!   [`super::bundle`]) that attests this exact file with PyPI's publish predicate is
+//!   converted and sent — nothing is signed, no identity token is needed; a bundle for
+//!   other bytes, another file or another predicate stops the run;
+//! - nothing usable: the statement is signed now and written beside the dist.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use super::batch::{self, Signed};
+use super::bundle;
 use super::file::{self, Attestation, FileError};
 use super::signing::{Session, SignError};
 use super::statement::Statement;
@@ -37,8 +42,8 @@ pub enum AttestError {
         "attestations need trusted publishing, but this upload uses {0}: PyPI refuses attestations from other credentials"
     )]
     NotTrustedPublishing(&'static str),
-    /// Attestation files that cannot be sent.
-    #[error("attestation file(s) cannot be used, nothing was signed or uploaded: {}", render(.0))]
+    /// Attestation files or Sigstore bundles that cannot be sent.
+    #[error("attestation or Sigstore bundle file(s) cannot be used, nothing was signed or uploaded: {}", render(.0))]
     Files(Vec<FileError>),
     /// Signing a file failed.
     #[error("{file}: cannot sign the publish attestation")]
@@ -76,7 +81,7 @@ impl AttestError {
                 "publish with trusted publishing (no password, `id-token: write`), or pass --attestations off".into(),
             ),
             AttestError::Files(_) => Some(
-                "delete the attestation files that do not belong to these distributions, or rebuild them from the same files".into(),
+                "delete the attestation or bundle files that do not belong to these distributions, or rebuild them from the same files".into(),
             ),
             AttestError::Sign { source, .. } => source.hint(),
             AttestError::Write { .. } => None,
@@ -85,10 +90,12 @@ impl AttestError {
 }
 
 /// What [`prepare`] found or made for one file.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Source {
     /// A valid attestation was already there.
     Existing,
+    /// Converted from the Sigstore bundle at this path.
+    Bundle(PathBuf),
     /// Signed by this run (no file was there).
     Signed,
     /// Signed by this run, replacing a stale one.
@@ -108,22 +115,34 @@ pub async fn prepare(
 ) -> Result<Prepared, AttestError> {
     // 1. Check every existing file before the first signature: a refusal must come before
     //    anything reaches the public log.
-    let mut existing: BTreeMap<&str, Attestation> = BTreeMap::new();
+    let mut existing: BTreeMap<&str, (Source, Attestation)> = BTreeMap::new();
     let mut stale: BTreeMap<&str, FileError> = BTreeMap::new();
     let mut errors = Vec::new();
     for f in files {
         let path = file::path_for(f.path, None);
-        if !path.exists() {
-            continue;
+        if path.exists() {
+            match file::read_for(&path, f.file_name, f.sha256) {
+                Ok(a) => {
+                    existing.insert(f.file_name, (Source::Existing, a));
+                    continue;
+                }
+                Err(e) if e.is_stale() => {
+                    stale.insert(f.file_name, e);
+                }
+                Err(e) => {
+                    errors.push(e);
+                    continue;
+                }
+            }
         }
-        match file::read_for(&path, f.file_name, f.sha256) {
-            Ok(a) => {
-                existing.insert(f.file_name, a);
+        if let Some(path) = bundle::find(f.path) {
+            match bundle::read_for(&path, f.file_name, f.sha256) {
+                Ok(a) => {
+                    stale.remove(f.file_name);
+                    existing.insert(f.file_name, (Source::Bundle(path), a));
+                }
+                Err(e) => errors.push(e),
             }
-            Err(e) if e.is_stale() => {
-                stale.insert(f.file_name, e);
-            }
-            Err(e) => errors.push(e),
         }
     }
     if !errors.is_empty() {
@@ -134,12 +153,19 @@ pub async fn prepare(
     let mut out = Prepared::new();
     let mut to_sign = Vec::new();
     for f in files {
-        if let Some(a) = existing.remove(f.file_name) {
+        if let Some((source, a)) = existing.remove(f.file_name) {
+            let what = match &source {
+                Source::Bundle(path) => format!(
+                    "the Sigstore bundle beside it ({}), converted to a PEP 740 attestation",
+                    path.display()
+                ),
+                _ => "the attestation beside it".to_string(),
+            };
             reporter.note(&format!(
-                "{}: using the attestation beside it (attests this file's sha256)",
+                "{}: using {what} (attests this file's sha256)",
                 f.file_name
             ));
-            insert(&mut out, f.file_name, Source::Existing, &a);
+            insert(&mut out, f.file_name, source, &a);
             continue;
         }
         let source = match stale.remove(f.file_name) {

@@ -47,6 +47,8 @@ pub fn is_distribution_name(name: &str) -> bool {
 fn skip_reason(name: &str) -> &'static str {
     if name.ends_with(".publish.attestation") {
         "attestation"
+    } else if name.ends_with(".sigstore.json") || name.ends_with(".sigstore") {
+        "Sigstore bundle"
     } else if name.ends_with(".asc") || name.ends_with(".sig") {
         "signature"
     } else if [".sha256", ".sha512", ".md5"]

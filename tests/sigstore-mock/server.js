@@ -8,9 +8,11 @@
 // (protobuf-JSON TrustedRoot: CA root, CT log key, Rekor key with logId = sha256 of its
 // SPKI) is written to FILE before that line is printed.
 //
-// One adaptation to match the real Rekor: a proposed `dsse` 0.0.1 entry is stored in the
-// canonical form Rekor stores (envelopeHash, payloadHash, signatures[{signature, verifier}]),
-// which is what verifiers compare the bundle against; the mock would store it verbatim.
+// Adaptations to match the real services: a CSR sent as base64 of its PEM with the token in
+// an `Authorization` header (Fulcio's API, what sigstore-python sends) is handed to the mock
+// in the shape it parses; and a proposed `dsse` 0.0.1 entry is stored in the canonical form
+// Rekor stores (envelopeHash, payloadHash, signatures[{signature, verifier}]), which is what
+// verifiers compare the bundle against; the mock would store it verbatim.
 //
 // Fault injection for error-path tests: `POST /_/fault {"service":"fulcio"|"rekor",
 // "status":503,"count":1}` makes the next `count` requests to that service answer `status`
@@ -46,6 +48,21 @@ function canonicalPem(pem) {
   const der = new crypto.X509Certificate(pem).raw;
   const lines = der.toString('base64').match(/.{1,64}/g).join('\n');
   return `-----BEGIN CERTIFICATE-----\n${lines}\n-----END CERTIFICATE-----\n`;
+}
+
+// Fulcio's API takes the CSR as base64 of its PEM and the identity token in the body or as
+// the `Authorization: Bearer` header (sigstore-python sends both that way); the mock parses
+// a PEM string and reads the body's token. Anything else passes unchanged.
+function fulcioRequest(body, headers) {
+  const json = JSON.parse(body);
+  const bearer = /^Bearer (.+)$/i.exec(headers.authorization || '');
+  if (!json.credentials && bearer) json.credentials = { oidcIdentityToken: bearer[1] };
+  const csr = json.certificateSigningRequest;
+  if (typeof csr === 'string' && !csr.startsWith('-----BEGIN')) {
+    const pem = Buffer.from(csr, 'base64').toString('utf8');
+    if (pem.startsWith('-----BEGIN')) json.certificateSigningRequest = pem;
+  }
+  return JSON.stringify(json);
 }
 
 // Rekor's canonical dsse 0.0.1 body for a proposed entry (rekor pkg/types/dsse/v0.0.1).
@@ -151,7 +168,7 @@ async function main() {
           }
           const fault = faults[route.service].shift();
           if (fault) return send(fault, `${route.service} unavailable (injected fault)`);
-          const out = await route.fn(body);
+          const out = await route.fn(body, req.headers);
           send(out.statusCode, out.response, out.contentType);
         } finally {
           counts.in_flight -= 1;
@@ -172,7 +189,7 @@ async function main() {
   const fulcio = fulcioHandler(ca);
   const rekor = rekorHandler(tlog);
   routes = {
-    [fulcio.path]: { service: 'fulcio', fn: fulcio.fn },
+    [fulcio.path]: { service: 'fulcio', fn: (body, headers) => fulcio.fn(fulcioRequest(body, headers)) },
     [rekor.path]: {
       service: 'rekor',
       fn: (body) => rekor.fn(JSON.stringify(canonicalDsse(JSON.parse(body)))),
