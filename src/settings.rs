@@ -234,7 +234,12 @@ impl RunSettings {
             return Ok(None);
         }
         let http = crate::http::client::build(self.ca_bundle.as_deref(), attest::batch::IN_FLIGHT)?;
-        let session = attest::open_session(self.sigstore.clone(), http, env)?;
+        let mut session = attest::open_session(self.sigstore.clone(), http, env)?;
+        // `auto` signs when the job can: without a Sigstore identity (a GitLab job that
+        // declared only PYPI_ID_TOKEN) the files go without attestations, with a warning.
+        if self.attestations == attest::Mode::Auto {
+            session.cannot_sign = attest::identity::unavailable(env);
+        }
         Ok(Some(Arc::new(session)))
     }
 

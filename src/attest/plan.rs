@@ -11,7 +11,9 @@
 //!   [`super::bundle`]) that attests this exact file with PyPI's publish predicate is
 //!   converted and sent — nothing is signed, no identity token is needed; a bundle for
 //!   other bytes, another file or another predicate stops the run;
-//! - nothing usable: the statement is signed now and written beside the dist.
+//! - nothing usable: the statement is signed now and written beside the dist — unless
+//!   signing is optional (`--attestations auto`) and there is no Sigstore identity, when
+//!   the file goes without an attestation and a warning says why.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -152,6 +154,7 @@ pub async fn prepare(
     // 2. Sign what is missing, several entries at once under one certificate.
     let mut out = Prepared::new();
     let mut to_sign = Vec::new();
+    let mut unsigned = Vec::new();
     for f in files {
         if let Some((source, a)) = existing.remove(f.file_name) {
             let what = match &source {
@@ -175,7 +178,9 @@ pub async fn prepare(
             }
             None => Source::Signed,
         };
-        if dry_run {
+        if session.cannot_sign.is_some() {
+            unsigned.push(f.file_name);
+        } else if dry_run {
             reporter.note(&format!(
                 "{}: would sign a publish attestation",
                 f.file_name
@@ -183,6 +188,12 @@ pub async fn prepare(
         } else {
             to_sign.push((f, source));
         }
+    }
+    if let (Some(reason), false) = (&session.cannot_sign, unsigned.is_empty()) {
+        reporter.warning(&format!(
+            "{} sent without a PEP 740 attestation: no Sigstore identity to sign with ({reason})",
+            unsigned.join(", ")
+        ));
     }
     let statements: Vec<Statement> = to_sign
         .iter()

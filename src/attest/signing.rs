@@ -198,6 +198,10 @@ pub struct Session {
     pub refresh_margin: Duration,
     /// Retries of Fulcio and Rekor calls (5xx, 429 and transport failures).
     pub retry: RetryPolicy,
+    /// Set when signing is optional (`--attestations auto`) and no identity token can be
+    /// had: files with no attestation or bundle beside them go without one, and this says
+    /// why (e.g. a GitLab job without a `sigstore` `id_tokens:` entry).
+    pub cannot_sign: Option<String>,
     certificates: AtomicU32,
 }
 
@@ -233,6 +237,7 @@ impl Session {
             current: tokio::sync::Mutex::new(None),
             refresh_margin: Duration::from_secs(60),
             retry: RetryPolicy::lookups(),
+            cannot_sign: None,
             certificates: AtomicU32::new(0),
         })
     }

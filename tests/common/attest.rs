@@ -75,11 +75,37 @@ pub fn verify(
     workflow: &str,
     pairs: &[(&Path, &Path)],
 ) -> Run {
+    verify_with(
+        sigstore,
+        &["--repository", repository, "--workflow", workflow],
+        pairs,
+    )
+}
+
+/// PyPI's verifier with a GitLab publisher policy: `repository` is NAMESPACE/PROJECT,
+/// `ci_file` the CI file's path (`.gitlab-ci.yml`).
+pub fn verify_gitlab(
+    sigstore: &Sigstore,
+    repository: &str,
+    ci_file: &str,
+    pairs: &[(&Path, &Path)],
+) -> Run {
+    let policy = [
+        "--gitlab",
+        "--repository",
+        repository,
+        "--workflow",
+        ci_file,
+    ];
+    verify_with(sigstore, &policy, pairs)
+}
+
+fn verify_with(sigstore: &Sigstore, policy: &[&str], pairs: &[(&Path, &Path)]) -> Run {
     let mut cmd = Command::new(venv_bin("python"));
     cmd.arg(super::repo().join("tests/py/verify_attestation.py"))
         .arg("--trust-root")
         .arg(&sigstore.trust_root)
-        .args(["--repository", repository, "--workflow", workflow]);
+        .args(policy);
     for (dist, attestation) in pairs {
         cmd.arg(dist).arg(attestation);
     }

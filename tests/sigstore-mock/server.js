@@ -32,6 +32,7 @@ const {
   initializeTLog,
   rekorHandler,
 } = require('@sigstore/mock');
+const gitlab = require('./gitlab');
 
 function arg(name, fallback) {
   const i = process.argv.indexOf(name);
@@ -53,7 +54,7 @@ function canonicalPem(pem) {
 // Fulcio's API takes the CSR as base64 of its PEM and the identity token in the body or as
 // the `Authorization: Bearer` header (sigstore-python sends both that way); the mock parses
 // a PEM string and reads the body's token. Anything else passes unchanged.
-function fulcioRequest(body, headers) {
+function fulcioJson(body, headers) {
   const json = JSON.parse(body);
   const bearer = /^Bearer (.+)$/i.exec(headers.authorization || '');
   if (!json.credentials && bearer) json.credentials = { oidcIdentityToken: bearer[1] };
@@ -62,7 +63,7 @@ function fulcioRequest(body, headers) {
     const pem = Buffer.from(csr, 'base64').toString('utf8');
     if (pem.startsWith('-----BEGIN')) json.certificateSigningRequest = pem;
   }
-  return JSON.stringify(json);
+  return json;
 }
 
 // Rekor's canonical dsse 0.0.1 body for a proposed entry (rekor pkg/types/dsse/v0.0.1).
@@ -189,7 +190,14 @@ async function main() {
   const fulcio = fulcioHandler(ca);
   const rekor = rekorHandler(tlog);
   routes = {
-    [fulcio.path]: { service: 'fulcio', fn: (body, headers) => fulcio.fn(fulcioRequest(body, headers)) },
+    [fulcio.path]: {
+      service: 'fulcio',
+      // GitLab tokens get the real Fulcio's GitLab extensions (gitlab.js).
+      fn: (body, headers) => {
+        const request = fulcioJson(body, headers);
+        return gitlab.isGitLab(request) ? gitlab.issue(ca, request) : fulcio.fn(JSON.stringify(request));
+      },
+    },
     [rekor.path]: {
       service: 'rekor',
       fn: (body) => rekor.fn(JSON.stringify(canonicalDsse(JSON.parse(body)))),
