@@ -171,6 +171,10 @@ pub async fn prepare(
             insert(&mut out, f.file_name, source, &a);
             continue;
         }
+        if session.cannot_sign.is_some() {
+            unsigned.push(f.file_name);
+            continue;
+        }
         let source = match stale.remove(f.file_name) {
             Some(e) => {
                 reporter.warning(&format!("{e}: stale, replacing it with a new signature"));
@@ -178,9 +182,7 @@ pub async fn prepare(
             }
             None => Source::Signed,
         };
-        if session.cannot_sign.is_some() {
-            unsigned.push(f.file_name);
-        } else if dry_run {
+        if dry_run {
             reporter.note(&format!(
                 "{}: would sign a publish attestation",
                 f.file_name
