@@ -7,6 +7,9 @@ Scenarios:
   big    one 200 MB and one 20 MB wheel (incompressible) straight to the index, next to
          `sha256sum` + `b2sum` of the same file (the machine's hashing limit)
   cold   `--version`, a dry run of one file, the binary's size
+  sign   PEP 740 attestations for 20 files (`pypi-publish attest`) against the local Sigstore
+         (Fulcio + Rekor v1) behind a 150 ms-each-way latency proxy; `--sign-baseline DIR`
+         also runs an older build's binary from DIR, turn about
   release  a re-run of a large release (200 wheels, ~660 MB) against a real devpi where
          every file is present: ours against `uv publish --check-url`, idle and loaded
 
@@ -31,7 +34,8 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 import dists  # noqa: E402
 import report  # noqa: E402
-from procs import Devpi, Index, Load, Sample, cpu_seconds, measure  # noqa: E402
+from procs import (Devpi, Index, Load, Sample, Sigstore, cpu_seconds,  # noqa: E402
+                   identity_token, measure)
 from tools import OURS, TOOLS, TWINE, UV, Tools  # noqa: E402
 
 
@@ -145,6 +149,34 @@ class Bench:
                                    "bytes": sum(f.stat().st_size for f in files),
                                    "rows": rows}
 
+    # Scenario 6.
+    def sign(self) -> None:
+        """`attest` of 20 files through the latency proxy: one Fulcio certificate, then one
+        Rekor entry per file (what an upload with attestations signs before it sends)."""
+        a = self.args
+        files = dists.many(self.work / "sign", a.sign_files // 2)
+        builds = {"current": self.bin / "pypi-publish"}
+        if a.sign_baseline:
+            builds["baseline"] = Path(a.sign_baseline).resolve() / "pypi-publish"
+        rows = {name: [] for name in builds}
+        env = dict(self.tools.env, SIGSTORE_ID_TOKEN=identity_token())
+        with Sigstore(self.bin, self.work, latency_ms=a.sign_latency_ms) as sigstore:
+            for i in range(a.runs):
+                for name in rotate(list(builds), i):
+                    self.log(f"sign: run {i + 1}/{a.runs} {name}")
+                    for f in files:
+                        Path(f"{f}.publish.attestation").unlink(missing_ok=True)
+                    argv = [str(builds[name]), "attest", *map(str, files),
+                            "--fulcio-url", sigstore.url, "--rekor-url", sigstore.url]
+                    s = self.run(argv, env, None, None, f"{name} attest")
+                    signed = sum(Path(f"{f}.publish.attestation").exists() for f in files)
+                    if signed != len(files):
+                        raise Failed(f"sign: {name} wrote {signed} of {len(files)} attestations")
+                    s.extra.update(sigstore.restart_proxy())
+                    rows[name].append(s)
+        self.results["sign"] = {"files": len(files), "latency_ms": a.sign_latency_ms,
+                                "rows": rows}
+
     # Scenario 4.
     def cold(self) -> None:
         a = self.args
@@ -198,10 +230,13 @@ def main() -> int:
     root = Path(__file__).resolve().parent.parent
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--runs", type=int, default=5)
-    p.add_argument("--scenarios", default="many,big,cold,release")
+    p.add_argument("--scenarios", default="many,big,cold,release,sign")
     p.add_argument("--projects", type=int, default=20)
     p.add_argument("--latency-ms", type=int, default=25)
     p.add_argument("--big-mb", type=lambda s: [int(x) for x in s.split(",")], default=[200, 20])
+    p.add_argument("--sign-files", type=int, default=20)
+    p.add_argument("--sign-latency-ms", type=int, default=150)
+    p.add_argument("--sign-baseline", help="a folder with an older pypi-publish to compare")
     p.add_argument("--release-files", type=int, default=200)
     p.add_argument("--release-mb", type=int, default=660)
     p.add_argument("--bin", default=str(root / "target" / "release"))
@@ -214,6 +249,7 @@ def main() -> int:
     if a.smoke:
         a.runs, a.projects, a.latency_ms, a.big_mb = 1, 2, 5, [2]
         a.release_files, a.release_mb = 4, 2
+        a.sign_files, a.sign_latency_ms = 4, 5
     (root / "target").mkdir(exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="bench-", dir=a.work or root / "target") as tmp:
         a.work = tmp

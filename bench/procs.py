@@ -239,3 +239,71 @@ class Index:
 
     def __exit__(self, *exc) -> None:
         self.stop()
+
+
+class Sigstore:
+    """The local Sigstore (tests/sigstore-mock: @sigstore/mock's Fulcio and Rekor v1 behind
+    node:http), optionally behind the latency proxy, as the Sigstore a CI job reaches across
+    the internet."""
+
+    def __init__(self, binaries: Path, work: Path, latency_ms: int = 0):
+        mock = Path(__file__).resolve().parent.parent / "tests" / "sigstore-mock"
+        if not (mock / "node_modules" / "@sigstore" / "mock").exists():
+            raise RuntimeError("tests/sigstore-mock has no node_modules: run scripts/dev-env")
+        self.trust_root = Path(tempfile.mkdtemp(prefix="sigstore-", dir=work)) / "root.json"
+        self.server = Server(["node", str(mock / "server.js"), "--trust-root",
+                              str(self.trust_root)], "listening on", work / "sigstore.log")
+        self.direct = self.server.address.rstrip("/")
+        self.binaries, self.work, self.latency_ms = binaries, work, latency_ms
+        self.proxy = None
+        self.url = self.direct
+        if latency_ms:
+            self.restart_proxy()
+
+    def restart_proxy(self) -> dict:
+        """A fresh proxy (fresh counters); returns the old one's counts."""
+        counts = self._stop_proxy()
+        self.proxy = Server([str(self.binaries / "latency-proxy"), "--upstream",
+                             self.direct.removeprefix("http://"),
+                             "--latency-ms", str(self.latency_ms)],
+                            "latency-proxy listening on", self.work / "latency-proxy.log")
+        self.url = f"http://{self.proxy.address}"
+        return counts
+
+    def _stop_proxy(self) -> dict:
+        if not self.proxy:
+            return {}
+        words = self.proxy.stop().split()
+        self.proxy = None
+        if len(words) < 8:
+            return {}
+        return {"connections": int(words[1]), "up": int(words[3]), "down": int(words[6])}
+
+    def stop(self) -> None:
+        self._stop_proxy()
+        self.server.stop()
+
+    def __enter__(self) -> Sigstore:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+
+def identity_token(repository: str = "octo-org/bench", workflow: str = "release.yml") -> str:
+    """A GitHub-shaped identity token (audience `sigstore`). The local Fulcio does not check
+    JWT signatures, so this one is unsigned; it lives ten minutes."""
+    now = int(time.time())
+    ref = f"{repository}/.github/workflows/{workflow}@refs/heads/main"
+    claims = {"iss": "https://token.actions.githubusercontent.com", "aud": "sigstore",
+              "sub": f"repo:{repository}:ref:refs/heads/main", "iat": now, "nbf": now - 5,
+              "exp": now + 600, "jti": f"bench-{now}", "repository": repository,
+              "repository_owner": repository.split("/")[0], "ref": "refs/heads/main",
+              "sha": "0" * 40, "event_name": "push", "workflow_ref": ref,
+              "job_workflow_ref": ref}
+
+    def b64(data: dict) -> str:
+        raw = json.dumps(data, separators=(",", ":")).encode()
+        return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+    return f"{b64({'alg': 'RS256', 'typ': 'JWT'})}.{b64(claims)}.c2lnbmF0dXJl"

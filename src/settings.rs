@@ -366,8 +366,13 @@ impl RunSettings {
         if !attest::enabled(self.attestations, kind, index.known())? {
             return Ok(None);
         }
-        let http = crate::http::client::build(self.ca_bundle.as_deref(), 2)?;
-        let session = attest::open_session(self.sigstore.clone(), http, env)?;
+        let http = crate::http::client::build(self.ca_bundle.as_deref(), attest::batch::IN_FLIGHT)?;
+        let mut session = attest::open_session(self.sigstore.clone(), http, env)?;
+        // `auto` signs when the job can: without a Sigstore identity (a GitLab job that
+        // declared only PYPI_ID_TOKEN) the files go without attestations, with a warning.
+        if self.attestations == attest::Mode::Auto {
+            session.cannot_sign = attest::identity::unavailable(env);
+        }
         Ok(Some(Arc::new(session)))
     }
 

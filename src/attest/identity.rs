@@ -20,14 +20,12 @@ pub const AUDIENCE: &str = "sigstore";
 /// identity (GitHub Actions mints a fresh `sigstore` token for every certificate).
 /// Resolution is lazy: a missing token is an error only when a signature is needed.
 pub fn token_source(env: &dyn Fn(&str) -> Option<String>, http: reqwest::Client) -> TokenSource {
-    if let Some(token) = env(TOKEN_ENV).filter(|t| !t.trim().is_empty()) {
-        return TokenSource::Given(Secret::new(token.trim()));
-    }
-    let reason = match IdentitySource::detect(env, None) {
-        Ok(source @ IdentitySource::GitHub { .. }) => {
+    match find(env) {
+        Found::Given(token) => TokenSource::Given(token),
+        Found::GitHub(source) => {
             let source = Arc::new(source);
             let policy = RetryPolicy::lookups().tuned(env);
-            return TokenSource::Fetch(Arc::new(move || {
+            TokenSource::Fetch(Arc::new(move || {
                 let (source, http, policy) = (source.clone(), http.clone(), policy.clone());
                 Box::pin(async move {
                     source
@@ -35,21 +33,45 @@ pub fn token_source(env: &dyn Fn(&str) -> Option<String>, http: reqwest::Client)
                         .await
                         .map_err(|e| describe(&e))
                 })
-            }));
+            }))
         }
+        Found::None(reason) => TokenSource::Fetch(Arc::new(move || {
+            let reason = reason.clone();
+            Box::pin(async move { Err(reason) })
+        })),
+    }
+}
+
+/// Why no identity token can be had here (`None`: one can). GitLab CI issues one only
+/// through an `id_tokens:` entry with audience `sigstore`, GitHub Actions on request.
+pub fn unavailable(env: &dyn Fn(&str) -> Option<String>) -> Option<String> {
+    match find(env) {
+        Found::None(reason) => Some(reason),
+        Found::Given(_) | Found::GitHub(_) => None,
+    }
+}
+
+enum Found {
+    Given(Secret),
+    GitHub(IdentitySource),
+    None(String),
+}
+
+fn find(env: &dyn Fn(&str) -> Option<String>) -> Found {
+    if let Some(token) = env(TOKEN_ENV).filter(|t| !t.trim().is_empty()) {
+        return Found::Given(Secret::new(token.trim()));
+    }
+    Found::None(match IdentitySource::detect(env, None) {
+        Ok(source @ IdentitySource::GitHub { .. }) => return Found::GitHub(source),
         // A variable's token (GitLab's PYPI_ID_TOKEN) has the index's audience, not Fulcio's.
         Ok(IdentitySource::Variable { name, .. }) => format!(
-            "${name} is for the index (audience pypi); Fulcio needs its own token: declare an `id_tokens:` entry {TOKEN_ENV} with `aud: {AUDIENCE}`"
+            "${name} carries the index's audience, not `{AUDIENCE}`; Fulcio needs its own token: declare an `id_tokens:` entry {TOKEN_ENV} with `aud: {AUDIENCE}`"
         ),
         Err(AmbientError::NotInCi) => {
             format!("{TOKEN_ENV} is not set and this is not a CI job that issues OIDC tokens")
         }
         Err(e) => describe(&e),
-    };
-    TokenSource::Fetch(Arc::new(move || {
-        let reason = reason.clone();
-        Box::pin(async move { Err(reason) })
-    }))
+    })
 }
 
 /// What a dry run learned about the identity Fulcio would certify.
@@ -120,5 +142,24 @@ mod tests {
             reqwest::Client::new(),
         );
         assert!(matches!(given, TokenSource::Given(t) if t.reveal() == "a.b.c"));
+    }
+
+    #[test]
+    fn a_gitlab_job_needs_its_own_sigstore_token() {
+        let pypi_only = |k: &str| match k {
+            "GITLAB_CI" => Some("true".to_string()),
+            "PYPI_ID_TOKEN" => Some("p.q.r".to_string()),
+            _ => None,
+        };
+        let reason = unavailable(&pypi_only).expect("no Sigstore token");
+        assert!(
+            reason.contains("`id_tokens:` entry SIGSTORE_ID_TOKEN with `aud: sigstore`"),
+            "{reason}"
+        );
+        let both = |k: &str| match k {
+            TOKEN_ENV => Some("a.b.c".to_string()),
+            other => pypi_only(other),
+        };
+        assert_eq!(unavailable(&both), None);
     }
 }

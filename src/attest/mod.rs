@@ -3,10 +3,13 @@
 //! trusted-publishing token and verifies them against the project's trusted publisher.
 //!
 //! [`statement`] builds what is signed, [`signing`] signs it (Fulcio + Rekor v1),
-//! [`file`] reads, checks and writes `<dist>.publish.attestation`, [`identity`] finds the
+//! [`batch`] signs a release's files together, [`bundle`] converts existing Sigstore
+//! bundles, [`file`] reads, checks and writes `<dist>.publish.attestation`, [`identity`] finds the
 //! OIDC token, and [`plan`] decides, for the files about to be uploaded, which existing
 //! attestation to send and which to sign.
 
+pub mod batch;
+pub mod bundle;
 pub mod file;
 pub mod identity;
 pub mod plan;

@@ -7,11 +7,19 @@
 //!   earlier run signed it): it is replaced by a new signature;
 //! - anything else there (another file, not an attestation) stops the run before anything
 //!   is signed or uploaded;
-//! - no file: the statement is signed now and written beside the dist.
+//! - otherwise a Sigstore bundle beside it (`<dist>.sigstore.json` or `.sigstore`,
+//!   [`super::bundle`]) that attests this exact file with PyPI's publish predicate is
+//!   converted and sent — nothing is signed, no identity token is needed; a bundle for
+//!   other bytes, another file or another predicate stops the run;
+//! - nothing usable: the statement is signed now and written beside the dist — unless
+//!   signing is optional (`--attestations auto`) and there is no Sigstore identity, when
+//!   the file goes without an attestation and a warning says why.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use super::batch::{self, Signed};
+use super::bundle;
 use super::file::{self, Attestation, FileError};
 use super::signing::{Session, SignError};
 use super::statement::Statement;
@@ -36,8 +44,8 @@ pub enum AttestError {
         "attestations need trusted publishing, but this upload uses {0}: PyPI refuses attestations from other credentials"
     )]
     NotTrustedPublishing(&'static str),
-    /// Attestation files that cannot be sent.
-    #[error("attestation file(s) cannot be used, nothing was signed or uploaded: {}", render(.0))]
+    /// Attestation files or Sigstore bundles that cannot be sent.
+    #[error("attestation or Sigstore bundle file(s) cannot be used, nothing was signed or uploaded: {}", render(.0))]
     Files(Vec<FileError>),
     /// Signing a file failed.
     #[error("{file}: cannot sign the publish attestation")]
@@ -75,7 +83,7 @@ impl AttestError {
                 "publish with trusted publishing (no password, `id-token: write`), or pass --attestations off".into(),
             ),
             AttestError::Files(_) => Some(
-                "delete the attestation files that do not belong to these distributions, or rebuild them from the same files".into(),
+                "delete the attestation or bundle files that do not belong to these distributions, or rebuild them from the same files".into(),
             ),
             AttestError::Sign { source, .. } => source.hint(),
             AttestError::Write { .. } => None,
@@ -84,10 +92,12 @@ impl AttestError {
 }
 
 /// What [`prepare`] found or made for one file.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Source {
     /// A valid attestation was already there.
     Existing,
+    /// Converted from the Sigstore bundle at this path.
+    Bundle(PathBuf),
     /// Signed by this run (no file was there).
     Signed,
     /// Signed by this run, replacing a stale one.
@@ -107,66 +117,122 @@ pub async fn prepare(
 ) -> Result<Prepared, AttestError> {
     // 1. Check every existing file before the first signature: a refusal must come before
     //    anything reaches the public log.
-    let mut existing: BTreeMap<&str, Attestation> = BTreeMap::new();
+    let mut existing: BTreeMap<&str, (Source, Attestation)> = BTreeMap::new();
     let mut stale: BTreeMap<&str, FileError> = BTreeMap::new();
     let mut errors = Vec::new();
     for f in files {
         let path = file::path_for(f.path, None);
-        if !path.exists() {
-            continue;
+        if path.exists() {
+            match file::read_for(&path, f.file_name, f.sha256) {
+                Ok(a) => {
+                    existing.insert(f.file_name, (Source::Existing, a));
+                    continue;
+                }
+                Err(e) if e.is_stale() => {
+                    stale.insert(f.file_name, e);
+                }
+                Err(e) => {
+                    errors.push(e);
+                    continue;
+                }
+            }
         }
-        match file::read_for(&path, f.file_name, f.sha256) {
-            Ok(a) => {
-                existing.insert(f.file_name, a);
+        if let Some(path) = bundle::find(f.path) {
+            match bundle::read_for(&path, f.file_name, f.sha256) {
+                Ok(a) => {
+                    stale.remove(f.file_name);
+                    existing.insert(f.file_name, (Source::Bundle(path), a));
+                }
+                Err(e) => errors.push(e),
             }
-            Err(e) if e.is_stale() => {
-                stale.insert(f.file_name, e);
-            }
-            Err(e) => errors.push(e),
         }
     }
     if !errors.is_empty() {
         return Err(AttestError::Files(errors));
     }
 
-    // 2. Sign what is missing, one file at a time (one certificate serves them all).
+    // 2. Sign what is missing, several entries at once under one certificate.
     let mut out = Prepared::new();
+    let mut to_sign = Vec::new();
+    let mut unsigned = Vec::new();
     for f in files {
-        let (source, attestation) = if let Some(a) = existing.remove(f.file_name) {
+        if let Some((source, a)) = existing.remove(f.file_name) {
+            let what = match &source {
+                Source::Bundle(path) => format!(
+                    "the Sigstore bundle beside it ({}), converted to a PEP 740 attestation",
+                    path.display()
+                ),
+                _ => "the attestation beside it".to_string(),
+            };
             reporter.note(&format!(
-                "{}: using the attestation beside it (attests this file's sha256)",
+                "{}: using {what} (attests this file's sha256)",
                 f.file_name
             ));
-            (Source::Existing, a)
-        } else {
-            let source = match stale.remove(f.file_name) {
-                Some(e) => {
-                    reporter.warning(&format!("{e}: stale, replacing it with a new signature"));
-                    Source::Replaced
-                }
-                None => Source::Signed,
-            };
-            if dry_run {
-                reporter.note(&format!(
-                    "{}: would sign a publish attestation",
-                    f.file_name
-                ));
-                continue;
+            insert(&mut out, f.file_name, source, &a);
+            continue;
+        }
+        if session.cannot_sign.is_some() {
+            unsigned.push(f.file_name);
+            continue;
+        }
+        let source = match stale.remove(f.file_name) {
+            Some(e) => {
+                reporter.warning(&format!("{e}: stale, replacing it with a new signature"));
+                Source::Replaced
             }
-            let a = session
-                .sign(&Statement::publish(f.file_name, f.sha256))
-                .await
-                .map_err(|source| AttestError::Sign {
+            None => Source::Signed,
+        };
+        if dry_run {
+            reporter.note(&format!(
+                "{}: would sign a publish attestation",
+                f.file_name
+            ));
+        } else {
+            to_sign.push((f, source));
+        }
+    }
+    if let (Some(reason), false) = (&session.cannot_sign, unsigned.is_empty()) {
+        reporter.warning(&format!(
+            "{} sent without a PEP 740 attestation: no Sigstore identity to sign with ({reason})",
+            unsigned.join(", ")
+        ));
+    }
+    let statements: Vec<Statement> = to_sign
+        .iter()
+        .map(|(f, _)| Statement::publish(f.file_name, f.sha256))
+        .collect();
+    let signed = batch::sign_all(session, &statements).await;
+
+    // 3. Keep every signature made, even when another failed: a re-run sends it instead of
+    //    logging the file again. The first failure, in file order, is the run's.
+    let mut first_error = None;
+    for ((f, source), signed) in to_sign.into_iter().zip(signed) {
+        match signed {
+            Signed::Done(a) => {
+                let path = file::path_for(f.path, None);
+                if let Err(source) = file::write(&path, &a) {
+                    first_error.get_or_insert(AttestError::Write { path, source });
+                    continue;
+                }
+                reporter.note(&format!("{}: signed a publish attestation", f.file_name));
+                insert(&mut out, f.file_name, source, &a);
+            }
+            Signed::Failed(source) => {
+                first_error.get_or_insert(AttestError::Sign {
                     file: f.file_name.to_string(),
                     source,
-                })?;
-            let path = file::path_for(f.path, None);
-            file::write(&path, &a).map_err(|source| AttestError::Write { path, source })?;
-            reporter.note(&format!("{}: signed a publish attestation", f.file_name));
-            (source, a)
-        };
-        let json = serde_json::to_string(&[attestation]).expect("attestations serialise");
-        out.insert(f.file_name.to_string(), (source, json));
+                });
+            }
+            Signed::NotStarted => {}
+        }
+    }
+    if let Some(e) = first_error {
+        return Err(e);
     }
     Ok(out)
+}
+
+fn insert(out: &mut Prepared, file_name: &str, source: Source, attestation: &Attestation) {
+    let json = serde_json::to_string(&[attestation]).expect("attestations serialise");
+    out.insert(file_name.to_string(), (source, json));
 }

@@ -10,7 +10,7 @@
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::time::Duration;
 
 use base64::Engine;
@@ -79,6 +79,10 @@ impl Services {
         }
     }
 }
+
+/// How long [`Session::warm_up`] may hold up the first signature (a Rekor that does not
+/// answer is reported by the entries themselves).
+const WARM_UP_LIMIT: Duration = Duration::from_secs(3);
 
 /// Mints a fresh identity token (audience `sigstore`) when a new certificate is needed.
 pub type TokenFetcher =
@@ -177,6 +181,9 @@ struct SigningIdentity {
     certificate: DerCertificate,
     /// Unix seconds.
     not_after: u64,
+    /// Whether a signature was made with it: a certificate is always used once, however
+    /// short the refresh margin (else a margin longer than its life would loop).
+    used: AtomicBool,
 }
 
 /// A signing session: the services, the token source, and the current key + certificate.
@@ -184,12 +191,17 @@ pub struct Session {
     services: Services,
     fulcio: FulcioClient,
     rekor: RekorClient,
+    http: reqwest::Client,
     tokens: TokenSource,
-    current: tokio::sync::Mutex<Option<SigningIdentity>>,
+    current: tokio::sync::Mutex<Option<Arc<SigningIdentity>>>,
     /// A certificate with less than this left is replaced before signing.
     pub refresh_margin: Duration,
     /// Retries of Fulcio and Rekor calls (5xx, 429 and transport failures).
     pub retry: RetryPolicy,
+    /// Set when signing is optional (`--attestations auto`) and no identity token can be
+    /// had: files with no attestation or bundle beside them go without one, and this says
+    /// why (e.g. a GitLab job without a `sigstore` `id_tokens:` entry).
+    pub cannot_sign: Option<String>,
     certificates: AtomicU32,
 }
 
@@ -213,17 +225,19 @@ impl Session {
             .build()
             .map_err(|e| local("cannot set up the Fulcio client", e))?;
         let rekor = RekorClient::builder(&services.rekor_url)
-            .with_http_client(http)
+            .with_http_client(http.clone())
             .build()
             .map_err(|e| local("cannot set up the Rekor client", e))?;
         Ok(Self {
             services,
             fulcio,
             rekor,
+            http,
             tokens,
             current: tokio::sync::Mutex::new(None),
             refresh_margin: Duration::from_secs(60),
             retry: RetryPolicy::lookups(),
+            cannot_sign: None,
             certificates: AtomicU32::new(0),
         })
     }
@@ -243,17 +257,12 @@ impl Session {
         self.certificates.load(Ordering::Relaxed)
     }
 
-    /// Signs `statement` and logs it in Rekor; returns the PEP 740 attestation.
+    /// Signs `statement` and logs it in Rekor; returns the PEP 740 attestation. Several
+    /// calls may run at once ([`super::batch`]): they share the key and certificate, and
+    /// only the certificate request is done by one at a time.
     pub async fn sign(&self, statement: &Statement) -> Result<Attestation, SignError> {
         let payload = statement.to_bytes();
-        let mut current = self.current.lock().await;
-        let fresh = current
-            .as_ref()
-            .is_some_and(|id| unix_now() + self.refresh_margin.as_secs() < id.not_after);
-        if !fresh {
-            *current = Some(self.new_identity().await?);
-        }
-        let identity = current.as_ref().expect("just set");
+        let identity = self.identity().await?;
         let signature = identity
             .key
             .sign(&pae(PAYLOAD_TYPE, &payload))
@@ -299,6 +308,48 @@ impl Session {
         })
     }
 
+    /// Gets the key and certificate now (see [`Session::identity`]), so that signatures can
+    /// then start together; the next signature uses them whatever the refresh margin.
+    pub async fn ready(&self) -> Result<(), SignError> {
+        let id = self.identity().await?;
+        id.used.store(false, Ordering::Relaxed);
+        Ok(())
+    }
+
+    /// Opens up to `connections` connections to Rekor, best effort, while the certificate
+    /// is being requested: the entries that follow then find them open instead of each
+    /// paying a TCP (and TLS) handshake first — one round trip saved per connection. The
+    /// request is Rekor v1's log info (`GET /api/v1/log`), the cheapest one it serves;
+    /// its answer is read and dropped. Failures are ignored: the entries will meet them.
+    pub async fn warm_up(&self, connections: usize) {
+        let url = format!("{}/api/v1/log", self.services.rekor_url);
+        let opens = (0..connections).map(|_| async {
+            if let Ok(response) = self.http.get(&url).send().await {
+                let _ = response.bytes().await;
+            }
+        });
+        let _ = tokio::time::timeout(WARM_UP_LIMIT, futures_util::future::join_all(opens)).await;
+    }
+
+    /// The key and certificate to sign with: the current ones, or new ones when there are
+    /// none yet or they are about to expire. The lock is held only here, so a certificate
+    /// is requested once however many signatures wait for it, and never while an entry is
+    /// being logged.
+    async fn identity(&self) -> Result<Arc<SigningIdentity>, SignError> {
+        let mut current = self.current.lock().await;
+        let usable = |id: &SigningIdentity| {
+            !id.used.swap(true, Ordering::Relaxed)
+                || unix_now() + self.refresh_margin.as_secs() < id.not_after
+        };
+        if let Some(id) = current.as_ref().filter(|id| usable(id)) {
+            return Ok(id.clone());
+        }
+        let id = Arc::new(self.new_identity().await?);
+        id.used.store(true, Ordering::Relaxed);
+        *current = Some(id.clone());
+        Ok(id)
+    }
+
     async fn new_identity(&self) -> Result<SigningIdentity, SignError> {
         let token = match &self.tokens {
             TokenSource::Given(token) => token.clone(),
@@ -326,6 +377,7 @@ impl Session {
             key,
             certificate,
             not_after: u64::try_from(info.not_after.as_second()).unwrap_or(0),
+            used: AtomicBool::new(false),
         })
     }
 

@@ -4,6 +4,7 @@
 use std::time::Instant;
 
 use super::Status;
+use crate::attest::batch::{self, Signed};
 use crate::attest::{self, Services, Statement, file};
 use crate::cli::AttestArgs;
 use crate::dist::filename::DistFilename;
@@ -42,9 +43,9 @@ pub async fn run(args: AttestArgs, env: impl Fn(&str) -> Option<String>) -> anyh
         args.sigstore.rekor_url.as_deref(),
         args.sigstore.sigstore_staging,
     );
-    let http = client::build(ca_bundle.as_deref(), 2)?;
+    let http = client::build(ca_bundle.as_deref(), batch::IN_FLIGHT)?;
     let session = attest::open_session(services, http, &env)?;
-    let mut signed = 0;
+    let mut to_sign = Vec::new();
     for (path, name, sha256) in &files {
         let out = file::path_for(path, args.output_dir.as_deref());
         match file::read_for(&out, name, sha256) {
@@ -60,17 +61,28 @@ pub async fn run(args: AttestArgs, env: impl Fn(&str) -> Option<String>) -> anyh
                 return Ok(Status::Failure);
             }
         }
-        match session.sign(&Statement::publish(name, sha256)).await {
-            Ok(attestation) => {
-                file::write(&out, &attestation)?;
+        to_sign.push((out, name, Statement::publish(name, sha256)));
+    }
+    let statements: Vec<Statement> = to_sign.iter().map(|(_, _, s)| s.clone()).collect();
+    let outcomes = batch::sign_all(&session, &statements).await;
+    // Every signature made is written, even past a failure: a re-run keeps it.
+    let (mut signed, mut failed) = (0, false);
+    for ((out, name, _), outcome) in to_sign.iter().zip(outcomes) {
+        match outcome {
+            Signed::Done(attestation) => {
+                file::write(out, &attestation)?;
                 signed += 1;
                 println!("{name}: signed ({})", out.display());
             }
-            Err(e) => {
+            Signed::Failed(e) if !failed => {
+                failed = true;
                 eprintln!("error: {name}: {}", describe(&e));
-                return Ok(Status::Failure);
             }
+            Signed::Failed(_) | Signed::NotStarted => {}
         }
+    }
+    if failed {
+        return Ok(Status::Failure);
     }
     eprintln!(
         "Signed {signed} of {} file(s) with {} certificate(s) from {} in {:.2}s",

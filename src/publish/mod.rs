@@ -162,9 +162,10 @@ fn record(
             Some(Ok(UploadOutcome::Uploaded { attempts })) => {
                 row.status = FileStatus::Uploaded;
                 row.attempts = attempts;
-                row.attestation = attestations
-                    .contains_key(&row.file)
-                    .then(|| crate::attest::file::path_for(&p.dist.path, None));
+                row.attestation = attestations.get(&row.file).map(|(source, _)| match source {
+                    crate::attest::plan::Source::Bundle(bundle) => bundle.clone(),
+                    _ => crate::attest::file::path_for(&p.dist.path, None),
+                });
             }
             Some(Ok(UploadOutcome::AlreadyPresent)) => row.status = FileStatus::AlreadyPresent,
             Some(Err(e)) if e.not_started() => {}

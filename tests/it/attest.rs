@@ -122,6 +122,60 @@ fn attest_command_signs_what_pypi_verifies() {
     );
 }
 
+/// Issue 14, point 7: the Rekor entries of a release are submitted together (at most 8 at
+/// once) under one certificate, and come back in the files' order. Counted at the log, not
+/// timed: each answer is held 500 ms, so entries sent one after the other are never seen
+/// together.
+#[test]
+fn rekor_entries_are_submitted_together_at_most_eight() {
+    let tmp = tempdir();
+    let dist = tmp.path().join("dist");
+    std::fs::create_dir(&dist).unwrap();
+    let wheels: Vec<_> = (0..10)
+        .map(|i| demo_wheel(&dist, &format!("1.{i}"), ""))
+        .collect();
+    let index = TestIndex::start(&["--publisher", PUBLISHER]);
+    let sigstore = Sigstore::start(tmp.path());
+    let token = issuer_token(&index, "sigstore", "");
+    sigstore.delay("rekor", 500);
+
+    let out = run(tmp.path(), &sigstore, &["attest", "dist"], &token, &[]);
+    assert_eq!(out.code, Some(0), "{}", out.all());
+    assert!(
+        out.stderr
+            .contains("Signed 10 of 10 file(s) with 1 certificate(s)"),
+        "{}",
+        out.stderr
+    );
+    let stats = sigstore.stats();
+    assert_eq!(stats["fulcio"]["requests"], 1, "{stats}");
+    assert_eq!(stats["rekor"]["requests"], 10, "{stats}");
+    let together = stats["rekor"]["max_in_flight"].as_u64().unwrap();
+    assert!((4..=8).contains(&together), "{stats}");
+    // Reported in the files' order, whatever order the log answered in.
+    let signed: Vec<&str> = out
+        .stdout
+        .lines()
+        .filter_map(|l| {
+            l.split(": signed")
+                .next()
+                .filter(|_| l.contains(": signed"))
+        })
+        .collect();
+    let mut sorted = signed.clone();
+    sorted.sort_unstable();
+    assert_eq!((signed.len(), &signed), (10, &sorted), "{}", out.stdout);
+    let attestations: Vec<_> = wheels.iter().map(|w| attestation_of(w)).collect();
+    let pairs: Vec<(&Path, &Path)> = wheels
+        .iter()
+        .zip(&attestations)
+        .map(|(w, a)| (w.as_path(), a.as_path()))
+        .collect();
+    let ok = verify(&sigstore, REPOSITORY, WORKFLOW, &pairs);
+    assert_eq!(ok.code, Some(0), "{}", ok.all());
+    assert_eq!(ok.stdout.matches("OK ").count(), 10, "{}", ok.stdout);
+}
+
 #[test]
 fn signing_failures_are_named_and_one_line() {
     let tmp = tempdir();

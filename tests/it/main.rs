@@ -17,7 +17,11 @@
 //! - `faults`: seeded fault rounds, brownouts and signals.
 //! - `security`: no secret in any output, no credential across origins, TLS.
 //! - `trusted_publishing`: the OIDC exchange and every diagnosis; the dry run's proofs.
-//! - `attest`: PEP 740 attestations with a local Sigstore and PyPI's verifier.
+//! - `attest`: PEP 740 attestations with a local Sigstore and PyPI's verifier; Rekor
+//!   entries submitted together.
+//! - `attest_bundles`: existing Sigstore bundles (made by the Python `sigstore` client)
+//!   converted to PEP 740 attestations and sent instead of signing.
+//! - `attest_gitlab`: attestations from GitLab CI, verified with a GitLab publisher policy.
 //! - `action_contract`: the binary run as the GitHub runner runs the container.
 //! - `container`: the image itself, run by podman.
 
@@ -25,6 +29,8 @@ mod common;
 
 mod action_contract;
 mod attest;
+mod attest_bundles;
+mod attest_gitlab;
 mod check;
 mod container;
 mod faults;

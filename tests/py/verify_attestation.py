@@ -2,18 +2,25 @@
 sigstore), against a local Sigstore trust root instead of the production one.
 
     verify_attestation.py --trust-root FILE --repository OWNER/REPO --workflow FILE.yml \
-        DIST ATTESTATION [DIST ATTESTATION ...]
+        [--gitlab] DIST ATTESTATION [DIST ATTESTATION ...]
 
 Prints one line per pair, `OK <file> <predicate type>` or `FAIL <file>: <reason>`, and
 exits 1 if any failed. This is the check PyPI runs on upload (Attestation.verify with the
-project's GitHub trusted publisher as the policy).
+project's GitHub trusted publisher as the policy; with --gitlab, its GitLab trusted publisher:
+--repository is then NAMESPACE/PROJECT and --workflow the CI file's path, e.g. .gitlab-ci.yml).
 """
 import argparse
 import pathlib
 import sys
 
 import pypi_attestations._impl as impl
-from pypi_attestations import Attestation, AttestationError, Distribution, GitHubPublisher
+from pypi_attestations import (
+    Attestation,
+    AttestationError,
+    Distribution,
+    GitHubPublisher,
+    GitLabPublisher,
+)
 from sigstore.models import TrustedRoot
 from sigstore.verify import Verifier
 
@@ -23,6 +30,7 @@ def main() -> int:
     parser.add_argument("--trust-root", required=True)
     parser.add_argument("--repository", required=True)
     parser.add_argument("--workflow", required=True)
+    parser.add_argument("--gitlab", action="store_true")
     parser.add_argument("pairs", nargs="+")
     args = parser.parse_args()
     if len(args.pairs) % 2:
@@ -31,7 +39,10 @@ def main() -> int:
     root = TrustedRoot.from_file(args.trust_root)
     # Attestation.verify builds the production verifier itself; hand it ours instead.
     impl.Verifier.production = classmethod(lambda cls, offline=False: Verifier(trusted_root=root))
-    publisher = GitHubPublisher(repository=args.repository, workflow=args.workflow)
+    if args.gitlab:
+        publisher = GitLabPublisher(repository=args.repository, workflow_filepath=args.workflow)
+    else:
+        publisher = GitHubPublisher(repository=args.repository, workflow=args.workflow)
 
     failed = 0
     for dist_path, att_path in zip(args.pairs[::2], args.pairs[1::2]):

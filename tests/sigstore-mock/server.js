@@ -8,13 +8,18 @@
 // (protobuf-JSON TrustedRoot: CA root, CT log key, Rekor key with logId = sha256 of its
 // SPKI) is written to FILE before that line is printed.
 //
-// One adaptation to match the real Rekor: a proposed `dsse` 0.0.1 entry is stored in the
-// canonical form Rekor stores (envelopeHash, payloadHash, signatures[{signature, verifier}]),
-// which is what verifiers compare the bundle against; the mock would store it verbatim.
+// Adaptations to match the real services: a CSR sent as base64 of its PEM with the token in
+// an `Authorization` header (Fulcio's API, what sigstore-python sends) is handed to the mock
+// in the shape it parses; and a proposed `dsse` 0.0.1 entry is stored in the canonical form
+// Rekor stores (envelopeHash, payloadHash, signatures[{signature, verifier}]), which is what
+// verifiers compare the bundle against; the mock would store it verbatim.
 //
 // Fault injection for error-path tests: `POST /_/fault {"service":"fulcio"|"rekor",
 // "status":503,"count":1}` makes the next `count` requests to that service answer `status`
-// (replacing any faults still queued; count 0 clears them).
+// (replacing any faults still queued; count 0 clears them). `POST /_/delay
+// {"service":"rekor","ms":300}` holds every answer of that service that long (0: none), and
+// `GET /_/stats` answers `{"fulcio":{"requests","max_in_flight"},"rekor":{…}}`: how many
+// requests each service got and the most it was answering at once (concurrency tests).
 'use strict';
 
 const crypto = require('node:crypto');
@@ -27,6 +32,7 @@ const {
   initializeTLog,
   rekorHandler,
 } = require('@sigstore/mock');
+const gitlab = require('./gitlab');
 
 function arg(name, fallback) {
   const i = process.argv.indexOf(name);
@@ -43,6 +49,21 @@ function canonicalPem(pem) {
   const der = new crypto.X509Certificate(pem).raw;
   const lines = der.toString('base64').match(/.{1,64}/g).join('\n');
   return `-----BEGIN CERTIFICATE-----\n${lines}\n-----END CERTIFICATE-----\n`;
+}
+
+// Fulcio's API takes the CSR as base64 of its PEM and the identity token in the body or as
+// the `Authorization: Bearer` header (sigstore-python sends both that way); the mock parses
+// a PEM string and reads the body's token. Anything else passes unchanged.
+function fulcioJson(body, headers) {
+  const json = JSON.parse(body);
+  const bearer = /^Bearer (.+)$/i.exec(headers.authorization || '');
+  if (!json.credentials && bearer) json.credentials = { oidcIdentityToken: bearer[1] };
+  const csr = json.certificateSigningRequest;
+  if (typeof csr === 'string' && !csr.startsWith('-----BEGIN')) {
+    const pem = Buffer.from(csr, 'base64').toString('utf8');
+    if (pem.startsWith('-----BEGIN')) json.certificateSigningRequest = pem;
+  }
+  return json;
 }
 
 // Rekor's canonical dsse 0.0.1 body for a proposed entry (rekor pkg/types/dsse/v0.0.1).
@@ -105,6 +126,11 @@ async function main() {
     process.exit(2);
   }
   const faults = { fulcio: [], rekor: [] };
+  const delays = { fulcio: 0, rekor: 0 };
+  const stats = {
+    fulcio: { requests: 0, in_flight: 0, max_in_flight: 0 },
+    rekor: { requests: 0, in_flight: 0, max_in_flight: 0 },
+  };
   let routes = null;
   const server = http.createServer((req, res) => {
     const chunks = [];
@@ -122,12 +148,32 @@ async function main() {
           for (let i = 0; i < count; i++) faults[service].push(status);
           return send(204, '');
         }
+        if (req.method === 'POST' && req.url === '/_/delay') {
+          const { service, ms } = JSON.parse(body);
+          delays[service] = ms;
+          return send(204, '');
+        }
+        if (req.method === 'GET' && req.url === '/_/stats') {
+          const view = (s) => ({ requests: s.requests, max_in_flight: s.max_in_flight });
+          return send(200, JSON.stringify({ fulcio: view(stats.fulcio), rekor: view(stats.rekor) }), 'application/json');
+        }
         const route = req.method === 'POST' && routes[req.url];
         if (!route) return send(404, 'not found');
-        const fault = faults[route.service].shift();
-        if (fault) return send(fault, `${route.service} unavailable (injected fault)`);
-        const out = await route.fn(body);
-        send(out.statusCode, out.response, out.contentType);
+        const counts = stats[route.service];
+        counts.requests += 1;
+        counts.in_flight += 1;
+        counts.max_in_flight = Math.max(counts.max_in_flight, counts.in_flight);
+        try {
+          if (delays[route.service]) {
+            await new Promise((resolve) => setTimeout(resolve, delays[route.service]));
+          }
+          const fault = faults[route.service].shift();
+          if (fault) return send(fault, `${route.service} unavailable (injected fault)`);
+          const out = await route.fn(body, req.headers);
+          send(out.statusCode, out.response, out.contentType);
+        } finally {
+          counts.in_flight -= 1;
+        }
       } catch (e) {
         send(400, String(e.message || e));
       }
@@ -144,7 +190,14 @@ async function main() {
   const fulcio = fulcioHandler(ca);
   const rekor = rekorHandler(tlog);
   routes = {
-    [fulcio.path]: { service: 'fulcio', fn: fulcio.fn },
+    [fulcio.path]: {
+      service: 'fulcio',
+      // GitLab tokens get the real Fulcio's GitLab extensions (gitlab.js).
+      fn: (body, headers) => {
+        const request = fulcioJson(body, headers);
+        return gitlab.isGitLab(request) ? gitlab.issue(ca, request) : fulcio.fn(JSON.stringify(request));
+      },
+    },
     [rekor.path]: {
       service: 'rekor',
       fn: (body) => rekor.fn(JSON.stringify(canonicalDsse(JSON.parse(body)))),

@@ -75,11 +75,37 @@ pub fn verify(
     workflow: &str,
     pairs: &[(&Path, &Path)],
 ) -> Run {
+    verify_with(
+        sigstore,
+        &["--repository", repository, "--workflow", workflow],
+        pairs,
+    )
+}
+
+/// PyPI's verifier with a GitLab publisher policy: `repository` is NAMESPACE/PROJECT,
+/// `ci_file` the CI file's path (`.gitlab-ci.yml`).
+pub fn verify_gitlab(
+    sigstore: &Sigstore,
+    repository: &str,
+    ci_file: &str,
+    pairs: &[(&Path, &Path)],
+) -> Run {
+    let policy = [
+        "--gitlab",
+        "--repository",
+        repository,
+        "--workflow",
+        ci_file,
+    ];
+    verify_with(sigstore, &policy, pairs)
+}
+
+fn verify_with(sigstore: &Sigstore, policy: &[&str], pairs: &[(&Path, &Path)]) -> Run {
     let mut cmd = Command::new(venv_bin("python"));
     cmd.arg(super::repo().join("tests/py/verify_attestation.py"))
         .arg("--trust-root")
         .arg(&sigstore.trust_root)
-        .args(["--repository", repository, "--workflow", workflow]);
+        .args(policy);
     for (dist, attestation) in pairs {
         cmd.arg(dist).arg(attestation);
     }
@@ -123,4 +149,64 @@ pub fn tp_on(index: &TestIndex) -> Vec<String> {
     ]
     .map(String::from)
     .to_vec()
+}
+
+/// A Sigstore bundle for `dist`, written to `bundle` by the real Python `sigstore` client
+/// (`tests/py/make_bundle.py`) against the local Sigstore with the identity `token` (passed
+/// in the environment). `extra`: `--predicate-type`, `--name`, `--sha256` overrides.
+pub fn make_bundle(sigstore: &Sigstore, token: &str, dist: &Path, bundle: &Path, extra: &[&str]) {
+    let out: Run = Command::new(venv_bin("python"))
+        .arg(super::repo().join("tests/py/make_bundle.py"))
+        .arg("--trust-root")
+        .arg(&sigstore.trust_root)
+        .args([
+            "--url",
+            &sigstore.server.url,
+            "--token-env",
+            "TEST_SIGSTORE_TOKEN",
+        ])
+        .args(extra)
+        .arg(dist)
+        .arg(bundle)
+        .env("TEST_SIGSTORE_TOKEN", token)
+        .output()
+        .expect("python runs")
+        .into();
+    assert_eq!(out.code, Some(0), "make_bundle.py failed:\n{}", out.all());
+}
+
+/// `pypi-attestations convert BUNDLE`: PyPI's own conversion, as JSON.
+pub fn convert_bundle(bundle: &Path, dir: &Path) -> serde_json::Value {
+    let name = bundle.file_name().unwrap().to_string_lossy();
+    let output = dir.join(format!("{name}.converted"));
+    let out: Run = Command::new(venv_bin("python"))
+        .args(["-m", "pypi_attestations", "convert", "--output-file"])
+        .arg(&output)
+        .arg(bundle)
+        .output()
+        .expect("python runs")
+        .into();
+    assert_eq!(
+        out.code,
+        Some(0),
+        "pypi-attestations convert failed:\n{}",
+        out.all()
+    );
+    serde_json::from_slice(&std::fs::read(&output).unwrap()).unwrap()
+}
+
+/// The attestations the index received with `file` (the upload form's `attestations` field).
+pub fn sent_attestations(index: &TestIndex, file: &str) -> Vec<serde_json::Value> {
+    index
+        .form(file)
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|kv| kv[0] == "attestations")
+        .flat_map(|kv| {
+            let list: Vec<serde_json::Value> =
+                serde_json::from_str(kv[1].as_str().unwrap()).unwrap();
+            list
+        })
+        .collect()
 }

@@ -371,4 +371,20 @@ impl Sigstore {
         );
         assert_eq!(code, 204, "{text}");
     }
+
+    /// Holds every answer of `service` for `ms` milliseconds (0: answer at once).
+    pub fn delay(&self, service: &str, ms: u64) {
+        let body = format!(r#"{{"service":"{service}","ms":{ms}}}"#);
+        let url = format!("{}/_/delay", self.server.url);
+        let (code, text) = http("POST", &url, &[], body.as_bytes());
+        assert_eq!(code, 204, "{text}");
+    }
+
+    /// `{"fulcio"|"rekor": {"requests", "max_in_flight"}}`: what each service was asked, and
+    /// the most requests it was answering at once.
+    pub fn stats(&self) -> serde_json::Value {
+        let (code, body) = http_bytes("GET", &format!("{}/_/stats", self.server.url), &[], b"");
+        assert_eq!(code, 200, "{}", String::from_utf8_lossy(&body));
+        serde_json::from_slice(&body).unwrap()
+    }
 }

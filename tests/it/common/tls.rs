@@ -91,3 +91,73 @@ impl TlsFront {
         }
     }
 }
+
+/// An HTTP `CONNECT` proxy (what `HTTPS_PROXY` names) that tunnels every request, whatever
+/// host it names, to one upstream — with a [`TlsFront`] whose certificate is for
+/// `test.pypi.org`, the binary talks to "TestPyPI" and reaches the test index. Counts the
+/// tunnels and remembers the hosts asked for.
+pub struct ConnectProxy {
+    /// `http://127.0.0.1:PORT`.
+    pub url: String,
+    hosts: Arc<std::sync::Mutex<Vec<String>>>,
+    _server: super::http1::Background,
+}
+
+impl ConnectProxy {
+    /// Tunnels to `upstream` (`https://host:port`, a [`TlsFront`]'s URL).
+    pub fn start(upstream: &str) -> Self {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let upstream: SocketAddr = upstream
+            .strip_prefix("https://")
+            .unwrap()
+            .trim_end_matches('/')
+            .parse()
+            .unwrap();
+        let hosts = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let seen = hosts.clone();
+        let (server, addr) = super::http1::Background::serve(|listener| async move {
+            while let Ok((mut client, _)) = listener.accept().await {
+                let seen = seen.clone();
+                tokio::spawn(async move {
+                    let mut head = Vec::new();
+                    let mut byte = [0u8; 1];
+                    while !head.ends_with(b"\r\n\r\n") {
+                        if client.read(&mut byte).await.unwrap_or(0) == 0 {
+                            return;
+                        }
+                        head.push(byte[0]);
+                    }
+                    let head = String::from_utf8_lossy(&head).into_owned();
+                    let Some(target) = head.strip_prefix("CONNECT ") else {
+                        let _ = client
+                            .write_all(b"HTTP/1.1 405 Method Not Allowed\r\n\r\n")
+                            .await;
+                        return;
+                    };
+                    let host = target.split_whitespace().next().unwrap_or("").to_string();
+                    seen.lock().unwrap().push(host);
+                    let Ok(mut tunnel) = TcpStream::connect(upstream).await else {
+                        return;
+                    };
+                    if client
+                        .write_all(b"HTTP/1.1 200 Connection established\r\n\r\n")
+                        .await
+                        .is_ok()
+                    {
+                        let _ = tokio::io::copy_bidirectional(&mut client, &mut tunnel).await;
+                    }
+                });
+            }
+        });
+        ConnectProxy {
+            url: format!("http://{addr}"),
+            hosts,
+            _server: server,
+        }
+    }
+
+    /// The `host:port` of every tunnel asked for so far.
+    pub fn hosts(&self) -> Vec<String> {
+        self.hosts.lock().unwrap().clone()
+    }
+}

@@ -51,6 +51,12 @@ pub struct Cli {
     #[arg(long = "publisher", value_name = "JSON")]
     pub publishers: Vec<String>,
 
+    /// A GitLab trusted publisher as JSON: {"project", "namespace", "repository",
+    /// "workflow_filepath", "environment"?} (`repository`: the GitLab project's name).
+    /// Repeatable. Its tokens come from the issuer with `shape=gitlab`.
+    #[arg(long = "gitlab-publisher", value_name = "JSON")]
+    pub gitlab_publishers: Vec<String>,
+
     /// A JSON file: {"publishers": [...], "audience"?, "minted_token_lifetime"?,
     /// "claims"?: {default claim values of issued OIDC tokens}}.
     #[arg(long)]
@@ -120,6 +126,22 @@ impl TokenSpec {
     }
 }
 
+/// A GitLab trusted publisher registered for a project (Warehouse's `GitLabPublisher`).
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct GitLabPublisherSpec {
+    /// The PyPI project.
+    pub project: String,
+    /// The GitLab namespace (group path, subgroups included).
+    pub namespace: String,
+    /// The GitLab project's name.
+    pub repository: String,
+    /// The CI file's path in the repository, e.g. `.gitlab-ci.yml`.
+    pub workflow_filepath: String,
+    #[serde(default)]
+    pub environment: Option<String>,
+}
+
 /// A GitHub trusted publisher registered for a project (Warehouse's `GitHubPublisher`).
 #[derive(Debug, Clone, Deserialize, serde::Serialize, PartialEq)]
 pub struct PublisherSpec {
@@ -161,6 +183,7 @@ pub struct Config {
     pub upload_path: String,
     pub oidc: bool,
     pub publishers: Vec<PublisherSpec>,
+    pub gitlab_publishers: Vec<GitLabPublisherSpec>,
     pub audience: String,
     pub minted_token_lifetime: u64,
     pub default_claims: serde_json::Map<String, serde_json::Value>,
@@ -189,6 +212,13 @@ impl Config {
                     .map_err(|e| format!("invalid --publisher {raw:?}: {e}"))?,
             );
         }
+        let mut gitlab_publishers = Vec::new();
+        for raw in &cli.gitlab_publishers {
+            gitlab_publishers.push(
+                serde_json::from_str(raw)
+                    .map_err(|e| format!("invalid --gitlab-publisher {raw:?}: {e}"))?,
+            );
+        }
         let mut upload_path = cli.upload_path.clone();
         if !upload_path.starts_with('/') {
             upload_path.insert(0, '/');
@@ -207,8 +237,12 @@ impl Config {
             max_project_size: cli.max_project_size,
             html_only: cli.html_only,
             upload_path,
-            oidc: cli.oidc || cli.oidc_disabled || !publishers.is_empty(),
+            oidc: cli.oidc
+                || cli.oidc_disabled
+                || !publishers.is_empty()
+                || !gitlab_publishers.is_empty(),
             publishers,
+            gitlab_publishers,
             audience: file.audience.unwrap_or(cli.audience),
             minted_token_lifetime: file
                 .minted_token_lifetime

@@ -390,3 +390,56 @@ fn attestation_rules() {
         .clone();
     assert_eq!(stored["has_attestations"], true);
 }
+
+const GITLAB: &str = r#"{"project": "demo-pkg", "namespace": "octo-group", "repository": "demo", "workflow_filepath": "ci/release.yml"}"#;
+
+/// GitLab publishers: the issuer's `shape=gitlab` tokens are matched on `project_path`,
+/// the CI file in `ci_config_ref_uri` and `sub`, as Warehouse's `GitLabPublisher` does.
+#[test]
+fn gitlab_tokens_mint_for_their_publisher_only() {
+    let server = Server::start(&["--token", "SECRET", "--gitlab-publisher", GITLAB]);
+    create_project(&server);
+    let token = jwt(&server, "&shape=gitlab");
+    let claims = common::jwt_claims(&token);
+    assert_eq!(claims["iss"], "https://gitlab.com");
+    assert_eq!(
+        claims["ci_config_ref_uri"],
+        "gitlab.com/octo-group/demo//ci/release.yml@refs/heads/main"
+    );
+    let (status, body) = mint_jwt(&server, &token);
+    assert_eq!(status, 200, "{body}");
+    let minted = body["token"].as_str().unwrap();
+    let w = wheel(WHEEL);
+    assert_eq!(
+        server
+            .upload(Some(minted), &Form::new(&w, "demo-pkg", "1.0"))
+            .status,
+        200
+    );
+    assert_eq!(
+        mint_jwt(&server, &token),
+        refused("invalid-reuse-token", "invalid token: already used")
+    );
+    let other_file = jwt(
+        &server,
+        "&shape=gitlab&ci_config_ref_uri=gitlab.com/octo-group/demo//.gitlab-ci.yml@refs/heads/main",
+    );
+    assert_eq!(
+        mint_jwt(&server, &other_file),
+        refused(
+            "invalid-publisher",
+            "valid token, but no corresponding publisher (Publisher with matching claims was not found)"
+        )
+    );
+    let other_sub = jwt(
+        &server,
+        "&shape=gitlab&sub=project_path:octo-group/fork:ref_type:branch:ref:main",
+    );
+    assert_eq!(
+        mint_jwt(&server, &other_sub),
+        refused(
+            "invalid-publisher",
+            "valid token, but no corresponding publisher (Check failed for required claim 'sub')"
+        )
+    );
+}

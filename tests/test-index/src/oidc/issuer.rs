@@ -115,8 +115,10 @@ fn default_claims(state: &AppState, audience: &str) -> Map<String, Value> {
     map.clone()
 }
 
-/// `GET /_/test-issuer/token?audience=X[&claim=value…][&omit=a,b][&lifetime=S]`
+/// `GET /_/test-issuer/token?audience=X[&shape=gitlab][&claim=value…][&omit=a,b][&lifetime=S]`
 ///
+/// `shape=gitlab`: GitLab CI's claim set (`iss` `https://gitlab.com`, `project_path`,
+/// `ci_config_ref_uri`, …) for the first `--gitlab-publisher`, instead of GitHub's.
 /// Any other query parameter overrides that claim (`exp`, `iat`, `nbf` as numbers);
 /// `omit` removes claims; `lifetime` sets `exp` relative to now (negative: expired).
 pub async fn token(
@@ -143,13 +145,23 @@ pub async fn token(
         || "https://github.com/octo-org".to_owned(),
         |(_, v)| v.clone(),
     );
-    let mut claims = default_claims(&state, &audience);
+    let gitlab = query.iter().any(|(k, v)| k == "shape" && v == "gitlab");
+    let mut claims = if gitlab {
+        super::gitlab::default_claims(
+            oidc.gitlab_publishers.first(),
+            &audience,
+            oidc.next_jti(),
+            now(),
+        )
+    } else {
+        default_claims(&state, &audience)
+    };
     for (key, value) in &state.config.default_claims {
         claims.insert(key.clone(), value.clone());
     }
     for (key, value) in &query {
         match key.as_str() {
-            "audience" | "api-version" => {}
+            "audience" | "api-version" | "shape" => {}
             "omit" => {
                 for claim in value.split(',') {
                     claims.remove(claim.trim());

@@ -13,6 +13,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 
+use super::gitlab::{self, GITLAB_ISSUER};
 use super::issuer::{GITHUB_ISSUER, now};
 use super::jwt::decode_unverified;
 use super::publisher::{LookupError, find};
@@ -24,11 +25,12 @@ use crate::store::Project;
 /// PyJWT leeway Warehouse passes (`_JWT_LEEWAY`).
 const LEEWAY: i64 = 30;
 
-/// Issuers PyPI knows (`OIDC_ISSUER_SERVICE_NAMES`); only GitHub's is backed by a
-/// key here, so tokens from the others fail verification like forged ones would.
+/// Issuers PyPI knows (`OIDC_ISSUER_SERVICE_NAMES`); only GitHub's and GitLab's are backed
+/// by a key here (the test issuer's), so tokens from the others fail verification like
+/// forged ones would.
 const KNOWN_ISSUERS: [&str; 4] = [
     GITHUB_ISSUER,
-    "https://gitlab.com",
+    GITLAB_ISSUER,
     "https://accounts.google.com",
     "https://platform.activestate.com/api/v1/oauth/oidc",
 ];
@@ -96,7 +98,10 @@ fn claims_valid(claims: &Map<String, Value>, audience: &str) -> bool {
     let (Some(exp), Some(iat)) = (number("exp"), number("iat")) else {
         return false;
     };
-    if claims.get("iss").and_then(Value::as_str) != Some(GITHUB_ISSUER) {
+    if !matches!(
+        claims.get("iss").and_then(Value::as_str),
+        Some(GITHUB_ISSUER | GITLAB_ISSUER)
+    ) {
         return false;
     }
     // `strict_aud`: a single string, equal to ours.
@@ -131,7 +136,8 @@ pub async fn mint_token(State(state): State<Arc<AppState>>, body: Bytes) -> Resp
     if !issuer.as_str().is_some_and(|i| KNOWN_ISSUERS.contains(&i)) {
         return invalid("invalid-payload", "unknown trusted publishing issuer");
     }
-    if issuer.as_str() != Some(GITHUB_ISSUER)
+    let from_gitlab = issuer.as_str() == Some(GITLAB_ISSUER);
+    if !matches!(issuer.as_str(), Some(GITHUB_ISSUER | GITLAB_ISSUER))
         || !oidc.key.verify(&unverified)
         || !claims_valid(&unverified.claims, &state.config.audience)
     {
@@ -141,6 +147,14 @@ pub async fn mint_token(State(state): State<Arc<AppState>>, body: Bytes) -> Resp
     let jti = claims.get("jti").and_then(Value::as_str).map(str::to_owned);
 
     let used_jti = |jti: &str| oidc.used_jtis.lock().expect("jti lock").contains(jti);
+
+    if from_gitlab {
+        let projects = match gitlab::find(&oidc.gitlab_publishers, &claims, &used_jti) {
+            Ok(publisher) => publisher.normalized_projects(),
+            Err(e) => return refused(e),
+        };
+        return mint(&state, jti, projects);
+    }
 
     // A pending publisher first: it creates its project.
     let pending = {
@@ -181,18 +195,26 @@ pub async fn mint_token(State(state): State<Arc<AppState>>, body: Bytes) -> Resp
         let publishers = oidc.publishers.lock().expect("publishers lock");
         find(&publishers, &claims, false, &used_jti).cloned()
     };
-    let publisher = match found {
-        Ok(publisher) => publisher,
-        Err(LookupError::Reused) => {
-            return invalid("invalid-reuse-token", "invalid token: already used");
-        }
-        Err(LookupError::Invalid(reason)) => {
-            return invalid(
-                "invalid-publisher",
-                format!("valid token, but no corresponding publisher ({reason})"),
-            );
-        }
-    };
+    match found {
+        Ok(publisher) => mint(&state, jti, publisher.normalized_projects()),
+        Err(e) => refused(e),
+    }
+}
+
+/// Warehouse's answer when no publisher fits or the token was used before.
+fn refused(e: LookupError) -> Response {
+    match e {
+        LookupError::Reused => invalid("invalid-reuse-token", "invalid token: already used"),
+        LookupError::Invalid(reason) => invalid(
+            "invalid-publisher",
+            format!("valid token, but no corresponding publisher ({reason})"),
+        ),
+    }
+}
+
+/// Records the `jti` and mints an upload token for `projects`.
+fn mint(state: &AppState, jti: Option<String>, projects: Vec<String>) -> Response {
+    let oidc = state.oidc.as_ref().expect("oidc enabled");
     if let Some(jti) = jti
         && !oidc.used_jtis.lock().expect("jti lock").insert(jti)
     {
@@ -205,7 +227,7 @@ pub async fn mint_token(State(state): State<Arc<AppState>>, body: Bytes) -> Resp
     state.tokens.lock().expect("tokens lock").add_minted(
         Secret::new(secret.clone()),
         MintedToken {
-            projects: publisher.normalized_projects(),
+            projects,
             not_before,
             expires_at,
         },

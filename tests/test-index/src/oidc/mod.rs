@@ -1,7 +1,9 @@
 //! Trusted publishing (`--oidc`): the index side (`/_/oidc/audience`,
-//! `/_/oidc/mint-token`, publisher matching) and a built-in GitHub-like OIDC issuer
-//! (`/.well-known/*`, `/_/test-issuer/token`) whose tokens the index trusts.
+//! `/_/oidc/mint-token`, GitHub and GitLab publisher matching) and a built-in GitHub-like
+//! OIDC issuer (`/.well-known/*`, `/_/test-issuer/token`; GitLab-shaped tokens with
+//! `shape=gitlab`) whose tokens the index trusts.
 
+mod gitlab;
 mod issuer;
 mod jwt;
 mod mint;
@@ -27,6 +29,7 @@ pub const DEFAULT_REQUEST_TOKEN: &str = "test-request-token";
 pub struct Oidc {
     key: jwt::SigningKey,
     publishers: Mutex<Vec<Publisher>>,
+    gitlab_publishers: Vec<gitlab::GitLabPublisher>,
     /// `jti`s already exchanged (Warehouse keeps them until the JWT expires).
     used_jtis: Mutex<HashSet<String>>,
     request_token: String,
@@ -39,6 +42,7 @@ impl Oidc {
         Ok(Oidc {
             key: jwt::SigningKey::generate()?,
             publishers: Mutex::new(Publisher::from_specs(&config.publishers)),
+            gitlab_publishers: gitlab::GitLabPublisher::from_specs(&config.gitlab_publishers),
             used_jtis: Mutex::new(HashSet::new()),
             request_token: config.issuer_request_token.clone(),
             jti_counter: AtomicU64::new(0),
