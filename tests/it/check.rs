@@ -2,6 +2,8 @@
 //! like Python's `packaging`; the BAD corpus (one broken rule per file) fails, each file with
 //! its own one-line message, and nothing else.
 
+mod packaging_oracle;
+
 use crate::common;
 
 use std::path::Path;

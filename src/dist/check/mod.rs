@@ -10,7 +10,8 @@
 
 mod declared;
 mod metadata;
-mod requirement;
+pub mod pep440;
+pub mod pep508;
 mod web;
 
 use std::collections::BTreeMap;
