@@ -76,15 +76,11 @@ fn check_name_and_version(meta: &CoreMetadata, target: Target, f: &mut Findings<
         );
     }
     let version = meta.version();
-    // packaging `Version` (Metadata.from_raw), then Warehouse `_validate_metadata`
-    // refuses a local version.
+    // packaging `Version` (Metadata.from_raw), which strips whitespace around it (the
+    // old Warehouse form's "Can't have leading or trailing whitespace" is gone), then
+    // Warehouse `_validate_metadata` refuses a local version.
     match pep440::parse_version(version) {
         _ if version.is_empty() => f.error("version", "Version is required", "missing"),
-        _ if version.trim() != version => f.error(
-            "version",
-            "Version cannot have leading or trailing whitespace",
-            format!("'{version}'"),
-        ),
         Err(e) => f.error("version", "Version must be a valid PEP 440 version", e),
         Ok(v) if v.local && target == Target::Pypi => f.error(
             "local-version",

@@ -292,6 +292,7 @@ fn values_packaging_accepts_are_not_refused() {
         "Version: 1\nRequires-Dist: foo===bar\nRequires-Python: >=3.8,\n",
         "Version: 1\nRequires-Dist: foo_\nProvides-Dist: foo===bar\nObsoletes-Dist: foo (>=1,)\n",
         "Version: 1\nRequires-Python: ,>=3.8\nRequires-External: C (x; y)\n",
+        "Version: 1.0 \t\n",
     ] {
         let raw = format!("Metadata-Version: 2.1\nName: d\n{field}");
         assert_eq!(problems(&raw), Vec::<String>::new(), "{field}");
