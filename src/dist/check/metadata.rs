@@ -82,7 +82,7 @@ fn check_name_and_version(meta: &CoreMetadata, target: Target, f: &mut Findings<
     match pep440::parse_version(version) {
         _ if version.is_empty() => f.error("version", "Version is required", "missing"),
         Err(e) => f.error("version", "Version must be a valid PEP 440 version", e),
-        Ok(v) if v.local && target == Target::Pypi => f.error(
+        Ok(v) if v.is_local() && target == Target::Pypi => f.error(
             "local-version",
             "Can't use PEP 440 local versions.",
             format!("'{version}'"),

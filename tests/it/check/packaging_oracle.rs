@@ -235,3 +235,60 @@ fn generated_values_are_judged_as_packaging_judges_them() {
         disagreements.join("\n")
     );
 }
+
+/// Every valid version shows as `str(Version)` (the normal form PyPI names sdists by, PEP
+/// 625) and keys its release as `canonicalize_version` does (`1.0` and `1.0.0` are one
+/// release: the filename-version and one-sdist rules compare these).
+#[test]
+fn versions_normalize_as_packaging_normalizes_them() {
+    let path = common::repo().join("tests/data/packaging-differential.json");
+    let data: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let mut values: Vec<String> = ["versions", "corpus_versions"]
+        .iter()
+        .flat_map(|key| data[key].as_array().unwrap().clone())
+        .map(|v| v.as_str().unwrap().to_string())
+        .collect();
+    values.extend(generated("versions", 20_000));
+    let script = r#"
+import json, sys
+from packaging.utils import canonicalize_version
+from packaging.version import InvalidVersion, Version
+out = []
+for value in json.load(sys.stdin):
+    try:
+        v = Version(value)
+        out.append([str(v), canonicalize_version(v)])
+    except InvalidVersion:
+        out.append(None)
+print(json.dumps(out))
+"#;
+    let mut child = Command::new(common::venv_bin("python"))
+        .args(["-I", "-c", script])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("the venv's Python runs");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(serde_json::to_string(&values).unwrap().as_bytes())
+        .unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert!(output.status.success());
+    let theirs: Vec<Option<(String, String)>> = serde_json::from_slice(&output.stdout).unwrap();
+    let mut compared = 0;
+    let mut wrong = Vec::new();
+    for (value, theirs) in values.iter().zip(theirs) {
+        let ours = pep440::parse_version(value)
+            .ok()
+            .map(|v| (v.to_string(), v.release_key()));
+        compared += usize::from(ours.is_some());
+        if ours != theirs {
+            wrong.push(format!("{value:?}: packaging {theirs:?}, check {ours:?}"));
+        }
+    }
+    assert!(compared >= 500, "{compared}");
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
