@@ -14,6 +14,10 @@ pub mod pep440;
 pub mod pep508;
 mod web;
 
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
 use super::archive::{self, ArchiveContents};
 use super::filename::{
     DistFilename, FilenameDetail, SdistFormat, canonical_sdist_filename, is_pypi_platform_tag,
@@ -21,9 +25,6 @@ use super::filename::{
 use super::metadata::{CoreMetadata, Field};
 use super::name::normalize;
 use super::{DistKind, Distribution};
-use std::collections::BTreeMap;
-use std::fmt;
-use std::path::{Path, PathBuf};
 
 /// PyPI's default per-file size limit.
 pub const PYPI_FILE_LIMIT: u64 = 100 * 1024 * 1024;
