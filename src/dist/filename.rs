@@ -205,7 +205,8 @@ impl fmt::Display for DistFilename {
 }
 
 /// The PEP 625 sdist filename PyPI requires for a project name and version.
-pub fn canonical_sdist_filename(name: &str, version: &Version) -> String {
+/// `version` is shown in its normal form (`str(packaging.version.Version)`).
+pub fn canonical_sdist_filename(name: &str, version: &impl fmt::Display) -> String {
     format!("{}-{}.tar.gz", normalize(name).replace('-', "_"), version)
 }
 

@@ -7,6 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use futures_util::{StreamExt, stream};
 
 use super::{FileStatus, Planned, PublishError, PublishReport, row};
+use crate::dist::check::pep440;
 use crate::events::Reporter;
 use crate::index::{Index, LookupError, UploadError, UploadErrorKind};
 
@@ -101,12 +102,14 @@ fn closed_release_age(
     dist: &crate::dist::Distribution,
     now: jiff::Timestamp,
 ) -> Option<i64> {
-    let version = dist.filename.version.as_ref()?;
+    // One release is one packaging `Version` (`1.0` is `1.0.0`; numbers of any size).
+    let release = |f: &crate::dist::DistFilename| pep440::parse_version(&f.version_str).ok();
+    let version = release(&dist.filename)?;
     let first = files
         .iter()
         .filter(|(name, _)| {
             crate::dist::DistFilename::parse(name)
-                .is_ok_and(|f| f.version.as_ref() == Some(version))
+                .is_ok_and(|f| release(&f).as_ref() == Some(&version))
         })
         .filter_map(|(_, listed)| listed.uploaded)
         .min()?;

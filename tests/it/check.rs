@@ -2,6 +2,8 @@
 //! like Python's `packaging`; the BAD corpus (one broken rule per file) fails, each file with
 //! its own one-line message, and nothing else.
 
+mod packaging_oracle;
+
 use crate::common;
 
 use std::path::Path;
@@ -781,4 +783,51 @@ fn files_over_100_mib_are_a_warning_for_pypi_only() {
     );
     assert_eq!(run.code, Some(0), "{}", run.all());
     assert!(run.stdout.trim().is_empty(), "{}", run.stdout);
+}
+
+/// Versions the pep440_rs crate cannot hold (numbers beyond 64 bits) are still versions
+/// to PyPI: two such releases are two releases (not "only one sdist"), the filename's
+/// version is compared with the metadata's, and the PEP 625 name is checked.
+#[test]
+fn releases_with_numbers_beyond_64_bits_are_told_apart() {
+    let dir = tempdir();
+    for (file, version) in [
+        ("huge-1.0.99999999999999999998", "1.0.99999999999999999998"),
+        ("huge-1.0.99999999999999999999", "1.0.99999999999999999999"),
+    ] {
+        sdist_tar(
+            dir.path(),
+            &format!("{file}.tar.gz"),
+            &[
+                (
+                    &format!("{file}/PKG-INFO"),
+                    metadata("huge", version, "").as_bytes(),
+                ),
+                (&format!("{file}/setup.py"), b""),
+            ],
+        );
+    }
+    let run = publish(dir.path(), &["check", "."]);
+    assert_eq!(run.code, Some(0), "{}", run.all());
+
+    sdist_tar(
+        dir.path(),
+        "huge-1.0.099999999999999999999.tar.gz",
+        &[
+            (
+                "huge-1.0.099999999999999999999/PKG-INFO",
+                metadata("huge", "1.0.99999999999999999997", "").as_bytes(),
+            ),
+            ("huge-1.0.099999999999999999999/setup.py", b""),
+        ],
+    );
+    let run = publish(dir.path(), &["check", "."]);
+    assert_eq!(run.code, Some(1), "{}", run.all());
+    for expected in [
+        "the filename's version must match the metadata Version (filename has '1.0.099999999999999999999', metadata has '1.0.99999999999999999997')",
+        "should be 'huge-1.0.99999999999999999997.tar.gz'",
+        "Only one sdist may be uploaded per release.",
+    ] {
+        assert!(run.stdout.contains(expected), "{expected}\n{}", run.stdout);
+    }
 }

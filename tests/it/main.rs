@@ -5,7 +5,8 @@
 //! - `common`: the helpers every module shares — temp dirs, the built binaries, the Python
 //!   venv, the test index, pypiserver and devpi, the fault proxy, the TLS front, the
 //!   Sigstore stand-in.
-//! - `check`: the preflight on good and bad corpora and hostile archives.
+//! - `check`: the preflight on good and bad corpora and hostile archives; versions,
+//!   specifiers and requirements judged as the real `packaging` judges them.
 //! - `real_corpus`: `check` against 208 real files PyPI accepted or refused.
 //! - `rst_corpus`: the reStructuredText validator against the real `readme_renderer`.
 //! - `properties`: parsers and archive readers under proptest: no panic, bounded time.

@@ -6,13 +6,9 @@
 //! its own `_validate_metadata`; each refusing rule below names which of those it mirrors.
 //! Build-backend conventions that PyPI does not enforce are warnings at most.
 
-use std::str::FromStr;
-
-use pep440_rs::{Version, VersionSpecifiers};
-
 use super::declared::{check_dynamic, check_fields_in_version, check_license};
 use super::web::{is_valid_email, is_valid_url, split_addresses};
-use super::{Findings, Target};
+use super::{Findings, Target, pep440, pep508};
 use crate::dist::classifiers::{self, Verdict};
 use crate::dist::metadata::{CoreMetadata, Field};
 use crate::dist::rst;
@@ -80,19 +76,13 @@ fn check_name_and_version(meta: &CoreMetadata, target: Target, f: &mut Findings<
         );
     }
     let version = meta.version();
-    match Version::from_str(version) {
+    // packaging `Version` (Metadata.from_raw), which strips whitespace around it (the
+    // old Warehouse form's "Can't have leading or trailing whitespace" is gone), then
+    // Warehouse `_validate_metadata` refuses a local version.
+    match pep440::parse_version(version) {
         _ if version.is_empty() => f.error("version", "Version is required", "missing"),
-        _ if version.trim() != version => f.error(
-            "version",
-            "Version cannot have leading or trailing whitespace",
-            format!("'{version}'"),
-        ),
-        Err(e) => f.error(
-            "version",
-            "Version must be a valid PEP 440 version",
-            format!("'{version}': {e}"),
-        ),
-        Ok(v) if !v.local().is_empty() && target == Target::Pypi => f.error(
+        Err(e) => f.error("version", "Version must be a valid PEP 440 version", e),
+        Ok(v) if v.is_local() && target == Target::Pypi => f.error(
             "local-version",
             "Can't use PEP 440 local versions.",
             format!("'{version}'"),
@@ -193,6 +183,10 @@ fn check_urls(meta: &CoreMetadata, f: &mut Findings<'_>) {
     }
 }
 
+/// Requires-Dist is read by packaging's `Metadata.from_raw`, Provides-Dist and
+/// Obsoletes-Dist by Warehouse `_validate_metadata`, all with packaging's `Requirement`;
+/// `_validate_metadata` then refuses a URL in any of them. Requires-External is free text
+/// to both.
 fn check_requirements(meta: &CoreMetadata, f: &mut Findings<'_>) {
     for field in [
         Field::RequiresDist,
@@ -200,18 +194,17 @@ fn check_requirements(meta: &CoreMetadata, f: &mut Findings<'_>) {
         Field::ObsoletesDist,
     ] {
         for req in meta.get_all(field) {
-            match super::requirement::parse(req) {
+            match pep508::parse(req) {
                 Err(e) => f.error(
                     "requirement",
                     format!("{} must be a valid PEP 508 requirement", field.header()),
                     format!("'{req}': {e}"),
                 ),
-                Ok(r) if matches!(r.version_or_url, Some(pep508_rs::VersionOrUrl::Url(_))) => f
-                    .error(
-                        "requirement",
-                        "Can't have direct dependency (PyPI refuses URL requirements)",
-                        format!("'{req}'"),
-                    ),
+                Ok(r) if r.url => f.error(
+                    "requirement",
+                    "Can't have direct dependency (PyPI refuses URL requirements)",
+                    format!("'{req}'"),
+                ),
                 Ok(_) => {}
             }
         }
@@ -227,14 +220,9 @@ fn check_requirements(meta: &CoreMetadata, f: &mut Findings<'_>) {
         }
     }
     if let Some(spec) = sent(meta, Field::RequiresPython).filter(|s| !s.trim().is_empty()) {
-        // Warehouse checks it with packaging's SpecifierSet (Metadata.from_raw), which
-        // drops empty items: `>=3.8,` and `>=3.8,,<4` are valid there.
-        let items: Vec<&str> = spec
-            .split(',')
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .collect();
-        if let Err(e) = VersionSpecifiers::from_str(&items.join(",")) {
+        // packaging's SpecifierSet (Metadata.from_raw), which drops empty items:
+        // `>=3.8,` and `>=3.8,,<4` are valid there, and `===` takes any string.
+        if let Err(e) = pep440::check_specifier_set(spec) {
             f.error(
                 "requires-python",
                 "Requires-Python must be a valid PEP 440 specifier",

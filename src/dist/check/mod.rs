@@ -10,15 +10,13 @@
 
 mod declared;
 mod metadata;
-mod requirement;
+pub mod pep440;
+pub mod pep508;
 mod web;
 
 use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
-use std::str::FromStr;
-
-use pep440_rs::Version;
 
 use super::archive::{self, ArchiveContents};
 use super::filename::{
@@ -179,16 +177,17 @@ pub fn check_files(paths: &[PathBuf], target: Target) -> Report {
 
 /// Warehouse `file_upload`: "Only one sdist may be uploaded per release." (`duplicate-sdist`).
 fn one_sdist_per_release(report: &mut Report) {
-    // PyPI keys releases by canonical version: 1.0 and 1.0.0 are one release.
-    let mut seen: BTreeMap<(String, Option<Version>), String> = BTreeMap::new();
+    // PyPI keys releases by packaging's Version: 1.0 and 1.0.0 are one release.
+    let mut seen: BTreeMap<(String, Option<String>), String> = BTreeMap::new();
     for dist in report
         .dists
         .iter()
         .filter(|d| d.filename.kind() == DistKind::Sdist)
     {
+        let version = pep440::parse_version(&dist.filename.version_str);
         let key = (
             dist.filename.normalized_name(),
-            dist.filename.version.clone(),
+            version.ok().map(|v| v.release_key()),
         );
         if let Some(first) = seen.get(&key) {
             report.problems.push(Problem {
@@ -313,8 +312,12 @@ fn check_filename_matches(
             format!("filename has '{}', metadata has '{name}'", filename.name),
         );
     }
-    let meta_version = Version::from_str(version).ok();
-    match (&filename.version, &meta_version) {
+    // Both read as packaging reads them (Warehouse compares `Version`s).
+    let meta_version = pep440::parse_version(version).ok();
+    match (
+        &pep440::parse_version(&filename.version_str).ok(),
+        &meta_version,
+    ) {
         (Some(a), Some(b)) if a == b => {}
         (_, None) => {} // reported by the Version rule
         _ => f.error(

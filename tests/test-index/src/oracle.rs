@@ -1,9 +1,9 @@
 //! The oracle: Python's `packaging`, asked through one long-lived helper process
 //! (`oracle.py` beside this crate), judges every version, version specifier,
 //! requirement and distribution filename the index sees — as Warehouse does, with
-//! packaging's own messages. The client parses the same values with the pep440_rs /
-//! pep508_rs crates; a fixture using those too would share their bugs (issue 16, point
-//! 4), so this crate depends on neither and has no fallback: without a Python that can
+//! packaging's own messages. The client judges the same values with its own port of
+//! packaging's grammar (`src/dist/check/pep440.rs`, `pep508.rs`); a fixture sharing the
+//! client's parser would share its bugs (issue 16, point 4), so this crate depends on neither and has no fallback: without a Python that can
 //! import `packaging` the index does not start.
 //!
 //! The interpreter comes from `--python PATH`, else `$PYPI_PUBLISH_TEST_VENV/bin/python`.

@@ -1,5 +1,5 @@
 //! The index judges versions, specifiers and requirements with Python's `packaging`
-//! (as Warehouse does), not with the pep440_rs / pep508_rs crates the client uses
+//! (as Warehouse does), not with the pep440_rs / pep508_rs crates the client once used
 //! (issue 16, point 4: fixture and client must not share a bug). Each case below is
 //! one where those crates and `packaging` disagree; the test first asks `packaging`
 //! itself (the venv's Python) and checks the index follows it, not the crates.

@@ -279,3 +279,33 @@ fn issue12_dynamic_content_type_urls_and_extras_as_warehouse_judges_them() {
     Error f: 'metadata-version' is not allowed as a dynamic field (metadata-version)
     ");
 }
+
+/// A differential run against packaging found these four refused by `check` and accepted
+/// by PyPI (the pep440_rs / pep508_rs crates judged them); each must now pass.
+#[test]
+fn values_packaging_accepts_are_not_refused() {
+    for field in [
+        "Version: 1.0.99999999999999999999\n",
+        "Version: 1\nRequires-Python: ===foo\n",
+        "Version: 1\nRequires-Dist: foo; 'a' in extras\n",
+        "Version: 1\nRequires-Dist: foo ()\n",
+        "Version: 1\nRequires-Dist: foo===bar\nRequires-Python: >=3.8,\n",
+        "Version: 1\nRequires-Dist: foo_\nProvides-Dist: foo===bar\nObsoletes-Dist: foo (>=1,)\n",
+        "Version: 1\nRequires-Python: ,>=3.8\nRequires-External: C (x; y)\n",
+        "Version: 1.0 \t\n",
+    ] {
+        let raw = format!("Metadata-Version: 2.1\nName: d\n{field}");
+        assert_eq!(problems(&raw), Vec::<String>::new(), "{field}");
+    }
+}
+
+#[test]
+fn refusals_use_packagings_words() {
+    let raw = "Metadata-Version: 2.1\nName: d\nVersion: 1.0-beta_x\nRequires-Python: >=1.0.*\nRequires-Dist: foo-\nProvides-Dist: foo; os_name\n";
+    insta::assert_snapshot!(problems(raw).join("\n"), @r"
+    f: Version must be a valid PEP 440 version (Invalid version: '1.0-beta_x')
+    f: Requires-Dist must be a valid PEP 508 requirement ('foo-': Expected semicolon (after name with no version specifier) or end (at character 4))
+    f: Provides-Dist must be a valid PEP 508 requirement ('foo; os_name': Expected marker operator, one of <=, <, !=, ==, >=, >, ~=, ===, in, not in (at character 13))
+    f: Requires-Python must be a valid PEP 440 specifier ('>=1.0.*': Invalid specifier: '>=1.0.*')
+    ");
+}
