@@ -155,15 +155,16 @@ fn exercise(upload_url: &str, username: &str, simple: &str) {
         "brand_new_project-0.1-py3-none-any.whl",
         &common::dists::wheel_members("brand_new_project-0.1", &fresh),
     );
+    // The dry run (issue 14) finds the conflict as the real run does, in the same words.
+    let mut dry_args = args.clone();
+    dry_args.push("--dry-run");
+    let dry = publish(dir.path(), &dry_args);
     let run = publish(dir.path(), &args);
-    assert_eq!(run.code, Some(1), "{}", run.all());
-    assert!(
-        run.stdout.contains(&format!(
-            "{victim}: the index already has a different file of this name"
-        )),
-        "{}",
-        run.all()
-    );
+    assert_eq!((dry.code, run.code), (Some(1), Some(1)), "{}", run.all());
+    let conflict = format!("{victim}: the index already has a different file of this name");
+    for r in [&dry, &run] {
+        assert!(r.stdout.contains(&conflict), "{}", r.all());
+    }
     assert!(
         run.stderr.contains("nothing was uploaded"),
         "{}",
