@@ -103,7 +103,7 @@ fn runtime() -> Option<&'static Podman> {
             // Straight to the terminal: the test harness captures only `eprintln!`.
             let _ = writeln!(
                 std::io::stderr().lock(),
-                "\n{bar}\n!! SKIPPED tests/container.rs: no container runtime can start here.\n!! {why}\n!! Install podman, runc and musl-tools (scripts/dev-env does, as root) to run them.\n{bar}\n",
+                "\n{bar}\n!! SKIPPED tests/it/container.rs: no container runtime can start here.\n!! {why}\n!! Install podman, runc and musl-tools (scripts/dev-env does, as root) to run them.\n{bar}\n",
                 bar = "!".repeat(78)
             );
             None
@@ -171,7 +171,7 @@ fn image(podman: &Podman) -> &'static str {
         assert_eq!(run.code, Some(0), "scripts/image failed:\n{}", run.all());
         let _ = writeln!(
             std::io::stderr().lock(),
-            "tests/container.rs: scripts/image took {:.1}s\n{}",
+            "tests/it/container.rs: scripts/image took {:.1}s\n{}",
             started.elapsed().as_secs_f64(),
             run.stderr.trim_end()
         );
@@ -719,7 +719,7 @@ fn image_publishes_the_examples_as_the_runner_runs_it() {
 
     let _ = writeln!(
         std::io::stderr().lock(),
-        "tests/container.rs: the job's 5 container steps took {:.1}s (publish step {:.2}s)",
+        "tests/it/container.rs: the job's 5 container steps took {:.1}s (publish step {:.2}s)",
         started.elapsed().as_secs_f64(),
         publish.took.as_secs_f64()
     );
@@ -1104,7 +1104,7 @@ fn image_is_small_and_starts_as_fast_as_an_empty_one() {
         let (ours, empty) = (median(&mut ours), median(&mut empty));
         let _ = writeln!(
             std::io::stderr().lock(),
-            "tests/container.rs: image {size} bytes, binary {binary} bytes; `podman run --rm IMAGE --version` median {:.3}s, empty image {:.3}s",
+            "tests/it/container.rs: image {size} bytes, binary {binary} bytes; `podman run --rm IMAGE --version` median {:.3}s, empty image {:.3}s",
             ours.as_secs_f64(),
             empty.as_secs_f64()
         );
