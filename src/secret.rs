@@ -141,6 +141,20 @@ mod tests {
         assert_eq!(redact_str("not a url"), "not a url");
     }
 
+    /// What a server echoes of a secret it was sent (a JWT in an exchange's refusal) is
+    /// masked; a secret of under four characters is not, or every `a` would become `****`.
+    #[test]
+    fn a_secret_masks_itself_in_a_server_message() {
+        let jwt = Secret::new("eyJhbGciOi.payload.sig");
+        assert_eq!(
+            jwt.scrub("token eyJhbGciOi.payload.sig was refused"),
+            "token **** was refused"
+        );
+        assert_eq!(Secret::new("abcd").scrub("x abcd y"), "x **** y");
+        assert_eq!(Secret::new("abc").scrub("x abc y"), "x abc y");
+        assert!(Secret::new("").is_empty() && !jwt.is_empty());
+    }
+
     #[test]
     fn never_prints_the_value() {
         let s = Secret::new("pypi-AgEIcHlwaS5vcmc");
