@@ -584,6 +584,29 @@ fn dry_run_proves_the_exchange_the_credentials_and_the_signing_identity() {
         count(&before, "files_received")
     );
 
+    // Two destinations (here the same index under two names, 127.0.0.1 and localhost):
+    // each trades an OIDC token of its own and is probed with its own upload token.
+    let localhost = index.upload_url().replace("127.0.0.1", "localhost");
+    let minted = count(&index.stats(), "tokens_minted");
+    let both = upload(
+        dir.path(),
+        &index,
+        &["--dry-run", "--repository-url", &localhost],
+        &github(&index, ""),
+    );
+    assert_eq!(both.code, Some(0), "{}", both.all());
+    assert_eq!(count(&index.stats(), "tokens_minted"), minted + 2);
+    let exchanges = both
+        .all()
+        .matches("the trusted-publishing exchange succeeded")
+        .count();
+    assert_eq!(exchanges, 2, "{}", both.all());
+    for url in [index.upload_url(), localhost] {
+        let proven = format!("dry run: {url} takes these credentials");
+        assert!(both.all().contains(&proven), "{}", both.all());
+    }
+    assert_no_secrets("two destinations", &both.all(), &[]);
+
     // The action's `dry-run: true` proves the same, and its outputs say nothing was sent.
     let commands = tempdir();
     let dist = dir.path().join("dist");
@@ -612,10 +635,11 @@ fn dry_run_proves_the_exchange_the_credentials_and_the_signing_identity() {
         count(&index.stats(), "files_received"),
         count(&before, "files_received")
     );
-    // One mint per run: the two dry runs, the real run stopped at signing, the action.
+    // One mint per destination and run: the two dry runs, the real run stopped at signing,
+    // the two destinations, the action.
     assert_eq!(
         count(&index.stats(), "tokens_minted"),
-        count(&before, "tokens_minted") + 4
+        count(&before, "tokens_minted") + 6
     );
 }
 
