@@ -263,36 +263,26 @@ fn upload_with_pypirc(upload_url: &str, username: &str, simple: &str) {
     assert_eq!(served_sha256(simple, file, &downloads), sha256sum(&wheel));
 }
 
+/// Everything one index is put through: the upload cycle, then `-r NAME` from a `.pypirc`.
+fn end_to_end(upload_url: &str, username: &str, simple: &str) {
+    exercise(upload_url, username, simple);
+    upload_with_pypirc(upload_url, username, simple);
+}
+
 #[test]
 fn pypiserver_end_to_end() {
     let dir = tempdir();
     let server = pypiserver(dir.path(), PASSWORD);
-    exercise(
-        &format!("{}/", server.url),
-        "__token__",
-        &format!("{}/simple/", server.url),
-    );
-    upload_with_pypirc(
-        &format!("{}/", server.url),
-        "__token__",
-        &format!("{}/simple/", server.url),
-    );
+    let url = &server.url;
+    end_to_end(&format!("{url}/"), "__token__", &format!("{url}/simple/"));
 }
 
 #[test]
 fn devpi_non_volatile_end_to_end() {
     let dir = tempdir();
     let server = devpi(dir.path(), PASSWORD);
-    exercise(
-        &format!("{}/alice/stable/", server.url),
-        "alice",
-        &format!("{}/alice/stable/+simple/", server.url),
-    );
-    upload_with_pypirc(
-        &format!("{}/alice/stable/", server.url),
-        "alice",
-        &format!("{}/alice/stable/+simple/", server.url),
-    );
+    let index = format!("{}/alice/stable/", server.url);
+    end_to_end(&index, "alice", &format!("{index}+simple/"));
 }
 
 /// Issue 14: several destinations in one step, in order, each to completion: pypiserver and
