@@ -74,6 +74,16 @@ impl Index {
                 Answer::Refused(refusal) if refusal.stops_the_run() => {
                     Err(Failure::Final(ProbeError::Refused(refusal)))
                 }
+                // An index that fails on a form without a file (a 500 from a registry whose
+                // upload handler assumes one) got past its credential check: not a refusal.
+                Answer::Transient {
+                    status: 500,
+                    message,
+                    ..
+                } => Ok(ProbeAnswer {
+                    status: 500,
+                    message,
+                }),
                 Answer::Transient {
                     status,
                     message,
