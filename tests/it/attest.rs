@@ -433,6 +433,13 @@ fn upload_with_attestations() {
         attestation_of(&wheel4).display()
     );
     assert!(out.stderr.contains(&line), "{}", out.stderr);
+    assert!(
+        out.stderr.contains(
+            "hint: delete the attestation or bundle files that do not belong to these distributions"
+        ),
+        "{}",
+        out.stderr
+    );
     assert_eq!(index.stats()["upload_requests"], before);
 
     // Attestations asked for with a credential PyPI refuses them with: one line, no upload.
