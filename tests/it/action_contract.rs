@@ -45,6 +45,15 @@ fn action_publishes_and_reports_like_the_runner_expects() {
     assert!(run.stdout.contains("::group::"), "{}", run.stdout);
     assert!(
         run.stdout
+            .contains("Uploading contract_demo-1.0-py3-none-any.whl (")
+            && run
+                .stdout
+                .contains("contract_demo-1.0-py3-none-any.whl: uploaded"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout
             .contains("Showing hash values of files to be uploaded:")
     );
 
