@@ -239,3 +239,90 @@ pub fn write_summary(path: &Path, markdown: &str) -> std::io::Result<()> {
         .open(path)?;
     file.write_all(markdown.as_bytes())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::publish::FileReport;
+
+    fn row(file: &str, status: FileStatus, attestation: Option<&str>) -> FileReport {
+        FileReport {
+            file: file.into(),
+            path: format!("dist/{file}").into(),
+            project: "demo".into(),
+            version: "1.0".into(),
+            kind: crate::dist::DistKind::Wheel,
+            size: 1,
+            sha256: format!("{:0>64}", file.len()),
+            status,
+            url: Some("https://pypi.org/project/demo/1.0/".into()),
+            attempts: 1,
+            error: None,
+            hint: None,
+            attestation: attestation.map(Into::into),
+        }
+    }
+
+    fn output<'a>(outputs: &'a [(&str, String)], name: &str) -> &'a str {
+        outputs
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, v)| v.as_str())
+            .unwrap()
+    }
+
+    /// The attestations sent are named in the outputs and counted in the summary.
+    #[test]
+    fn attestations_sent_are_in_the_outputs_and_the_summary() {
+        let report = PublishReport {
+            files: vec![
+                row(
+                    "a-1.0-py3-none-any.whl",
+                    FileStatus::Uploaded,
+                    Some("dist/a.att"),
+                ),
+                row("b-1.0-py3-none-any.whl", FileStatus::AlreadyPresent, None),
+            ],
+            repository_url: "https://upload.pypi.org/legacy/".into(),
+            ..Default::default()
+        };
+        let outputs = outputs(&report, Path::new("report.json"));
+        assert_eq!(output(&outputs, "attestations"), r#"["dist/a.att"]"#);
+        let md = markdown(&report, "trusted publishing", None);
+        assert!(
+            md.contains("1 PEP 740 publish attestation(s) sent."),
+            "{md}"
+        );
+    }
+
+    /// With several destinations each output is the union, hashes merged.
+    #[test]
+    fn several_destinations_merge_their_outputs() {
+        let one = PublishReport {
+            files: vec![row("a-1.0-py3-none-any.whl", FileStatus::Uploaded, None)],
+            repository_url: "https://test.pypi.org/legacy/".into(),
+            ..Default::default()
+        };
+        let two = PublishReport {
+            files: vec![
+                row("a-1.0-py3-none-any.whl", FileStatus::AlreadyPresent, None),
+                row("bb-1.0-py3-none-any.whl", FileStatus::Uploaded, None),
+            ],
+            repository_url: "https://upload.pypi.org/legacy/".into(),
+            ..Default::default()
+        };
+        let outputs = outputs_all(&[one, two], true, Path::new("report.json"));
+        assert_eq!(
+            output(&outputs, "uploaded"),
+            r#"["a-1.0-py3-none-any.whl","bb-1.0-py3-none-any.whl"]"#
+        );
+        let hashes: serde_json::Value = serde_json::from_str(output(&outputs, "hashes")).unwrap();
+        assert_eq!(hashes.as_object().unwrap().len(), 2, "{hashes}");
+        let destinations: serde_json::Value =
+            serde_json::from_str(output(&outputs, "destinations")).unwrap();
+        assert_eq!(
+            destinations[1]["skipped"],
+            json!(["a-1.0-py3-none-any.whl"])
+        );
+    }
+}
