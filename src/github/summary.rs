@@ -295,6 +295,40 @@ mod tests {
         );
     }
 
+    /// One section per destination reached, the failure under the one that failed, then
+    /// the destinations not reached.
+    #[test]
+    fn the_summary_of_several_destinations() {
+        let reached = |url: &str| PublishReport {
+            files: vec![row("a-1.0-py3-none-any.whl", FileStatus::Uploaded, None)],
+            repository_url: url.into(),
+            ..Default::default()
+        };
+        let reports = [
+            reached("https://one/legacy/"),
+            reached("https://two/legacy/"),
+        ];
+        let identities = ["token one".to_string(), "token two".to_string()];
+        let md = markdown_all(
+            &reports,
+            &identities,
+            Some("it broke"),
+            &["https://three/legacy/".to_string()],
+        );
+        let one = md.find("## PyPI publish: destination 1 of 3").unwrap();
+        let two = md.find("## PyPI publish: destination 2 of 3").unwrap();
+        let caution = md.find("> it broke").unwrap();
+        assert!(one < two && two < caution, "{md}");
+        assert_eq!(md.matches("[!CAUTION]").count(), 1, "{md}");
+        assert!(md.contains("credentials: token two"), "{md}");
+        assert!(
+            md.ends_with(
+                "Not published to `https://three/legacy/`: an earlier destination failed.\n\n"
+            ),
+            "{md}"
+        );
+    }
+
     /// With several destinations each output is the union, hashes merged.
     #[test]
     fn several_destinations_merge_their_outputs() {

@@ -405,7 +405,7 @@ fn refused_exchanges_name_the_cause_and_the_fix() {
             vec![],
             vec![
                 "the job lacks `permissions: id-token: write`",
-                "id-token: write",
+                "hint: give the publishing job the permission (and, for a reusable workflow, the calling job too):",
             ],
         ),
         (
@@ -417,7 +417,10 @@ fn refused_exchanges_name_the_cause_and_the_fix() {
                 ("GITHUB_EVENT_PATH", event.to_str().unwrap()),
             ]),
             vec![],
-            vec!["a pull request from the fork mallory/octo-repo: GitHub never gives OIDC tokens"],
+            vec![
+                "a pull request from the fork mallory/octo-repo: GitHub never gives OIDC tokens",
+                "hint: publish from `push`, `release` or `workflow_dispatch` runs of the repository itself",
+            ],
         ),
         (
             "GitLab without id_tokens",
