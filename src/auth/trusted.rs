@@ -160,6 +160,13 @@ impl TrustedPublishing {
         })
     }
 
+    /// Why an expired upload token cannot be replaced, when it cannot: the identity holds a
+    /// single-use OIDC token (GitLab's `id_tokens:`, a variable) that was spent on the first.
+    pub fn not_renewable(&self) -> Option<TrustedPublishingError> {
+        (!self.identity.renewable())
+            .then(|| TrustedPublishingError::NotRenewable(self.identity.describe()))
+    }
+
     /// Forgets `token` if it is the current one (the index refused it, e.g. expired during
     /// a long upload), so the next request mints anew. Whether a new token can be had.
     pub async fn discard(&self, token: &crate::secret::Secret) -> bool {

@@ -191,6 +191,18 @@ impl Index {
                 {
                     continue;
                 }
+                // Expired on the wire, and no new token can be had: say why, as the next
+                // file would (the index's "token is expired" alone does not).
+                Answer::Refused(refusal)
+                    if refusal.token_expired()
+                        && let Some(e) =
+                            self.trusted_publishing().and_then(|t| t.not_renewable()) =>
+                {
+                    Err(Failure::Final(UploadError::new(
+                        file,
+                        UploadErrorKind::Credentials(Box::new(e)),
+                    )))
+                }
                 Answer::Refused(refusal) => Err(Failure::Final(UploadError::new(
                     file,
                     UploadErrorKind::Refused(refusal),
