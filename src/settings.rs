@@ -350,6 +350,15 @@ impl RunSettings {
         Ok(Some(connected))
     }
 
+    /// The upload URLs after the first `reached` destinations: where a failed run did not go.
+    pub fn not_reached(&self, reached: usize) -> Vec<String> {
+        self.destinations
+            .iter()
+            .skip(reached)
+            .map(|d| d.upload_url.to_string())
+            .collect()
+    }
+
     /// The signing session when attestations are on for this upload, `None` when off.
     /// `Err` when they are asked for with a credential PyPI refuses them with (before
     /// anything is signed or uploaded).

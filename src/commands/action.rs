@@ -141,12 +141,7 @@ pub async fn run(env: impl Fn(&str) -> Option<String>) -> anyhow::Result<Status>
         summary::write_outputs(path.as_ref(), &outputs)?;
     }
     let failure = result.as_ref().err().map(|e| describe(e));
-    let not_reached: Vec<String> = settings
-        .destinations
-        .iter()
-        .skip(reports.len())
-        .map(|d| d.upload_url.to_string())
-        .collect();
+    let not_reached = settings.not_reached(reports.len());
     if let Some(path) = env("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty()) {
         let markdown = match reports.as_slice() {
             [one] if n == 1 => summary::markdown(one, &identities[0], failure.as_deref()),
@@ -171,7 +166,7 @@ pub async fn run(env: impl Fn(&str) -> Option<String>) -> anyhow::Result<Status>
                 )
             );
             for url in &not_reached {
-                println!("not published to {url}: an earlier destination failed");
+                println!("{}", super::not_reached_line(url));
             }
             Ok(Status::Failure)
         }

@@ -62,3 +62,8 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
         .enable_all()
         .build()?)
 }
+
+/// The line for a destination a failed run did not go on to (both front doors).
+fn not_reached_line(url: &str) -> String {
+    format!("not published to {url}: an earlier destination failed")
+}

@@ -173,18 +173,10 @@ pub async fn run(args: UploadArgs, env: impl Fn(&str) -> Option<String>) -> anyh
                 .last()
                 .expect("a failure comes with its destination's report");
             print_failure(&e, last);
-            print_not_reached(&settings, reports.len());
+            for url in settings.not_reached(reports.len()) {
+                eprintln!("{}", super::not_reached_line(&url));
+            }
             Ok(Status::Failure)
         }
-    }
-}
-
-/// After a failure: the destinations the run did not go on to.
-pub(super) fn print_not_reached(settings: &RunSettings, reached: usize) {
-    for d in settings.destinations.iter().skip(reached) {
-        eprintln!(
-            "not published to {}: an earlier destination failed",
-            d.upload_url
-        );
     }
 }

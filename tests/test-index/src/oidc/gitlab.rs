@@ -93,14 +93,7 @@ pub fn find<'a>(
         })
         .collect();
     let environment = claim_str(claims, "environment").filter(|e| !e.is_empty());
-    let publisher = environment
-        .and_then(|env| {
-            candidates
-                .iter()
-                .find(|p| p.environment == env.to_lowercase())
-        })
-        .or_else(|| candidates.iter().find(|p| p.environment.is_empty()))
-        .copied()
+    let publisher = super::publisher::by_environment(&candidates, environment, |p| &p.environment)
         .ok_or_else(not_found)?;
 
     let failed = |name: &str| invalid(format!("Check failed for required claim {}", repr(name)));

@@ -74,6 +74,22 @@ pub enum LookupError {
     Reused,
 }
 
+/// Warehouse's order among matching publishers (GitHub's and GitLab's alike): the one
+/// for the token's environment, else one that names no environment.
+pub fn by_environment<'a, P>(
+    candidates: &[&'a P],
+    environment: Option<&str>,
+    environment_of: impl Fn(&P) -> &str,
+) -> Option<&'a P> {
+    environment
+        .and_then(|env| {
+            let env = env.to_lowercase();
+            candidates.iter().find(|p| environment_of(p) == env)
+        })
+        .or_else(|| candidates.iter().find(|p| environment_of(p).is_empty()))
+        .copied()
+}
+
 fn claim<'a>(claims: &'a Map<String, Value>, name: &str) -> Option<&'a Value> {
     claims.get(name).filter(|v| !v.is_null())
 }
@@ -141,15 +157,8 @@ pub fn find<'a>(
         })
         .collect();
     let environment = claim_str(claims, "environment").filter(|e| !e.is_empty());
-    let publisher = environment
-        .and_then(|env| {
-            candidates
-                .iter()
-                .find(|p| p.environment == env.to_lowercase())
-        })
-        .or_else(|| candidates.iter().find(|p| p.environment.is_empty()))
-        .copied()
-        .ok_or_else(not_found)?;
+    let publisher =
+        by_environment(&candidates, environment, |p| &p.environment).ok_or_else(not_found)?;
 
     // `verify_claims`: required claims in order, then the optional environment.
     let failed = |name: &str| invalid(format!("Check failed for required claim {}", repr(name)));
