@@ -289,4 +289,19 @@ mod tests {
             other => panic!("{other:?}"),
         }
     }
+
+    #[test]
+    fn outside_ci_and_a_refused_request_token_say_what_to_do() {
+        let outside = AmbientError::NotInCi.hint("pypi").unwrap();
+        assert!(outside.contains("--token"), "{outside}");
+        let refused = |status| AmbientError::Endpoint {
+            status,
+            message: "Unauthorized".into(),
+        };
+        for status in [401, 403] {
+            let hint = refused(status).hint("pypi").unwrap();
+            assert!(hint.contains("only valid inside the job"), "{hint}");
+        }
+        assert_eq!(refused(500).hint("pypi"), None);
+    }
 }

@@ -129,4 +129,19 @@ mod tests {
             Err(ChooseError::Identity(AmbientError::MissingPermission))
         ));
     }
+
+    #[test]
+    fn the_line_says_why_trusted_publishing_is_used() {
+        let github = || {
+            Auth::Trusted(IdentitySource::GitHub {
+                request_url: "https://x/".into(),
+                request_token: Secret::new("r"),
+            })
+        };
+        let auto = describe(&github(), Mode::Auto).unwrap();
+        assert!(auto.starts_with("No password or token given: "), "{auto}");
+        let always = describe(&github(), Mode::Always).unwrap();
+        assert!(always.starts_with("Using trusted publishing ("), "{always}");
+        assert_eq!(describe(&Auth::Fixed(None), Mode::Auto), None);
+    }
 }
