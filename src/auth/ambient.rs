@@ -304,4 +304,18 @@ mod tests {
         }
         assert_eq!(refused(500).hint("pypi"), None);
     }
+
+    #[test]
+    fn only_a_token_endpoint_gives_a_fresh_token_per_exchange() {
+        let github = IdentitySource::GitHub {
+            request_url: "https://x/".into(),
+            request_token: Secret::new("r"),
+        };
+        let variable = IdentitySource::Variable {
+            name: "MY_TOKEN".into(),
+            token: Secret::new("jwt"),
+        };
+        assert!(github.renewable());
+        assert!(!variable.renewable());
+    }
 }
