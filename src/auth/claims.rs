@@ -196,5 +196,9 @@ mod tests {
             Issuer::GitHubEnterprise(_)
         ));
         assert_eq!(of("https://gitlab.com"), Issuer::GitLab);
+        assert_eq!(
+            of("https://accounts.google.com"),
+            Issuer::Other("https://accounts.google.com".into())
+        );
     }
 }
