@@ -403,3 +403,36 @@ fn multi_line_packages_dir_takes_folders_and_globs() {
         run.stdout
     );
 }
+
+/// A run-level warning reaches the runner as a `::warning` annotation: an index that takes
+/// uploads at `/upload/`, a layout no simple index can be derived from, cannot be compared
+/// with, and the step says so (and still publishes).
+#[test]
+fn a_run_level_warning_is_an_annotation() {
+    let index = TestIndex::start(&["--token", TOKEN, "--upload-path", "/upload/"]);
+    let workspace = tempdir();
+    let dist = workspace.path().join("dist");
+    std::fs::create_dir(&dist).unwrap();
+    let name = "warned_pkg-1.0-py3-none-any.whl";
+    wheel_owned(
+        &dist,
+        name,
+        &wheel_members("warned_pkg-1.0", &metadata("warned-pkg", "1.0", "")),
+    );
+    let url = format!("{}/upload/", index.server.url);
+    let commands = tempdir();
+    let run = run_action(
+        workspace.path(),
+        commands.path(),
+        &[("INPUT_PASSWORD", TOKEN), ("INPUT_REPOSITORY-URL", &url)],
+    );
+    assert_eq!(run.code, Some(0), "{}", run.all());
+    assert!(
+        run.stdout.contains(
+            "::warning title=pypi-publish::no simple index is known for this repository URL"
+        ),
+        "{}",
+        run.stdout
+    );
+    assert!(index.stored(name).is_some());
+}
