@@ -290,4 +290,11 @@ mod tests {
         assert!(check_specifier_set("~=1").is_err());
         assert!(check_specifier_set("==1.0.*").is_ok());
     }
+
+    #[test]
+    fn messages_quote_as_python_repr_does() {
+        assert_eq!(py_repr("1.x"), "'1.x'");
+        assert_eq!(py_repr("1'x"), "\"1'x\"");
+        assert_eq!(py_repr("1'x\""), "'1\\'x\"'");
+    }
 }
