@@ -160,6 +160,24 @@ mod tests {
     use super::*;
 
     #[test]
+    fn rows_show_a_listed_audience_and_an_empty_environment_as_none() {
+        let rows = |environment: &str| {
+            Claims {
+                aud: Some(serde_json::json!(["pypi", "other"])),
+                environment: Some(environment.into()),
+                ..Claims::default()
+            }
+            .rows()
+        };
+        let value = |rows: &[(&str, String)], claim: &str| {
+            rows.iter().find(|(c, _)| *c == claim).unwrap().1.clone()
+        };
+        assert_eq!(value(&rows("release"), "aud"), "pypi, other");
+        assert_eq!(value(&rows("release"), "environment"), "release");
+        assert_eq!(value(&rows(""), "environment"), "(none)");
+    }
+
+    #[test]
     fn tells_a_reusable_workflow_and_the_file_to_name() {
         let c = Claims {
             workflow_ref: Some("o/r/.github/workflows/release.yml@refs/tags/v1".into()),

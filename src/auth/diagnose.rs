@@ -174,6 +174,15 @@ mod tests {
     use super::*;
 
     #[test]
+    fn settings_pages_are_known_for_pypi_and_testpypi_only() {
+        use crate::settings::KnownIndex;
+        let host = |i| Context::for_index(i).web_host;
+        assert_eq!(host(KnownIndex::Pypi).as_deref(), Some("pypi.org"));
+        assert_eq!(host(KnownIndex::TestPypi).as_deref(), Some("test.pypi.org"));
+        assert_eq!(host(KnownIndex::Other), None);
+    }
+
+    #[test]
     fn every_mint_code_has_its_own_meaning() {
         let codes = [
             "invalid-payload",

@@ -491,5 +491,12 @@ mod tests {
         assert_eq!(parse("foo>=1"), Ok(ValidRequirement { url: false }));
         assert!(ok("foo@https://x.org;os_name=='a'")); // the URL runs to the end
         assert!(!ok("foo @"));
+        // Python whitespace other than space and tab ends the URL but is not `WS`.
+        assert_eq!(
+            parse("foo @ https://x.org\x0c; os_name == 'a'")
+                .unwrap_err()
+                .message,
+            "Expected whitespace after URL"
+        );
     }
 }
