@@ -499,4 +499,50 @@ mod tests {
             "Expected whitespace after URL"
         );
     }
+
+    /// packaging 25's first line of `InvalidRequirement` for each (the message users see).
+    #[test]
+    fn messages_are_packagings() {
+        let cases = [
+            (
+                "foo==1.0a1.*",
+                ".* suffix cannot be used with pre-release, post-release, dev or local versions",
+            ),
+            (
+                "foo!=1.0a1.*",
+                ".* suffix cannot be used with pre-release, post-release, dev or local versions",
+            ),
+            (
+                "foo>=1.0.*",
+                ".* suffix can only be used with `==` or `!=` operators",
+            ),
+            (
+                "foo>=1.0+abc",
+                "Local version label can only be used with `==` or `!=` operators",
+            ),
+            (
+                "foo >=1.0 junk",
+                "Expected comma (within version specifier), semicolon (after version specifier) or end",
+            ),
+            (
+                "foo>=1.0,<2)",
+                "Expected comma (within version specifier), semicolon (after version specifier) or end",
+            ),
+            (
+                "foo (>=1.0",
+                "Expected matching RIGHT_PARENTHESIS for LEFT_PARENTHESIS, after version specifier",
+            ),
+            (
+                "foo ==1.0;os_name==\"a\" x",
+                "Expected end of dependency specifier",
+            ),
+        ];
+        for (requirement, message) in cases {
+            assert_eq!(
+                parse(requirement).unwrap_err().message,
+                message,
+                "{requirement}"
+            );
+        }
+    }
 }
