@@ -333,8 +333,8 @@ impl<'a> Tokens<'a> {
         }
         let count = check_specifier_set(text).ok()?;
         let commas = text.matches(',').count();
-        let trailing =
-            count > 0 && count == commas && text.trim_end_matches([' ', '\t']).ends_with(',');
+        // One empty item, the last: `>=1.0,` (then there is at least one comma).
+        let trailing = count == commas && text.trim_end_matches([' ', '\t']).ends_with(',');
         if count != commas + 1 && !trailing {
             return None;
         }
