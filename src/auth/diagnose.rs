@@ -236,4 +236,29 @@ mod tests {
             assert!(text.contains(want), "missing {want:?} in\n{text}");
         }
     }
+
+    /// A refused pending publisher means the project exists after all (the simple index
+    /// lagged): the advice is the project's own settings page, not a pending publisher.
+    #[test]
+    fn a_refused_pending_publisher_points_at_the_project_settings() {
+        let claims = Claims {
+            iss: Some(GITHUB_ISSUER.into()),
+            ..Claims::default()
+        };
+        let ctx = Context {
+            web_host: Some("pypi.org".into()),
+            projects: vec![("newproj".into(), Some(false))],
+            ..Context::default()
+        };
+        let refusal = MintRefusal {
+            code: "invalid-pending-publisher".into(),
+            description: "valid token, but project already exists".into(),
+        };
+        let text = super::refusal(&[refusal], Some(&claims), &ctx);
+        assert!(
+            text.contains("https://pypi.org/manage/project/newproj/settings/publishing/"),
+            "{text}"
+        );
+        assert!(!text.contains("register a pending publisher"), "{text}");
+    }
 }

@@ -20,7 +20,7 @@ pub const UPLOAD_BUDGET: Duration = Duration::from_secs(300);
 pub const RESPONSE_TIMEOUT: Duration = Duration::from_secs(300);
 
 /// When to try again, for one operation.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RetryPolicy {
     /// First backoff; doubles each attempt.
     pub base_delay: Duration,

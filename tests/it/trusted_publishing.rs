@@ -745,6 +745,8 @@ fn audience_and_mint_retry_5xx_but_never_422() {
     ]);
     let upload = SafeUrl::parse(&format!("{url}/legacy/")).unwrap();
     let exchange = Exchange::new(client.clone(), &upload, policy.clone());
+    // The OIDC token request for the exchange retries as the exchange does.
+    assert_eq!(exchange.retry(), &policy);
     runtime.block_on(async {
         assert_eq!(exchange.audience().await.unwrap(), "pypi");
         let minted = exchange.mint(&Secret::new("a.b.c")).await.unwrap();
