@@ -132,11 +132,6 @@ impl TrustedPublishing {
         }
     }
 
-    /// For the line that says which credentials are used.
-    pub fn describe(&self) -> String {
-        format!("trusted publishing ({})", self.identity.describe())
-    }
-
     /// Upload tokens minted so far.
     pub fn mints(&self) -> u32 {
         self.minted.lock().expect("not poisoned").len() as u32
@@ -145,11 +140,6 @@ impl TrustedPublishing {
     /// How long the current upload token stays valid, when the index said.
     pub async fn validity(&self) -> Option<Duration> {
         self.state.lock().await.minted.as_ref()?.remaining()
-    }
-
-    /// The audience the index asked for, once known.
-    pub async fn audience(&self) -> Option<String> {
-        self.state.lock().await.audience.clone()
     }
 
     /// `text` with every token minted so far masked (in the forms a server could echo).

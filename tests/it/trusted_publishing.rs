@@ -547,6 +547,15 @@ fn dry_run_proves_the_exchange_the_credentials_and_the_signing_identity() {
             run.all()
         );
     }
+    // The index mints for 900 s (PyPI's lifetime): the line says what is left of it.
+    let all = run.all();
+    let left: u64 = all
+        .split("valid for ")
+        .nth(1)
+        .and_then(|rest| rest.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no validity in\n{all}"));
+    assert!((800..=900).contains(&left), "{all}");
     assert_no_secrets("dry run", &run.all(), &[&jwt]);
     let after = index.stats();
     let count = |stats: &serde_json::Value, key: &str| stats[key].as_u64().unwrap();
@@ -660,6 +669,13 @@ fn an_index_without_trusted_publishing_is_explained() {
         "{}",
         run.all()
     );
+    assert!(
+        run.all().contains(
+            "the index has turned trusted publishing off (PyPI does this during incidents)"
+        ),
+        "{}",
+        run.all()
+    );
     let plain = TestIndex::start(&["--token", "pypi-x"]);
     let issuer = start_index(&[]);
     let run = upload(dir.path(), &plain, &[], &github(&issuer, ""));
@@ -668,6 +684,12 @@ fn an_index_without_trusted_publishing_is_explained() {
         run.all().contains(
             "127.0.0.1 does not offer trusted publishing (GET /_/oidc/audience answered 404)"
         ),
+        "{}",
+        run.all()
+    );
+    assert!(
+        run.all()
+            .contains("this index has no trusted publishing: use an API token (--token)"),
         "{}",
         run.all()
     );

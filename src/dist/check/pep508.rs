@@ -476,6 +476,10 @@ mod tests {
         assert!(!ok("foo===a,b"));
         assert!(!ok("foo; os_name == 'a\\'"));
         assert!(!ok("foo; os_name == '\\x4'"));
+        // A backslash before CR LF continues the line (both consumed); before a lone CR
+        // it escapes only the CR.
+        assert!(ok("foo; os_name == 'a\\\r\nb'"));
+        assert!(!ok("foo; os_name == 'a\\\r\\N{!}'"));
         assert!(!ok("foo; os_nam == 'a'"));
         assert!(!ok("a-:"));
         assert!(!ok("x; extra == \"cli\" \"漢字\""));
