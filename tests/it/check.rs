@@ -752,16 +752,25 @@ fn files_over_100_mib_are_a_warning_for_pypi_only() {
     let dir = tempdir();
     let mut members = wheel_members("big-1.0", &metadata("big", "1.0", ""));
     // Random bytes: incompressible, so the wheel itself is over the limit.
-    let mut state = 0x9e37_79b9_7f4a_7c15u64;
-    let blob: Vec<u8> = (0..101 * 1024 * 1024)
-        .map(|_| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state as u8
-        })
-        .collect();
-    members.push(("big/blob.bin".into(), blob));
+    let random = |len: usize| {
+        let mut state = 0x9e37_79b9_7f4a_7c15u64;
+        (0..len)
+            .map(|_| {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                state as u8
+            })
+            .collect::<Vec<u8>>()
+    };
+    // 2 MiB: well under the limit (and over any limit in KiB or a single MiB).
+    let mut small = wheel_members("fair-1.0", &metadata("fair", "1.0", ""));
+    small.push(("fair/blob.bin".into(), random(2 * 1024 * 1024)));
+    wheel_owned(dir.path(), "fair-1.0-py3-none-any.whl", &small);
+    let run = publish(dir.path(), &["check", "fair-1.0-py3-none-any.whl"]);
+    assert_eq!(run.code, Some(0), "{}", run.all());
+    assert!(run.stdout.trim().is_empty(), "{}", run.stdout);
+    members.push(("big/blob.bin".into(), random(101 * 1024 * 1024)));
     wheel_owned(dir.path(), "big-1.0-py3-none-any.whl", &members);
     drop(members);
     let run = publish(dir.path(), &["check", "big-1.0-py3-none-any.whl"]);

@@ -9,7 +9,7 @@ use std::process::Command;
 
 use common::dists::{metadata, sdist_tar, wheel_members, wheel_owned};
 use common::servers::TestIndex;
-use common::{Run, publish, publish_env, tempdir, venv_bin};
+use common::{Run, publish, publish_env, read_expected, tempdir, venv_bin};
 
 const TOKEN: &str = "pypi-FormFidelity-4242";
 
@@ -163,6 +163,8 @@ fn legacy_without_slash_dry_run_and_refusals() {
 
     // --dry-run: the index is looked at and the credentials proven by one request that
     // carries no file; nothing is sent.
+    let out = tempdir();
+    let report = out.path().join("report.json");
     let run = publish(
         dir.path(),
         &[
@@ -174,10 +176,21 @@ fn legacy_without_slash_dry_run_and_refusals() {
             TOKEN,
             "--dry-run",
             "--no-progress",
+            "--json",
+            report.to_str().unwrap(),
         ],
     );
     assert_eq!(run.code, Some(0), "{}", run.all());
     assert!(run.stdout.contains("would upload"), "{}", run.stdout);
+    let report: serde_json::Value = serde_json::from_str(&read_expected(&report)).unwrap();
+    assert_eq!(report["dry_run"], true, "{report:#}");
+    let statuses: Vec<&str> = report["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(statuses, ["would-upload", "would-upload"], "{report:#}");
     assert!(
         run.stderr.contains(&format!(
             "dry run: {} takes these credentials (a request without a file was answered 400 Unknown protocol version.)",
