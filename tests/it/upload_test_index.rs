@@ -254,6 +254,8 @@ fn legacy_without_slash_dry_run_and_refusals() {
         "{}",
         run.stderr
     );
+    // A refusal for good: re-running as it is would meet the same answer.
+    assert!(!run.stderr.contains("re-run"), "{}", run.stderr);
 
     // A simple-index URL given as the upload URL is caught before anything is sent.
     let run = publish(
@@ -671,5 +673,43 @@ fn issue14_pypirc_precedence_flags_then_environment_then_file() {
         )),
         "{}",
         run.all()
+    );
+}
+
+/// An upload that failed for a passing reason (the index answered 502 until the attempts
+/// ran out) ends with the advice to re-run: the files it has are skipped then.
+#[test]
+fn a_transient_failure_ends_with_the_advice_to_re_run() {
+    use common::fault_proxy::{FaultProxy, Plan};
+    // At `/upload/` no simple index can be derived: the run goes straight to the upload.
+    let index = TestIndex::start(&["--token", TOKEN, "--upload-path", "/upload/"]);
+    let plan = Plan {
+        outage: Some(std::time::Duration::from_secs(60)),
+        ..Plan::none()
+    };
+    let proxy = FaultProxy::start(&index.server.url, plan);
+    let dir = tempdir();
+    build(dir.path());
+    let url = format!("{}/upload/", proxy.url);
+    let run = publish(
+        dir.path(),
+        &[
+            "upload",
+            ".",
+            "--repository-url",
+            &url,
+            "--token",
+            TOKEN,
+            "--attempts",
+            "1",
+            "--no-progress",
+        ],
+    );
+    assert_eq!(run.code, Some(1), "{}", run.all());
+    assert!(
+        run.stderr
+            .contains("hint: re-run the same command: files already on the index are skipped"),
+        "{}",
+        run.stderr
     );
 }
