@@ -713,3 +713,53 @@ fn a_transient_failure_ends_with_the_advice_to_re_run() {
         run.stderr
     );
 }
+
+/// The preflight stops a run on errors only, and counts only them: a file with a warning
+/// beside a file with an error is one problem, and nothing is sent.
+#[test]
+fn the_preflight_counts_errors_and_sends_nothing() {
+    let index = TestIndex::start(&["--token", TOKEN]);
+    let dir = tempdir();
+    let warned = metadata(
+        "warned-pkg",
+        "1.0",
+        "License-Expression: MIT\nClassifier: License :: OSI Approved :: MIT License\n",
+    );
+    wheel_owned(
+        dir.path(),
+        "warned_pkg-1.0-py3-none-any.whl",
+        &wheel_members("warned_pkg-1.0", &warned),
+    );
+    let broken = metadata("broken-pkg", "1.0", "Requires-Dist: x (>=1.0.*)\n");
+    wheel_owned(
+        dir.path(),
+        "broken_pkg-1.0-py3-none-any.whl",
+        &wheel_members("broken_pkg-1.0", &broken),
+    );
+    let run = publish(
+        dir.path(),
+        &[
+            "upload",
+            ".",
+            "--repository-url",
+            &index.upload_url(),
+            "--token",
+            TOKEN,
+            "--no-progress",
+        ],
+    );
+    assert_eq!(run.code, Some(1), "{}", run.all());
+    assert!(
+        run.stderr
+            .contains("1 problem(s) found before upload; nothing was uploaded"),
+        "{}",
+        run.all()
+    );
+    assert!(
+        run.stderr
+            .contains("warning: warned_pkg-1.0-py3-none-any.whl: License classifiers"),
+        "{}",
+        run.all()
+    );
+    assert_eq!(index.stats()["upload_requests"], 0);
+}
