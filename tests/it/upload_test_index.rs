@@ -715,7 +715,7 @@ fn a_transient_failure_ends_with_the_advice_to_re_run() {
 }
 
 /// The preflight stops a run on errors only, and counts only them: a file with a warning
-/// beside a file with an error is one problem, and nothing is sent.
+/// beside two files with an error each is two problems, and nothing is sent.
 #[test]
 fn the_preflight_counts_errors_and_sends_nothing() {
     let index = TestIndex::start(&["--token", TOKEN]);
@@ -730,12 +730,14 @@ fn the_preflight_counts_errors_and_sends_nothing() {
         "warned_pkg-1.0-py3-none-any.whl",
         &wheel_members("warned_pkg-1.0", &warned),
     );
-    let broken = metadata("broken-pkg", "1.0", "Requires-Dist: x (>=1.0.*)\n");
-    wheel_owned(
-        dir.path(),
-        "broken_pkg-1.0-py3-none-any.whl",
-        &wheel_members("broken_pkg-1.0", &broken),
-    );
+    for version in ["1.0", "2.0"] {
+        let broken = metadata("broken-pkg", version, "Requires-Dist: x (>=1.0.*)\n");
+        wheel_owned(
+            dir.path(),
+            &format!("broken_pkg-{version}-py3-none-any.whl"),
+            &wheel_members(&format!("broken_pkg-{version}"), &broken),
+        );
+    }
     let run = publish(
         dir.path(),
         &[
@@ -751,7 +753,7 @@ fn the_preflight_counts_errors_and_sends_nothing() {
     assert_eq!(run.code, Some(1), "{}", run.all());
     assert!(
         run.stderr
-            .contains("1 problem(s) found before upload; nothing was uploaded"),
+            .contains("2 problem(s) found before upload; nothing was uploaded"),
         "{}",
         run.all()
     );
