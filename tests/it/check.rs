@@ -150,6 +150,17 @@ fn bad_corpus(dir: &Path) -> Vec<Case> {
         "the filename's version must match the metadata Version (filename has '1.0', metadata has '1.1')",
     );
 
+    // An invalid Version is the Version rule's alone (no second line about the filename).
+    wheel_owned(
+        dir,
+        "badver-1.0-py3-none-any.whl",
+        &wheel_members("badver-1.0", &metadata("badver", "1.0-beta_x", "")),
+    );
+    case(
+        "badver-1.0-py3-none-any.whl".into(),
+        "Version must be a valid PEP 440 version (Invalid version: '1.0-beta_x')",
+    );
+
     // Metadata rules.
     wheel_owned(
         dir,
@@ -332,7 +343,7 @@ fn bad_corpus(dir: &Path) -> Vec<Case> {
     );
     case(
         "Legacy.Name-1.0.tar.gz".into(),
-        "Filename 'Legacy.Name-1.0.tar.gz' is invalid, should be 'legacy_name-1.0.tar.gz'.",
+        "Filename 'Legacy.Name-1.0.tar.gz' is invalid, should be 'legacy_name-1.0.tar.gz'. (PEP 625 name)",
     );
 
     let pkg_info = metadata("zipped", "1.0", "");
@@ -346,7 +357,7 @@ fn bad_corpus(dir: &Path) -> Vec<Case> {
     );
     case(
         "zipped-1.0.zip".into(),
-        "Filename 'zipped-1.0.zip' is invalid, should be 'zipped-1.0.tar.gz'.",
+        "Filename 'zipped-1.0.zip' is invalid, should be 'zipped-1.0.tar.gz'. (PEP 625: sdists are .tar.gz)",
     );
 
     let pkg_info = metadata("twotops", "1.0", "");
