@@ -245,6 +245,8 @@ fn long_runs_mint_again_with_a_fresh_oidc_token() {
         serde_json::from_slice(&std::fs::read(&report).unwrap()).unwrap();
     assert_eq!(report["token_mints"].as_u64(), Some(minted));
     assert_eq!(index.stats()["uploads_stored"], 7, "the seed and six more");
+    // Renewed before it expires, never after a refusal: one request per file.
+    assert_eq!(report["upload_requests"], 6, "{report:#}");
     assert_no_secrets("output", &run.all(), &[]);
 
     // A token in a variable (GitLab's kind) is single-use: the run says so when it runs out.
