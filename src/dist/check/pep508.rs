@@ -281,8 +281,9 @@ impl<'a> Tokens<'a> {
         if self.pos == self.src.len() {
             return Ok(false);
         }
-        if let Some(count) = self.specifier_list() {
-            return Ok(count > 0);
+        // A list `SpecifierSet` takes has an item: a bare `,` or blank is no list.
+        if self.specifier_list() {
+            return Ok(true);
         }
         let mut parsed = String::new();
         while let Some(m) = SPECIFIER_TOKEN.find(self.rest()) {
@@ -321,25 +322,27 @@ impl<'a> Tokens<'a> {
     }
 
     /// `_try_parse_specifier_set`: the printable-ASCII run up to `;`, `)` or the end, if
-    /// `SpecifierSet` takes it with no empty item but a trailing one.
-    fn specifier_list(&mut self) -> Option<usize> {
+    /// `SpecifierSet` takes it with no empty item but a trailing one; consumed if so.
+    fn specifier_list(&mut self) -> bool {
         let rest = self.rest();
         let len = rest
             .find(|c: char| !(c == '\t' || (' '..='~').contains(&c)) || c == ')' || c == ';')
             .unwrap_or(rest.len());
         let text = &rest[..len];
         if text.is_empty() || !(len == rest.len() || rest[len..].starts_with([';', ')'])) {
-            return None;
+            return false;
         }
-        let count = check_specifier_set(text).ok()?;
+        let Ok(count) = check_specifier_set(text) else {
+            return false;
+        };
         let commas = text.matches(',').count();
         // One empty item, the last: `>=1.0,` (then there is at least one comma).
         let trailing = count == commas && text.trim_end_matches([' ', '\t']).ends_with(',');
         if count != commas + 1 && !trailing {
-            return None;
+            return false;
         }
         self.pos += len;
-        Some(count)
+        true
     }
 
     /// `marker = marker_atom (BOOLOP marker_atom)*`
