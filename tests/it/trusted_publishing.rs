@@ -269,6 +269,33 @@ fn long_runs_mint_again_with_a_fresh_oidc_token() {
         run.all()
     );
     assert_no_secrets("output", &run.all(), &[&jwt]);
+
+    // The same, met on the wire: uploads take 2.5 s and the token lives 4 s, so the second
+    // file leaves with 1.5 s left (more than the 1 s renewal margin) and is refused once
+    // its body is in. The run names the single-use token, not the index's bare refusal.
+    let slow = start_index(&["--minted-token-lifetime", "4", "--upload-delay-ms", "2500"]);
+    let dir = tempdir();
+    for v in ["3.0", "3.1"] {
+        wheel(dir.path(), "tp-demo", v);
+    }
+    let jwt = issue_jwt(&slow);
+    let env = vec![("PYPI_ID_TOKEN".to_string(), jwt.clone())];
+    let run = upload(
+        dir.path(),
+        &slow,
+        &["--concurrency", "1", "--id-token-env", "PYPI_ID_TOKEN"],
+        &env,
+    );
+    assert_eq!(run.code, Some(1), "{}", run.all());
+    assert!(
+        run.stderr.contains(
+            "error: tp_demo-3.1-py3-none-any.whl: trusted publishing: the upload token expired and the OIDC token in $PYPI_ID_TOKEN holds a single-use OIDC token"
+        ),
+        "{}",
+        run.all()
+    );
+    assert_eq!(slow.stats()["uploads_stored"], 2, "the seed and 3.0");
+    assert_no_secrets("output", &run.all(), &[&jwt]);
 }
 
 #[test]
