@@ -290,6 +290,26 @@ fn several_destinations_from_multi_line_inputs() {
             (main_url.as_str(), &uploaded)
         ]
     );
+    // Each destination is announced, and its uploads shown (the preflight's findings only
+    // with the first).
+    for want in [
+        format!("destination 1 of 2: {}", gate.upload_url()),
+        format!("destination 2 of 2: {}", main.upload_url()),
+    ] {
+        assert!(run.stdout.contains(&want), "{}", run.stdout);
+    }
+    assert_eq!(
+        run.stdout.matches(&format!("Uploading {file}")).count(),
+        2,
+        "{}",
+        run.stdout
+    );
+    assert_eq!(
+        run.stdout.matches(&format!("{file}: uploaded")).count(),
+        2,
+        "{}",
+        run.stdout
+    );
     let summary = read_expected(&commands.path().join("step_summary"));
     for want in [
         "## PyPI publish: destination 1 of 2",
@@ -435,4 +455,6 @@ fn a_run_level_warning_is_an_annotation() {
         run.stdout
     );
     assert!(index.stored(name).is_some());
+    // One destination is not announced as one of several.
+    assert!(!run.stdout.contains("destination 1 of 1"), "{}", run.stdout);
 }
