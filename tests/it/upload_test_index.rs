@@ -191,6 +191,23 @@ fn legacy_without_slash_dry_run_and_refusals() {
         .map(|f| f["status"].as_str().unwrap())
         .collect();
     assert_eq!(statuses, ["would-upload", "would-upload"], "{report:#}");
+    // The table says it per file, in words.
+    for line in run
+        .stdout
+        .lines()
+        .filter(|l| l.starts_with("form_demo-1.0"))
+    {
+        assert!(line.contains(" would upload "), "{line}");
+    }
+    assert_eq!(
+        run.stdout
+            .lines()
+            .filter(|l| l.starts_with("form_demo-1.0"))
+            .count(),
+        2,
+        "{}",
+        run.stdout
+    );
     assert!(
         run.stderr.contains(&format!(
             "dry run: {} takes these credentials (a request without a file was answered 400 Unknown protocol version.)",

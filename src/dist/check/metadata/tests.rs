@@ -309,3 +309,16 @@ fn refusals_use_packagings_words() {
     f: Requires-Python must be a valid PEP 440 specifier ('>=1.0.*': Invalid specifier: '>=1.0.*')
     ");
 }
+
+#[test]
+fn limits_are_inclusive_and_a_missing_version_is_named_so() {
+    let summary = |n: usize| {
+        format!(
+            "Metadata-Version: 2.4\nName: demo\nVersion: 1.0\nSummary: {}\n",
+            "x".repeat(n)
+        )
+    };
+    assert_eq!(problems(&summary(512)), Vec::<String>::new());
+    let no_version = "Metadata-Version: 2.4\nName: demo\nSummary: s\n";
+    assert_eq!(problems(no_version), ["f: Version is required (missing)"]);
+}
