@@ -13,7 +13,7 @@ use std::sync::{Arc, Mutex};
 use common::dists::{metadata, wheel_members, wheel_owned};
 use common::fault_proxy::{Echo, FaultProxy, Plan};
 use common::servers::{TestIndex, http};
-use common::{Run, publish_env, run_action, tempdir};
+use common::{Run, publish_env, read_expected, run_action, tempdir};
 
 /// The issuer's bearer token (GitHub's `ACTIONS_ID_TOKEN_REQUEST_TOKEN`): a secret.
 const REQUEST_TOKEN: &str = "ghs-RequestSecret-5e7d1c0a";
@@ -296,6 +296,30 @@ fn long_runs_mint_again_with_a_fresh_oidc_token() {
     );
     assert_eq!(slow.stats()["uploads_stored"], 2, "the seed and 3.0");
     assert_no_secrets("output", &run.all(), &[&jwt]);
+
+    // From GitHub (a fresh OIDC token per exchange) the refused file is sent once more
+    // with a new upload token, and the run completes.
+    let dir = tempdir();
+    for v in ["4.0", "4.1"] {
+        wheel(dir.path(), "tp-demo", v);
+    }
+    let report = dir.path().join("renewed.json");
+    let report_arg = report.to_str().unwrap().to_string();
+    let run = upload(
+        dir.path(),
+        &slow,
+        &["--concurrency", "1", "--json", &report_arg],
+        &github(&slow, ""),
+    );
+    assert_eq!(run.code, Some(0), "{}", run.all());
+    let report: serde_json::Value = serde_json::from_str(&read_expected(&report)).unwrap();
+    assert_eq!(report["upload_requests"], 3, "{report:#}");
+    assert_eq!(report["token_mints"], 2, "{report:#}");
+    assert_eq!(
+        slow.stats()["uploads_stored"],
+        4,
+        "the seed, 3.0, 4.0 and 4.1"
+    );
 }
 
 #[test]
