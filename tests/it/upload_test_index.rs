@@ -414,6 +414,53 @@ fn issue12_fourteen_day_rule_is_refused_in_the_plan() {
     );
     assert_eq!(index.stats()["upload_requests"].as_u64().unwrap(), requests);
     assert!(index.stored("form_demo-1.0.tar.gz").is_none());
+    assert!(
+        run.stderr.contains(
+            "error: 1 file(s) would be added to a release closed to new files; nothing was uploaded"
+        ),
+        "{}",
+        run.stderr
+    );
+    // Beside a wheel of the same name with other bytes: both kinds, counted apart.
+    let other = tempdir();
+    build(other.path());
+    let rebuilt = rich_metadata("1.0").replace("Summary: ", "Summary: Rebuilt: ");
+    wheel_owned(
+        other.path(),
+        "form_demo-1.0-py3-none-any.whl",
+        &wheel_members("form_demo-1.0", &rebuilt),
+    );
+    let mut args = vec![
+        "upload",
+        "--repository-url",
+        &upload_url,
+        "--check-url",
+        &simple_url,
+        "--token",
+        TOKEN,
+        "--no-progress",
+        ".",
+    ];
+    let mixed = publish(other.path(), &args);
+    assert_eq!(mixed.code, Some(1), "{}", mixed.all());
+    assert!(
+        mixed.stderr.contains(
+            "error: 1 file(s) conflict with the index and 1 would be added to a release closed to new files; nothing was uploaded"
+        ),
+        "{}",
+        mixed.stderr
+    );
+    args.pop();
+    args.push("form_demo-1.0-py3-none-any.whl");
+    let conflict = publish(other.path(), &args);
+    assert!(
+        conflict
+            .stderr
+            .contains("error: 1 file(s) conflict with the index; nothing was uploaded"),
+        "{}",
+        conflict.stderr
+    );
+    assert_eq!(index.stats()["upload_requests"].as_u64().unwrap(), requests);
 
     // An index whose simple pages carry no upload times (HTML): the index refuses, with
     // PyPI's message, and the same hint.

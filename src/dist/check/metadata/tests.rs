@@ -322,3 +322,36 @@ fn limits_are_inclusive_and_a_missing_version_is_named_so() {
     let no_version = "Metadata-Version: 2.4\nName: demo\nSummary: s\n";
     assert_eq!(problems(no_version), ["f: Version is required (missing)"]);
 }
+
+#[test]
+fn a_deprecated_classifier_names_its_replacement_only_when_it_has_one() {
+    let with = |classifier: &str| {
+        problems(&format!(
+            "Metadata-Version: 2.4\nName: demo\nVersion: 1.0\nClassifier: {classifier}\n"
+        ))
+    };
+    assert_eq!(
+        with("License :: OSI Approved :: Intel Open Source License"),
+        [
+            "f: Classifier has been deprecated ('License :: OSI Approved :: Intel Open Source License')"
+        ]
+    );
+    assert_eq!(
+        with("Framework :: Django CMS :: 4.2"),
+        [
+            "f: Classifier has been deprecated ('Framework :: Django CMS :: 4.2', use instead: Framework :: Django CMS :: 5.0)"
+        ]
+    );
+}
+
+#[test]
+fn a_project_url_label_of_32_characters_is_accepted() {
+    let raw = |n: usize| {
+        format!(
+            "Metadata-Version: 2.4\nName: demo\nVersion: 1.0\nProject-URL: {}, https://e.org\n",
+            "L".repeat(n)
+        )
+    };
+    assert_eq!(problems(&raw(32)), Vec::<String>::new());
+    assert_eq!(problems(&raw(33)).len(), 1);
+}
