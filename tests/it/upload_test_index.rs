@@ -776,6 +776,12 @@ fn a_transient_failure_ends_with_the_advice_to_re_run() {
         "{}",
         run.stderr
     );
+    assert!(
+        run.stderr
+            .contains("error: form_demo-1.0.tar.gz: gave up after 1 attempts: 502 Bad Gateway"),
+        "{}",
+        run.stderr
+    );
 }
 
 /// The preflight stops a run on errors only, and counts only them: a file with a warning

@@ -100,3 +100,34 @@ pub(super) fn is_valid_url(value: &str) -> bool {
             && p.parse::<u32>().map_or(true, |n| n > 65535)
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Commas split the list only outside quotes, comments and angle brackets, and
+    /// brackets inside quotes are text.
+    #[test]
+    fn address_lists_split_where_rfc_822_splits_them() {
+        let cases: [(&str, &[&str]); 6] = [
+            (
+                r#""Smith, J (x" <a@b.org>, c@d.io"#,
+                &[r#""Smith, J (x" <a@b.org>"#, "c@d.io"],
+            ),
+            (
+                r#"(x "y)" z, w) a@b.org, c@d.io"#,
+                &[r#"(x "y)" z, w) a@b.org"#, "c@d.io"],
+            ),
+            ("(c) a@b.org, d@e.io", &["(c) a@b.org", "d@e.io"]),
+            (r#""<x" a@b.org, c@d.io"#, &[r#""<x" a@b.org"#, "c@d.io"]),
+            ("<a,b@c.org>, d@e.io", &["<a,b@c.org>", "d@e.io"]),
+            (
+                r#"<a@b.org ">" , x>, c@d.io"#,
+                &[r#"<a@b.org ">" , x>"#, "c@d.io"],
+            ),
+        ];
+        for (list, want) in cases {
+            assert_eq!(split_addresses(list), want, "{list}");
+        }
+    }
+}
