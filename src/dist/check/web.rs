@@ -31,16 +31,22 @@ pub(super) fn is_valid_email(entry: &str) -> bool {
     // RFC 822 comments (`a@b.org (Jane Doe)`, distutils' old style): Warehouse validates
     // what `email.utils.parseaddr` returns, which has them removed.
     let entry = &strip_comments(entry);
-    let address = match (entry.rfind('<'), entry.rfind('>')) {
-        (Some(a), Some(b)) if a < b => &entry[a + 1..b],
-        _ => entry,
+    // parseaddr is lenient with brackets: `Jane <a@b.org` and `a@b.org>` give `a@b.org`.
+    let address = match entry.rfind('<') {
+        Some(a) => {
+            let rest = &entry[a + 1..];
+            rest.find('>').map_or(rest, |b| &rest[..b])
+        }
+        None => entry.trim_end().trim_end_matches('>'),
     };
     let Some((local, domain)) = address.trim().rsplit_once('@') else {
         return false;
     };
     let labels: Vec<&str> = domain.split('.').collect();
+    // email-validator: no empty dot-separated part in the local part, no all-numeric TLD.
     !local.is_empty()
         && !local.contains(char::is_whitespace)
+        && !local.split('.').any(str::is_empty)
         && labels.len() >= 2
         && labels.iter().all(|l| {
             !l.is_empty()
@@ -48,6 +54,7 @@ pub(super) fn is_valid_email(entry: &str) -> bool {
                 && !l.ends_with('-')
                 && l.chars().all(|c| c.is_alphanumeric() || c == '-')
         })
+        && !labels[labels.len() - 1].chars().all(|c| c.is_ascii_digit())
 }
 
 /// `entry` without its parenthesized comments (outside quotes; they nest).
@@ -128,6 +135,56 @@ mod tests {
         ];
         for (list, want) in cases {
             assert_eq!(split_addresses(list), want, "{list}");
+        }
+    }
+
+    /// Warehouse: `email_validator.validate_email(email.utils.parseaddr(value)[1],
+    /// check_deliverability=False)`; the verdicts are those of email-validator 2.4 on
+    /// Python 3.14's parseaddr.
+    #[test]
+    fn single_addresses_are_judged_as_warehouse_judges_them() {
+        let valid = [
+            "a@b.org",
+            "Jane <a@b.org>",
+            "a@b.org (Jane Doe)",
+            "(Jane) a@b.org",
+            "<a@b.org>",
+            "a@b.o-rg",
+            "Jane <a@b.org",
+            "a@b.org>",
+            "a@xn--bcher-kva.example",
+            "a@bücher.example",
+            "a@b.c",
+            "a@b.org (x (y) z)",
+            "\"Jane (x)\" <a@b.org>",
+            "a@b.org (unclosed",
+            "a+tag@b.org",
+            "a@sub.b.org",
+            "A@B.ORG",
+        ];
+        let invalid = [
+            "a@b",
+            "@b.org",
+            "a@.org",
+            "a@b..org",
+            "a@-b.org",
+            "a@b-.org",
+            "a@b_c.org",
+            "a b@c.org",
+            "Jane a@b.org>",
+            "\"a b\"@c.org",
+            "<>a@b.org",
+            "a@1.2",
+            "a.@b.org",
+            ".a@b.org",
+            "a..b@c.org",
+            "a@b.org.",
+        ];
+        for address in valid {
+            assert!(is_valid_email(address), "{address} is valid");
+        }
+        for address in invalid {
+            assert!(!is_valid_email(address), "{address} is not");
         }
     }
 }
