@@ -64,8 +64,9 @@ fn strip_comments(entry: &str) -> String {
         match c {
             '"' if depth == 0 => quoted = !quoted,
             '(' if !quoted => depth += 1,
-            ')' if !quoted && depth > 0 => {
-                depth -= 1;
+            // A stray `)` is dropped, as parseaddr drops it.
+            ')' if !quoted => {
+                depth = depth.saturating_sub(1);
                 continue;
             }
             _ => {}
@@ -161,6 +162,11 @@ mod tests {
             "a+tag@b.org",
             "a@sub.b.org",
             "A@B.ORG",
+            // Quotes inside a comment are text, and brackets inside quotes are text.
+            "(Jane \"Q) a@b.org",
+            "\"Jane (x\" <a@b.org>",
+            "\"x)\" <a@b.org>",
+            "a@b.org (x))",
         ];
         let invalid = [
             "a@b",
