@@ -193,4 +193,21 @@ mod tests {
             assert!(!is_valid_email(address), "{address} is not");
         }
     }
+
+    /// Warehouse `is_valid_uri(url, require_authority=False)` (rfc3986 2.0): the verdicts
+    /// of the real function on each.
+    #[test]
+    fn ports_are_judged_as_rfc3986_judges_them() {
+        for (url, valid) in [
+            ("https://e.org:65535/", true),
+            ("https://e.org:65536/", false),
+            ("https://e.org:0/", true),
+            ("https://[::1]:8080/", true),
+            ("https://[::1]:99999/", false),
+            ("https://e.org:/", true),
+            ("https://e.org:abc/", true),
+        ] {
+            assert_eq!(is_valid_url(url), valid, "{url}");
+        }
+    }
 }
