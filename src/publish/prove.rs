@@ -26,12 +26,15 @@ pub(super) async fn credentials(
         reporter.note(&line);
         report.proven.push(line);
     }
-    let url = index.upload_url();
+    let asked = index.upload_url();
     match index.probe().await {
         Ok(answer) => {
+            // Where it landed: a redirect the probe followed is where uploads go too.
             let line = format!(
-                "dry run: {url} takes these credentials (a request without a file was answered {} {})",
-                answer.status, answer.message
+                "dry run: {} takes these credentials (a request without a file was answered {} {})",
+                index.upload_url(),
+                answer.status,
+                answer.message
             );
             reporter.note(&line);
             report.proven.push(line);
@@ -54,7 +57,7 @@ pub(super) async fn credentials(
                 hint,
             })
         }
-        Err(ProbeError::Unanswered(reason)) => Err(PublishError::Unproven { url, reason }),
+        Err(ProbeError::Unanswered(reason)) => Err(PublishError::Unproven { url: asked, reason }),
     }
 }
 

@@ -506,6 +506,32 @@ fn tls_is_verified_and_a_private_ca_comes_only_from_ca_bundle() {
         run.stderr
     );
     assert_eq!(index.stats()["simple_requests"], 0);
+    // The same, met by the uploads themselves (the index looked at over plain http): each
+    // file fails with the certificate's error and the same hint, and none is stored.
+    let simple = index.simple_url();
+    let (run, _) = upload(
+        dir.path(),
+        &[
+            "--repository-url",
+            &url,
+            "--check-url",
+            &simple,
+            "--token",
+            TOKEN,
+        ],
+        &[],
+    );
+    assert_eq!(run.code, Some(1), "{}", run.all());
+    assert_eq!(
+        run.stderr
+            .matches("hint: the server's TLS certificate is not trusted: if an internal CA signed it, pass --ca-bundle FILE")
+            .count(),
+        2,
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("connection failed"), "{}", run.stderr);
+    assert_eq!(index.stats()["uploads_stored"], 0);
 
     // With it, by option and by SSL_CERT_FILE.
     let (run, _) = upload(

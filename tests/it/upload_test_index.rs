@@ -223,7 +223,32 @@ fn legacy_without_slash_dry_run_and_refusals() {
     );
 
     // `/legacy` answers 308 to `/legacy/`: the POST is repeated there, with the body.
+    // The dry run's probe follows it too, and proves the URL it landed on.
     let no_slash = index.upload_url().trim_end_matches('/').to_string();
+    let dry = publish(
+        dir.path(),
+        &[
+            "upload",
+            ".",
+            "--repository-url",
+            &no_slash,
+            "--check-url",
+            &index.simple_url(),
+            "--token",
+            TOKEN,
+            "--dry-run",
+            "--no-progress",
+        ],
+    );
+    assert_eq!(dry.code, Some(0), "{}", dry.all());
+    assert!(
+        dry.stderr.contains(&format!(
+            "dry run: {} takes these credentials",
+            index.upload_url()
+        )),
+        "{}",
+        dry.stderr
+    );
     let run = publish(
         dir.path(),
         &[
@@ -273,6 +298,13 @@ fn legacy_without_slash_dry_run_and_refusals() {
     );
     // A refusal for good: re-running as it is would meet the same answer.
     assert!(!run.stderr.contains("re-run"), "{}", run.stderr);
+    // About this file, not the run's configuration: the file fails, the run is not stopped.
+    assert!(
+        run.stderr
+            .contains("error: 1 of 1 file(s) failed to upload"),
+        "{}",
+        run.stderr
+    );
 
     // A simple-index URL given as the upload URL is caught before anything is sent.
     let run = publish(
