@@ -225,4 +225,108 @@ mod tests {
             })
         ));
     }
+
+    /// Each arm of `classify` with an answer an index gives for it (Warehouse's own words
+    /// where it is Warehouse's rule).
+    #[test]
+    fn every_answer_lands_in_its_kind() {
+        use RefusalKind::*;
+        let refused = |status, body: &str| match classify(status, None, body) {
+            Answer::Refused(r) => r.kind,
+            other => panic!("{status} {body}: {other:?}"),
+        };
+        for (status, body, kind) in [
+            (401, "Unauthorized", MissingCredentials),
+            (
+                403,
+                "Username/Password authentication is no longer supported. Migrate to API Tokens or Trusted Publishers instead.",
+                PasswordAuthDisabled,
+            ),
+            (
+                403,
+                "The user 'x' isn't allowed to upload to project 'demo'.",
+                NoPermission,
+            ),
+            (403, "Uploads are not allowed for this token", NoPermission),
+            (
+                403,
+                "Invalid or non-existent authentication information. See https://pypi.org/help/#invalid-auth for more information.",
+                InvalidCredentials,
+            ),
+            (403, "Forbidden", NoPermission),
+            (404, "Not Found", NotAnUploadEndpoint),
+            (405, "Method Not Allowed", NotAnUploadEndpoint),
+            (501, "Unsupported method ('POST')", NotAnUploadEndpoint),
+            (413, "Request Entity Too Large", TooLarge),
+            (
+                400,
+                "File too large. Limit for project 'demo' is 100 MB.",
+                TooLarge,
+            ),
+            (
+                400,
+                "Project size too large. Limit for project 'demo' total size is 10 GB.",
+                TooLarge,
+            ),
+            (410, "Gone", Gone),
+            (
+                400,
+                "Non-user identities cannot create new projects. This was probably caused by successfully using a pending publisher but specifying the project name incorrectly.",
+                NoProjectForPublisher,
+            ),
+            (
+                400,
+                "Uploading new files to releases older than 14 days is not allowed.",
+                ClosedRelease,
+            ),
+            (
+                400,
+                "Invalid value for version. Error: 'x' is an invalid value for Version.",
+                Invalid,
+            ),
+            (418, "I'm a teapot", Other),
+        ] {
+            assert_eq!(refused(status, body), kind, "{status} {body}");
+        }
+        for (status, body) in [
+            (409, "Conflict"),
+            (
+                400,
+                "File already exists ('demo-1.0.tar.gz', with blake2_256 hash 'ab').",
+            ),
+            (400, "Version has already been taken"),
+            (403, "Artifact cannot be updated"),
+            (400, "Cannot overwrite artifact"),
+        ] {
+            assert!(
+                matches!(classify(status, None, body), Answer::FileExists(_)),
+                "{status} {body}"
+            );
+        }
+        assert_eq!(classify(201, None, "Created"), Answer::Accepted);
+        assert!(matches!(
+            classify(503, Some("7"), "Service Unavailable"),
+            Answer::Transient { status: 503, .. }
+        ));
+    }
+
+    #[test]
+    fn an_expired_token_is_told_from_other_refusals() {
+        let refusal = |status, body: &str| match classify(status, None, body) {
+            Answer::Refused(r) => r,
+            other => panic!("{other:?}"),
+        };
+        assert!(
+            refusal(403, "Invalid or non-existent authentication information.").token_expired()
+        );
+        assert!(refusal(403, "The token is expired").token_expired());
+        assert!(
+            !refusal(
+                403,
+                "The user 'x' isn't allowed to upload to project 'demo'."
+            )
+            .token_expired()
+        );
+        assert!(!refusal(400, "The token is expired").token_expired());
+    }
 }
