@@ -81,7 +81,6 @@ impl LookupError {
             } => Some(
                 "the simple index refused to list files: give credentials that may read it, or point --check-url at a readable simple index",
             ),
-            LookupError::Status { status: 404, .. } => None,
             LookupError::Parse { .. } => Some("is --check-url a simple-index (PEP 503/691) URL?"),
             LookupError::Transport { source, .. } => {
                 crate::http::client::tls_hint(&crate::http::client::chain_text(source))
@@ -296,5 +295,30 @@ mod tests {
         assert_eq!(sdist.uploaded.map(|t| t.as_second()), Some(1_767_323_045));
         let wheel = &files["demo-1.0-py3-none-any.whl"];
         assert_eq!((wheel.sha256.as_ref(), wheel.uploaded), (None, None));
+    }
+
+    #[test]
+    fn lookup_failures_say_whether_to_wait_and_what_to_fix() {
+        let url = || SafeUrl::parse("http://127.0.0.1:1/simple/demo/").unwrap();
+        let status = |status| LookupError::Status {
+            url: url(),
+            status,
+            message: "m".into(),
+        };
+        let parse = LookupError::Parse {
+            url: url(),
+            reason: "r".into(),
+        };
+        assert!(status(503).is_transient() && status(429).is_transient());
+        assert!(!status(403).is_transient() && !parse.is_transient());
+        assert!(!LookupError::Interrupted.is_transient());
+        for refused in [401, 403] {
+            assert!(status(refused).hint().unwrap().contains("--check-url"));
+        }
+        assert_eq!(status(404).hint(), None);
+        assert_eq!(
+            parse.hint(),
+            Some("is --check-url a simple-index (PEP 503/691) URL?")
+        );
     }
 }
