@@ -206,6 +206,7 @@ fn judge(
     figures: &mut Figures,
     label: &str,
     expected: &BTreeMap<String, String>,
+    max_attempts: u32,
     (run, report): (Run, serde_json::Value),
     held: &dyn Fn() -> BTreeMap<String, String>,
     rerun: &dyn Fn() -> (Run, serde_json::Value),
@@ -219,6 +220,14 @@ fn judge(
     // Nothing the run called done may be missing, nor hold other bytes.
     for f in report["files"].as_array().expect("a list of files") {
         let (file, status) = (f["file"].as_str().unwrap(), f["status"].as_str().unwrap());
+        // An upload counts the attempts it made: at least one, at most what was allowed.
+        if status == "uploaded" {
+            let attempts = f["attempts"].as_u64().unwrap();
+            assert!(
+                (1..=u64::from(max_attempts)).contains(&attempts),
+                "{label}: {file} reported {attempts} attempts"
+            );
+        }
         if matches!(status, "uploaded" | "already-present") && now.get(file) != expected.get(file) {
             panic!(
                 "{label}: {file} reported {status} but the index has {:?}",
@@ -324,7 +333,15 @@ fn fault_round(
             &report,
         )
     };
-    judge(figures, &label, expected, first, &|| held(&index), &rerun);
+    judge(
+        figures,
+        &label,
+        expected,
+        attempts,
+        first,
+        &|| held(&index),
+        &rerun,
+    );
     let tally = proxy.tally();
     // Stored once each, and never *sent* again once it landed: after an ambiguous failure
     // the client looks at the index first, and this index shows a stored file at once. A
@@ -466,6 +483,7 @@ fn seeded_fault_rounds_against_real_devpi() {
             &mut figures,
             &label,
             &expected,
+            attempts,
             first,
             &|| held_by_devpi(&server.url, &version),
             &rerun,
