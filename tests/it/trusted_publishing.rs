@@ -224,11 +224,14 @@ fn action_publishes_with_a_minted_token_and_masks_it_first() {
 
 #[test]
 fn long_runs_mint_again_with_a_fresh_oidc_token() {
-    // Tokens live 4 s and each upload takes 1.1 s: six uploads outlive the first token.
-    let index = start_index(&["--minted-token-lifetime", "4", "--upload-delay-ms", "1100"]);
+    // Tokens live 4 s (renewed with 1 s left) and each upload takes 0.5 s: ten uploads
+    // outlive the first token, and none can outlive a token it leaves with (half a second
+    // of slack for a slow machine).
+    let index = start_index(&["--minted-token-lifetime", "4", "--upload-delay-ms", "500"]);
     let dir = tempdir();
-    for v in ["1.0", "1.1", "1.2", "1.3", "1.4", "1.5"] {
-        wheel(dir.path(), "tp-demo", v);
+    let versions = |major: u32| (0..10).map(move |minor| format!("{major}.{minor}"));
+    for v in versions(1) {
+        wheel(dir.path(), "tp-demo", &v);
     }
     let report = dir.path().join("report.json");
     let report_arg = report.to_str().unwrap().to_string();
@@ -244,14 +247,14 @@ fn long_runs_mint_again_with_a_fresh_oidc_token() {
     let report: serde_json::Value =
         serde_json::from_slice(&std::fs::read(&report).unwrap()).unwrap();
     assert_eq!(report["token_mints"].as_u64(), Some(minted));
-    assert_eq!(index.stats()["uploads_stored"], 7, "the seed and six more");
+    assert_eq!(index.stats()["uploads_stored"], 11, "the seed and ten more");
     // Renewed before it expires, never after a refusal: one request per file.
-    assert_eq!(report["upload_requests"], 6, "{report:#}");
+    assert_eq!(report["upload_requests"], 10, "{report:#}");
     assert_no_secrets("output", &run.all(), &[]);
 
     // A token in a variable (GitLab's kind) is single-use: the run says so when it runs out.
-    for v in ["2.0", "2.1", "2.2", "2.3", "2.4", "2.5"] {
-        wheel(dir.path(), "tp-demo", v);
+    for v in versions(2) {
+        wheel(dir.path(), "tp-demo", &v);
     }
     let jwt = issue_jwt(&index);
     let env = vec![("PYPI_ID_TOKEN".to_string(), jwt.clone())];
@@ -270,10 +273,11 @@ fn long_runs_mint_again_with_a_fresh_oidc_token() {
     );
     assert_no_secrets("output", &run.all(), &[&jwt]);
 
-    // The same, met on the wire: uploads take 2.5 s and the token lives 4 s, so the second
-    // file leaves with 1.5 s left (more than the 1 s renewal margin) and is refused once
-    // its body is in. The run names the single-use token, not the index's bare refusal.
-    let slow = start_index(&["--minted-token-lifetime", "4", "--upload-delay-ms", "2500"]);
+    // The same, met on the wire: uploads take 3.5 s and the token lives 6 s, so the second
+    // file leaves with 2.5 s left (more than the 1.5 s renewal margin) and is refused once
+    // its body is in, 1 s after the token expired (a second of slack either way for a slow
+    // machine). The run names the single-use token, not the index's bare refusal.
+    let slow = start_index(&["--minted-token-lifetime", "6", "--upload-delay-ms", "3500"]);
     let dir = tempdir();
     for v in ["3.0", "3.1"] {
         wheel(dir.path(), "tp-demo", v);
