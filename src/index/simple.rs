@@ -284,6 +284,18 @@ mod tests {
             Some(Sha256Hex::new("abcd"))
         );
         assert_eq!(files["demo-1.0-py3-none-any.whl"].sha256, None);
+        // Single quotes, no quotes (ended by a space or the tag's end), and no text.
+        let html = "<a href='/f/a-1.0.tar.gz#sha256=AA'>a-1.0.tar.gz</a>\
+            <a href=/f/b-1.0.tar.gz#sha256=BB data-yanked=\"\">b-1.0.tar.gz</a>\
+            <a href=/f/c-1.0.tar.gz#sha256=CC></a>";
+        let files = parse_html(html, &base);
+        for (file, sha256) in [("a", "aa"), ("b", "bb"), ("c", "cc")] {
+            assert_eq!(
+                files[&format!("{file}-1.0.tar.gz")].sha256,
+                Some(Sha256Hex::new(sha256)),
+                "{file}"
+            );
+        }
     }
 
     #[test]
