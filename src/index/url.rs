@@ -229,4 +229,17 @@ mod tests {
             "the upload URL is probably https://upload.pypi.org/legacy/"
         );
     }
+
+    #[test]
+    fn release_pages_are_known_on_pypi_and_testpypi_only() {
+        assert_eq!(
+            release_page(KnownIndex::Pypi, "demo", "1.0").as_deref(),
+            Some("https://pypi.org/project/demo/1.0/")
+        );
+        assert_eq!(
+            release_page(KnownIndex::TestPypi, "demo", "1.0").as_deref(),
+            Some("https://test.pypi.org/project/demo/1.0/")
+        );
+        assert_eq!(release_page(KnownIndex::Other, "demo", "1.0"), None);
+    }
 }
