@@ -142,11 +142,6 @@ impl UploadError {
         }
     }
 
-    /// The file this error is about.
-    pub fn file(&self) -> &str {
-        &self.file
-    }
-
     /// What went wrong and its causes on one line, without the file's name (for lines that
     /// already name it).
     pub fn reason(&self) -> String {
