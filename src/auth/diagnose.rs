@@ -201,6 +201,15 @@ mod tests {
         );
     }
 
+    /// PyPI, publishing `newproj`, which its simple index does not list yet.
+    fn pypi_with_a_new_project() -> Context {
+        Context {
+            web_host: Some("pypi.org".into()),
+            projects: vec![("newproj".into(), Some(false))],
+            ..Context::default()
+        }
+    }
+
     #[test]
     fn gives_the_publisher_form_values_and_the_pending_page() {
         let claims = Claims {
@@ -214,11 +223,7 @@ mod tests {
             environment: Some("pypi".into()),
             ..Claims::default()
         };
-        let ctx = Context {
-            web_host: Some("pypi.org".into()),
-            projects: vec![("newproj".into(), Some(false))],
-            ..Context::default()
-        };
+        let ctx = pypi_with_a_new_project();
         let refusal = MintRefusal {
             code: "invalid-publisher".into(),
             description: "valid token, but no corresponding publisher".into(),
@@ -245,11 +250,7 @@ mod tests {
             iss: Some(GITHUB_ISSUER.into()),
             ..Claims::default()
         };
-        let ctx = Context {
-            web_host: Some("pypi.org".into()),
-            projects: vec![("newproj".into(), Some(false))],
-            ..Context::default()
-        };
+        let ctx = pypi_with_a_new_project();
         let refusal = MintRefusal {
             code: "invalid-pending-publisher".into(),
             description: "valid token, but project already exists".into(),
