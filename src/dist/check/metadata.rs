@@ -6,8 +6,9 @@
 //! its own `_validate_metadata`; each refusing rule below names which of those it mirrors.
 //! Build-backend conventions that PyPI does not enforce are warnings at most.
 
+use super::address::{self, Parsed, is_valid_email};
 use super::declared::{check_dynamic, check_fields_in_version, check_license};
-use super::web::{is_valid_email, is_valid_url, split_addresses};
+use super::web::is_valid_url;
 use super::{Findings, Target, pep440, pep508};
 use crate::dist::classifiers::{self, Verdict};
 use crate::dist::metadata::{CoreMetadata, Field};
@@ -111,23 +112,33 @@ fn check_text_fields(meta: &CoreMetadata, f: &mut Findings<'_>) {
     }
     for field in [Field::AuthorEmail, Field::MaintainerEmail] {
         if let Some(value) = sent(meta, field) {
-            let addresses = split_addresses(value);
-            // Warehouse validates `email.utils.parseaddr(value)[1]` (forklift/metadata.py)
-            // on Python 3.14, whose strict parseaddr gives ('', '') for a list of several
-            // addresses: PyPI then validates none of them (urllib3 2.6, annotated_types
-            // 0.8 list three). A bad address in a list is worth a warning, not a refusal.
-            let listed = addresses.len() > 1;
-            for address in addresses.iter().filter(|a| !is_valid_email(a)) {
-                let rule = format!("{} must hold valid email addresses", field.header());
-                if listed {
-                    f.warn(
-                        "email",
-                        format!("{rule} (PyPI does not check the addresses of a list)"),
-                        format!("'{address}'"),
-                    );
-                } else {
-                    f.error("email", rule, format!("'{address}'"));
+            let rule = format!("{} must hold valid email addresses", field.header());
+            match address::parse(value) {
+                Parsed::One(address) if !is_valid_email(&address) => {
+                    let found = if address == value.trim() {
+                        format!("'{address}'")
+                    } else {
+                        format!("'{address}', read from '{value}'")
+                    };
+                    f.error("email", rule, found);
                 }
+                // Strict parseaddr gives ('', '') for a list of several addresses, and PyPI
+                // then validates none of them (urllib3 2.6, annotated_types 0.8 list three):
+                // a bad one is worth a warning, not a refusal.
+                Parsed::List(addresses) => {
+                    for address in addresses
+                        .iter()
+                        .filter(|a| !a.is_empty() && !is_valid_email(a))
+                    {
+                        f.warn(
+                            "email",
+                            format!("{rule} (PyPI does not check the addresses of a list)"),
+                            format!("'{address}'"),
+                        );
+                    }
+                }
+                // No address read (unbalanced parentheses, say): PyPI checks nothing.
+                Parsed::One(_) | Parsed::Nothing => {}
             }
         }
     }

@@ -8,6 +8,7 @@
 //! This module holds the file-level rules (names, archives, cross-file); [`metadata`] holds
 //! the rules on core-metadata fields.
 
+mod address;
 mod declared;
 mod metadata;
 pub mod pep440;

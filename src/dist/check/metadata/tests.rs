@@ -62,7 +62,10 @@ fn a_bad_address_in_a_list_is_a_warning_as_pypi_checks_no_list() {
     );
     assert_eq!(
         meta("\"Doe, J\" <nobody>"),
-        [(Severity::Error, "'\"Doe, J\" <nobody>'".to_string())]
+        [(
+            Severity::Error,
+            "'nobody', read from '\"Doe, J\" <nobody>'".to_string()
+        )]
     );
     assert_eq!(meta("A <a@b.org>, C <c@d.org>"), []);
     // Comments go, as parseaddr drops them (values recorded through email-validator).
@@ -71,8 +74,14 @@ fn a_bad_address_in_a_list_is_a_warning_as_pypi_checks_no_list() {
     assert_eq!(meta("a(x)@b.org"), []);
     assert_eq!(
         meta("(c) nobody"),
-        [(Severity::Error, "'(c) nobody'".to_string())]
+        [(
+            Severity::Error,
+            "'nobody', read from '(c) nobody'".to_string()
+        )]
     );
+    // No address read at all (strict parseaddr gives none): PyPI checks nothing.
+    assert_eq!(meta("Jane a@b.org>"), []);
+    assert_eq!(meta("a@b.org (unclosed"), []);
 }
 
 #[test]
@@ -195,7 +204,7 @@ fn issue16_each_refusing_rule_fires_on_its_own() {
         ),
         (
             "Author-email: not an address\n",
-            "Error f: Author-email must hold valid email addresses ('not an address')",
+            "Error f: Author-email must hold valid email addresses ('not', read from 'not an address')",
         ),
     ] {
         let found = with_severity(&format!("{base}{extra}"));
