@@ -33,6 +33,9 @@ fn env(key: &str) -> Option<String> {
 /// take one round instead of five at 4 (benchmarks, issue 7).
 pub const LOOKUPS_IN_FLIGHT: usize = 32;
 
+/// Redirects followed in a row, for an upload, a probe or a lookup; one more is a loop.
+pub(crate) const MAX_REDIRECTS: u32 = 5;
+
 /// Counters for the report (and the benchmark's "zero upload requests" check).
 #[derive(Debug, Default)]
 pub struct Traffic {

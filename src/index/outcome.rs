@@ -1,6 +1,7 @@
 //! How an upload ends: [`UploadOutcome`] when the file is on the index, [`UploadError`]
 //! (with the file's name and a hint) when it is not or may not be.
 
+use super::MAX_REDIRECTS;
 use super::response::Refusal;
 use super::simple::LookupError;
 
@@ -88,6 +89,8 @@ pub enum UploadErrorKind {
         status: u16,
         /// Where to (redacted).
         location: String,
+        /// Redirects already followed before this one.
+        hops: u32,
     },
     /// No upload token could be had (trusted publishing).
     #[error(transparent)]
@@ -123,6 +126,9 @@ impl UploadError {
             UploadErrorKind::ExistsUnverified(_) => Some(
                 "skip-identical needs the simple index to compare hashes: pass --check-url".into(),
             ),
+            UploadErrorKind::Redirected { hops, .. } if *hops >= MAX_REDIRECTS => Some(format!(
+                "the index kept redirecting the upload ({hops} redirects followed): a redirect loop; check --repository-url"
+            )),
             UploadErrorKind::Redirected { location, .. } => Some(format!(
                 "credentials are never sent to another URL: if {location} is right, pass it as --repository-url"
             )),

@@ -6,6 +6,7 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
+use super::MAX_REDIRECTS;
 use crate::auth::Credentials;
 use crate::dist::hash::Sha256Hex;
 use crate::http::body::{decode_entities, message_from_body};
@@ -81,6 +82,10 @@ impl LookupError {
             } => Some(
                 "the simple index refused to list files: give credentials that may read it, or point --check-url at a readable simple index",
             ),
+            // Only a redirect past the last one followed is left unfollowed.
+            LookupError::Status {
+                status: 300..=399, ..
+            } => Some("the index kept redirecting the lookup (a redirect loop): check --check-url"),
             LookupError::Parse { .. } => Some("is --check-url a simple-index (PEP 503/691) URL?"),
             LookupError::Transport { source, .. } => {
                 crate::http::client::tls_hint(&crate::http::client::chain_text(source))
@@ -130,7 +135,7 @@ async fn get(
         let response = request.send().await.map_err(transport(&url))?;
         let status = response.status().as_u16();
         if response.status().is_redirection()
-            && redirects < 5
+            && redirects < MAX_REDIRECTS
             && let Some(next) = response
                 .headers()
                 .get(reqwest::header::LOCATION)

@@ -8,10 +8,10 @@ use std::time::{Duration, Instant};
 
 pub use super::outcome::{AttemptError, Interruption, UploadError, UploadErrorKind, UploadOutcome};
 
-use super::Index;
 use super::form::{self, Progress};
 use super::response::{Answer, Refusal, RefusalKind, classify};
 use super::simple::LookupError;
+use super::{Index, MAX_REDIRECTS};
 use crate::dist::{Digests, Distribution};
 use crate::http::{Failure, SafeUrl, retry};
 
@@ -228,7 +228,11 @@ impl Index {
         let url = self.upload_url();
         let next = location.and_then(|l| url.join(l).ok());
         match next {
-            Some(next) if matches!(status, 307 | 308) && hops < 5 && next.same_origin(&url) => {
+            Some(next)
+                if matches!(status, 307 | 308)
+                    && hops < MAX_REDIRECTS
+                    && next.same_origin(&url) =>
+            {
                 Ok(next)
             }
             next => Err(UploadError::new(
@@ -236,6 +240,7 @@ impl Index {
                 UploadErrorKind::Redirected {
                     status,
                     location: next.map(|n| n.to_string()).unwrap_or_default(),
+                    hops,
                 },
             )),
         }

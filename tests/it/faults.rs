@@ -411,6 +411,38 @@ fn seeded_fault_rounds_never_lose_duplicate_or_conflict() {
 /// the first upload on: uploads and the lookups between their attempts alike) is waited
 /// out with the default backoff, since retries are bounded by time (5 min per upload), not
 /// by a count: the run ends with every file on the index, none stored twice.
+/// Every answer lost after the index stored the file: the next attempt finds it there and
+/// sends nothing, and the file counts the one attempt that landed it.
+#[test]
+fn an_answer_lost_after_the_store_is_one_attempt() {
+    let dist = tempdir();
+    let expected = release(dist.path(), "1.0");
+    let index = TestIndex::start(&["--token", TOKEN]);
+    let proxy = FaultProxy::start(
+        &index.server.url,
+        Plan {
+            after: Some((0, Fault::DropAfterStore)),
+            ..Plan::none()
+        },
+    );
+    let out = tempdir();
+    let (run, report) = upload(
+        dist.path(),
+        TEST_INDEX_ANSWER_MS,
+        &format!("{}/legacy/", proxy.url),
+        ("__token__", TOKEN),
+        3,
+        &out.path().join("report.json"),
+    );
+    assert_eq!(run.code, Some(0), "{}", run.all());
+    assert_eq!(held(&index), expected);
+    for f in report["files"].as_array().expect("a list of files") {
+        assert_eq!(f["status"], "uploaded", "{f}");
+        assert_eq!(f["attempts"], 1, "{f}");
+    }
+    assert_eq!(proxy.tally().posts, FILES as u64);
+}
+
 #[test]
 fn a_ninety_second_brownout_is_waited_out() {
     let dist = tempdir();

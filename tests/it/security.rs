@@ -432,6 +432,71 @@ fn credentials_never_follow_a_redirect_to_another_origin() {
     assert_eq!(index.stats()["uploads_stored"], 2);
 }
 
+/// A same-origin redirect loop is followed five hops, then given up with the redirect
+/// named: for the uploads, the lookups and the dry run's probe alike.
+#[test]
+fn a_redirect_loop_is_given_up_after_five_hops() {
+    let index = TestIndex::start(&["--token", TOKEN]);
+    let front = FaultProxy::start(&index.server.url, Plan::none());
+    let to_itself = |status, posts, gets| Plan {
+        redirect: Some((status, front.url.clone(), posts, gets)),
+        ..Plan::none()
+    };
+    let url = format!("{}/legacy/", front.url);
+    let dir = tempdir();
+    release(dir.path(), "1.0");
+    let args = ["--repository-url", url.as_str(), "--token", TOKEN];
+    // Requests the proxy saw since the last call: (uploads, lookups).
+    let seen = std::cell::Cell::new((0, 0));
+    let since = || {
+        let (t, (p, g)) = (front.tally(), seen.get());
+        seen.set((t.posts, t.gets));
+        (t.posts - p, t.gets - g)
+    };
+
+    front.set_plan(to_itself(307, true, false));
+    let (run, _) = upload(dir.path(), &args, &[]);
+    assert_eq!(run.code, Some(1), "{}", run.all());
+    let named = format!("the index redirected the upload (307) to {url}");
+    assert!(run.stderr.contains(&named), "{}", run.stderr);
+    assert!(
+        run.stderr.contains(
+            "hint: the index kept redirecting the upload (5 redirects followed): a redirect loop"
+        ),
+        "{}",
+        run.stderr
+    );
+    // Each file: its POST and five redirected ones.
+    assert_eq!(since().0, 12, "{}", run.all());
+
+    front.set_plan(to_itself(307, true, false));
+    let mut dry = args.to_vec();
+    dry.push("--dry-run");
+    let (run, _) = upload(dir.path(), &dry, &[]);
+    assert_ne!(run.code, Some(0), "{}", run.all());
+    assert!(run.all().contains(&named), "{}", run.all());
+    assert_eq!(since().0, 6, "{}", run.all());
+
+    front.set_plan(to_itself(302, false, true));
+    let (run, _) = upload(dir.path(), &args, &[]);
+    assert_eq!(run.code, Some(1), "{}", run.all());
+    assert!(
+        run.stderr
+            .contains("cannot look up what the index already has for 'leak-demo'"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr
+            .contains("hint: the index kept redirecting the lookup (a redirect loop)"),
+        "{}",
+        run.stderr
+    );
+    // A GET and its five redirects, not tried again: a loop stays a loop.
+    assert_eq!(since().1, 6, "{}", run.all());
+    assert_eq!(index.stats()["upload_requests"], 0);
+}
+
 #[test]
 fn plain_http_only_to_this_machine_unless_allowed() {
     let dir = tempdir();
