@@ -443,6 +443,67 @@ fn an_answer_lost_after_the_store_is_one_attempt() {
     assert_eq!(proxy.tally().posts, FILES as u64);
 }
 
+/// While our upload stalls, someone else uploads a different file of the same name: the
+/// look before the next attempt finds it, and the file is a conflict, not an upload.
+#[test]
+fn a_different_file_landing_between_attempts_is_a_conflict() {
+    let wheel = |dir: &Path, extra: &str| {
+        let stem = "lost_race-1.0";
+        let meta = metadata("lost-race", "1.0", extra);
+        let path = wheel_owned(
+            dir,
+            &format!("{stem}-py3-none-any.whl"),
+            &wheel_members(stem, &meta),
+        );
+        sha256sum(&path)
+    };
+    let (ours, theirs) = (tempdir(), tempdir());
+    let (our_sha, their_sha) = (
+        wheel(ours.path(), ""),
+        wheel(theirs.path(), "Keywords: x\n"),
+    );
+    let index = TestIndex::start(&["--token", TOKEN]);
+    let proxy = FaultProxy::start(
+        &index.server.url,
+        Plan {
+            after: Some((0, Fault::Stall)),
+            ..Plan::none()
+        },
+    );
+    let direct = format!("{}/legacy/", index.server.url);
+    let out = tempdir();
+    let (run, report) = std::thread::scope(|s| {
+        s.spawn(|| {
+            while proxy.tally().posts == 0 {
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            let run = common::publish(
+                theirs.path(),
+                &["upload", ".", "--repository-url", &direct, "--token", TOKEN],
+            );
+            assert_eq!(run.code, Some(0), "{}", run.all());
+        });
+        upload(
+            ours.path(),
+            TEST_INDEX_ANSWER_MS,
+            &format!("{}/legacy/", proxy.url),
+            ("__token__", TOKEN),
+            6,
+            &out.path().join("report.json"),
+        )
+    });
+    assert_eq!(run.code, Some(1), "{}", run.all());
+    let conflict = format!(
+        "the index already has a different file of this name (index sha256 {their_sha}, local sha256 {our_sha})"
+    );
+    assert!(run.stderr.contains(&conflict), "{}", run.stderr);
+    assert_eq!(report["files"][0]["status"], "failed", "{report}");
+    assert_eq!(
+        held(&index).get("lost_race-1.0-py3-none-any.whl"),
+        Some(&their_sha)
+    );
+}
+
 #[test]
 fn a_ninety_second_brownout_is_waited_out() {
     let dist = tempdir();
