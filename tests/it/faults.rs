@@ -443,6 +443,47 @@ fn an_answer_lost_after_the_store_is_one_attempt() {
     assert_eq!(proxy.tally().posts, FILES as u64);
 }
 
+/// Every answer a 200 whose body breaks off: the index said yes, so each file is uploaded at
+/// its first attempt, with no second look at the index (the planning's one lookup per project).
+#[test]
+fn a_yes_with_a_broken_body_is_an_upload() {
+    let dist = tempdir();
+    let expected = release(dist.path(), "1.0");
+    let index = TestIndex::start(&["--token", TOKEN]);
+    let proxy = FaultProxy::start(
+        &index.server.url,
+        Plan {
+            after: Some((0, Fault::CutAnswer)),
+            ..Plan::none()
+        },
+    );
+    let out = tempdir();
+    let (run, report) = upload(
+        dist.path(),
+        TEST_INDEX_ANSWER_MS,
+        &format!("{}/legacy/", proxy.url),
+        ("__token__", TOKEN),
+        3,
+        &out.path().join("report.json"),
+    );
+    assert_eq!(run.code, Some(0), "{}", run.all());
+    assert_eq!(held(&index), expected);
+    for f in report["files"].as_array().expect("a list of files") {
+        assert_eq!(
+            (&f["status"], &f["attempts"]),
+            (&"uploaded".into(), &1.into()),
+            "{f}"
+        );
+    }
+    let tally = proxy.tally();
+    assert_eq!(
+        (tally.posts, tally.gets),
+        (FILES as u64, 8),
+        "{}",
+        tally.log.join("\n")
+    );
+}
+
 /// While our upload stalls, someone else uploads a different file of the same name: the
 /// look before the next attempt finds it, and the file is a conflict, not an upload.
 #[test]

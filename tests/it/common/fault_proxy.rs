@@ -35,6 +35,9 @@ pub enum Fault {
     /// Forwarded and stored; the answer is held back until the client gives up (only by
     /// [`Plan::after`]).
     HoldAfterStore,
+    /// Forwarded and stored; the answer's status and headers arrive, then the connection
+    /// drops before the end of its body (only by [`Plan::after`]).
+    CutAnswer,
 }
 
 impl Fault {
@@ -428,11 +431,20 @@ async fn serve(stream: TcpStream, id: u64, upstream: SocketAddr, state: Arc<Mute
                     }
                     _ => {}
                 }
+                // A cut answer promises more body than it sends.
+                let cut = matches!(action, Action::Fault(Fault::CutAnswer));
                 let mut out = format!("{}\r\n", answer.first.replacen("HTTP/1.0", "HTTP/1.1", 1));
                 super::http1::push_end_to_end(&mut out, &answer.headers);
-                out.push_str(&format!("content-length: {}\r\n\r\n", bytes.len()));
+                let promised = bytes.len() + if cut { 100 } else { 0 };
+                out.push_str(&format!("content-length: {promised}\r\n\r\n"));
                 let mut reply = out.into_bytes();
                 reply.extend(bytes);
+                if cut {
+                    // A clean close (not a reset, which could drop the head too).
+                    let _ = conn.stream.write_all(&reply).await;
+                    let _ = conn.stream.shutdown().await;
+                    return;
+                }
                 reply
             }
         };
