@@ -443,6 +443,46 @@ fn an_answer_lost_after_the_store_is_one_attempt() {
     assert_eq!(proxy.tally().posts, FILES as u64);
 }
 
+/// An index that takes the whole body and never answers: the watchdog waits the answer
+/// timeout (not the stall timeout: the body did not stall) and says so.
+#[test]
+fn a_silent_index_is_no_answer_not_a_stall() {
+    let dist = tempdir();
+    let mut rng = fastrand::Rng::with_seed(11);
+    let blob: Vec<u8> = (0..1 << 20).map(|_| rng.u8(..)).collect();
+    let mut members = wheel_members("quiet-1.0", &metadata("quiet", "1.0", ""));
+    members.push(("quiet/blob.bin".into(), blob));
+    wheel_owned(dist.path(), "quiet-1.0-py3-none-any.whl", &members);
+    let index = TestIndex::start(&["--token", TOKEN]);
+    let proxy = FaultProxy::start(
+        &index.server.url,
+        Plan {
+            after: Some((0, Fault::Stall)),
+            ..Plan::none()
+        },
+    );
+    let out = tempdir();
+    let (run, _) = upload(
+        dist.path(),
+        TEST_INDEX_ANSWER_MS,
+        &format!("{}/legacy/", proxy.url),
+        ("__token__", TOKEN),
+        1,
+        &out.path().join("report.json"),
+    );
+    assert_eq!(run.code, Some(1), "{}", run.all());
+    let said =
+        "quiet-1.0-py3-none-any.whl: gave up after 1 attempts: no answer after the file was sent (";
+    let waited: u64 = run
+        .stderr
+        .split_once(said)
+        .and_then(|(_, rest)| rest.split_once(" s)"))
+        .and_then(|(secs, _)| secs.parse().ok())
+        .unwrap_or_else(|| panic!("no '{said}':\n{}", run.stderr));
+    // The answer timeout is 2 s; the watchdog looks every 250 ms.
+    assert!((2..=5).contains(&waited), "waited {waited} s");
+}
+
 /// Every answer a 200 whose body breaks off: the index said yes, so each file is uploaded at
 /// its first attempt, with no second look at the index (the planning's one lookup per project).
 #[test]
