@@ -407,33 +407,39 @@ fn seeded_fault_rounds_never_lose_duplicate_or_conflict() {
     }
 }
 
-/// Issue 13: a brownout of a minute and a half (every request answered 502 for 90 s from
-/// the first upload on: uploads and the lookups between their attempts alike) is waited
-/// out with the default backoff, since retries are bounded by time (5 min per upload), not
-/// by a count: the run ends with every file on the index, none stored twice.
+/// One publish of `dist`, through a proxy that gives every upload `fault`, to a fresh index.
+fn every_upload_meets(
+    dist: &Path,
+    fault: Fault,
+    attempts: u32,
+) -> (Run, serde_json::Value, TestIndex, FaultProxy) {
+    let index = TestIndex::start(&["--token", TOKEN]);
+    let proxy = FaultProxy::start(
+        &index.server.url,
+        Plan {
+            after: Some((0, fault)),
+            ..Plan::none()
+        },
+    );
+    let out = tempdir();
+    let (run, report) = upload(
+        dist,
+        TEST_INDEX_ANSWER_MS,
+        &format!("{}/legacy/", proxy.url),
+        ("__token__", TOKEN),
+        attempts,
+        &out.path().join("report.json"),
+    );
+    (run, report, index, proxy)
+}
+
 /// Every answer lost after the index stored the file: the next attempt finds it there and
 /// sends nothing, and the file counts the one attempt that landed it.
 #[test]
 fn an_answer_lost_after_the_store_is_one_attempt() {
     let dist = tempdir();
     let expected = release(dist.path(), "1.0");
-    let index = TestIndex::start(&["--token", TOKEN]);
-    let proxy = FaultProxy::start(
-        &index.server.url,
-        Plan {
-            after: Some((0, Fault::DropAfterStore)),
-            ..Plan::none()
-        },
-    );
-    let out = tempdir();
-    let (run, report) = upload(
-        dist.path(),
-        TEST_INDEX_ANSWER_MS,
-        &format!("{}/legacy/", proxy.url),
-        ("__token__", TOKEN),
-        3,
-        &out.path().join("report.json"),
-    );
+    let (run, report, index, proxy) = every_upload_meets(dist.path(), Fault::DropAfterStore, 3);
     assert_eq!(run.code, Some(0), "{}", run.all());
     assert_eq!(held(&index), expected);
     for f in report["files"].as_array().expect("a list of files") {
@@ -453,23 +459,7 @@ fn a_silent_index_is_no_answer_not_a_stall() {
     let mut members = wheel_members("quiet-1.0", &metadata("quiet", "1.0", ""));
     members.push(("quiet/blob.bin".into(), blob));
     wheel_owned(dist.path(), "quiet-1.0-py3-none-any.whl", &members);
-    let index = TestIndex::start(&["--token", TOKEN]);
-    let proxy = FaultProxy::start(
-        &index.server.url,
-        Plan {
-            after: Some((0, Fault::Stall)),
-            ..Plan::none()
-        },
-    );
-    let out = tempdir();
-    let (run, _) = upload(
-        dist.path(),
-        TEST_INDEX_ANSWER_MS,
-        &format!("{}/legacy/", proxy.url),
-        ("__token__", TOKEN),
-        1,
-        &out.path().join("report.json"),
-    );
+    let (run, _, _index, _proxy) = every_upload_meets(dist.path(), Fault::Stall, 1);
     assert_eq!(run.code, Some(1), "{}", run.all());
     let said =
         "quiet-1.0-py3-none-any.whl: gave up after 1 attempts: no answer after the file was sent (";
@@ -489,23 +479,7 @@ fn a_silent_index_is_no_answer_not_a_stall() {
 fn a_yes_with_a_broken_body_is_an_upload() {
     let dist = tempdir();
     let expected = release(dist.path(), "1.0");
-    let index = TestIndex::start(&["--token", TOKEN]);
-    let proxy = FaultProxy::start(
-        &index.server.url,
-        Plan {
-            after: Some((0, Fault::CutAnswer)),
-            ..Plan::none()
-        },
-    );
-    let out = tempdir();
-    let (run, report) = upload(
-        dist.path(),
-        TEST_INDEX_ANSWER_MS,
-        &format!("{}/legacy/", proxy.url),
-        ("__token__", TOKEN),
-        3,
-        &out.path().join("report.json"),
-    );
+    let (run, report, index, proxy) = every_upload_meets(dist.path(), Fault::CutAnswer, 3);
     assert_eq!(run.code, Some(0), "{}", run.all());
     assert_eq!(held(&index), expected);
     for f in report["files"].as_array().expect("a list of files") {
@@ -585,6 +559,10 @@ fn a_different_file_landing_between_attempts_is_a_conflict() {
     );
 }
 
+/// Issue 13: a brownout of a minute and a half (every request answered 502 for 90 s from
+/// the first upload on: uploads and the lookups between their attempts alike) is waited
+/// out with the default backoff, since retries are bounded by time (5 min per upload), not
+/// by a count: the run ends with every file on the index, none stored twice.
 #[test]
 fn a_ninety_second_brownout_is_waited_out() {
     let dist = tempdir();
