@@ -31,8 +31,8 @@ pub(super) fn parse(value: &str) -> Parsed {
             a.clear();
         }
     }
+    // No address at all falls to the last arm.
     match addresses.len() {
-        0 => Parsed::Nothing,
         1 => match addresses.pop() {
             Some(a) if !a.is_empty() => Parsed::One(a),
             _ => Parsed::Nothing,
