@@ -2,6 +2,7 @@
 //! like Python's `packaging`; the BAD corpus (one broken rule per file) fails, each file with
 //! its own one-line message, and nothing else.
 
+mod address_oracle;
 mod packaging_oracle;
 
 use crate::common;

@@ -125,20 +125,38 @@ def sanitize(form: list[tuple[str, str]]) -> list[tuple[str, str]]:
 def parseaddr(addr: str) -> tuple[str, str]:
     """`email.utils.parseaddr(addr)` as PyPI's Python (3.14, strict by default) runs it:
     anything but exactly one well-formed address gives ('', ''), so a field listing
-    several addresses is not validated at all. This Python (3.11) lacks `strict`."""
+    several addresses is not validated at all. This Python (3.11) lacks `strict`; its
+    address parser (`AddressList`) is the same as 3.14's, and the strict checks around it
+    follow 3.14's `email.utils`: parentheses must balance outside closed double quotes
+    (an unclosed quote hides nothing), backslash escapes honoured; a `[` left in the
+    address is a failure."""
     from email._parseaddr import AddressList
 
-    depth, quoted, escaped = 0, False, False  # _check_parenthesis
+    chars, escaped = [], False
     for c in addr:
         if escaped:
+            chars.append(None)  # an escaped character is never a quote or a parenthesis
             escaped = False
         elif c == "\\":
             escaped = True
-        elif c == '"':
-            quoted = not quoted
-        elif not quoted and c == "(":
+        else:
+            chars.append(c)
+    if escaped:
+        chars.append("\\")
+    outside, start, opened = [], 0, None
+    for i, c in enumerate(chars):
+        if c == '"':
+            if opened is None:
+                opened = i
+            else:
+                outside += chars[start:opened]
+                start, opened = i + 1, None
+    outside += chars[start:]
+    depth = 0
+    for c in outside:
+        if c == "(":
             depth += 1
-        elif not quoted and c == ")":
+        elif c == ")":
             depth -= 1
             if depth < 0:
                 return ("", "")

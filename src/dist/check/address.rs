@@ -9,7 +9,7 @@
 
 /// What `parseaddr` reads in a field.
 #[derive(Debug, PartialEq)]
-pub(super) enum Parsed {
+pub enum Parsed {
     /// One address: PyPI validates it.
     One(String),
     /// Several: strict `parseaddr` gives none, so PyPI validates none of them.
@@ -20,7 +20,7 @@ pub(super) enum Parsed {
 
 /// Python's strict `email.utils.parseaddr(value)`, keeping the whole list when there are
 /// several addresses.
-pub(super) fn parse(value: &str) -> Parsed {
+pub fn parse(value: &str) -> Parsed {
     if !parentheses_balance(value) {
         return Parsed::Nothing;
     }
@@ -377,7 +377,7 @@ impl Parser {
 /// (internationalized characters allowed; quoted local parts, domain literals and
 /// special-use domains not). Refuses only what it refuses; a few of its rules (lengths,
 /// IDNA's finer points) are left out, which can only let an address through.
-pub(super) fn is_valid_email(address: &str) -> bool {
+pub fn is_valid_email(address: &str) -> bool {
     let Some((local, domain)) = address.rsplit_once('@') else {
         return false;
     };

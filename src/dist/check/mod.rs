@@ -8,7 +8,7 @@
 //! This module holds the file-level rules (names, archives, cross-file); [`metadata`] holds
 //! the rules on core-metadata fields.
 
-mod address;
+pub mod address;
 mod declared;
 mod metadata;
 pub mod pep440;

@@ -145,6 +145,17 @@ const ORACLE: &[(&str, &str, bool)] = &[
     ("a\u{200b}b@c.org", "a\u{200b}b@c.org", false),
     ("a@b\u{a0}.org", "a@b\u{a0}.org", false),
     ("éé@é.org", "éé@é.org", true),
+    // Line breaks are white space between the parts (a folded header).
+    ("a\n@b.org", "a@b.org", true),
+    ("Jane\n<a@b.org>", "a@b.org", true),
+    ("a@b.org\n(x)", "a@b.org", true),
+    ("<\na@b.org>", "a@b.org", true),
+    ("a@\nb.org", "a@b.org", true),
+    ("a\r@b.org", "a@b.org", true),
+    ("a.\nb@c.org", "a.b@c.org", true),
+    ("x:\na@b.org;", "a@b.org", true),
+    ("\"J\n\" <a@b.org>", "a@b.org", true),
+    ("a@b.org,\n c@d.org", "", true),
 ];
 
 #[test]
