@@ -156,6 +156,11 @@ const ORACLE: &[(&str, &str, bool)] = &[
     ("x:\na@b.org;", "a@b.org", true),
     ("\"J\n\" <a@b.org>", "a@b.org", true),
     ("a@b.org,\n c@d.org", "", true),
+    // Unsafe characters, one of each kind: a C1 control, a soft hyphen (format), private use.
+    ("a\u{80}b@c.org", "a\u{80}b@c.org", false),
+    ("a\u{ad}b@c.org", "a\u{ad}b@c.org", false),
+    ("a\u{e000}b@c.org", "a\u{e000}b@c.org", false),
+    ("a\u{f0000}b@c.org", "a\u{f0000}b@c.org", false),
 ];
 
 #[test]

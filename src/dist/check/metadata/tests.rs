@@ -68,6 +68,11 @@ fn a_bad_address_in_a_list_is_a_warning_as_pypi_checks_no_list() {
         )]
     );
     assert_eq!(meta("A <a@b.org>, C <c@d.org>"), []);
+    // An empty route address is one of the list: the next one is still read.
+    assert_eq!(
+        meta("Jane <>, nobody"),
+        [(Severity::Warning, "'nobody'".to_string())]
+    );
     // Comments go, as parseaddr drops them (values recorded through email-validator).
     assert_eq!(meta("a@b.org (Doe, Jane)"), []);
     assert_eq!(meta("Jane <a@b.org> (x)"), []);
