@@ -24,7 +24,11 @@ pub fn parse(value: &str) -> Parsed {
     if !parentheses_balance(value) {
         return Parsed::Nothing;
     }
-    let mut addresses = Parser::new(value).address_list();
+    let mut parser = Parser::new(value);
+    let mut addresses = parser.address_list();
+    if parser.too_deep {
+        return Parsed::Nothing;
+    }
     // A domain literal the parser could not read leaves a `[` behind: a failure.
     for a in &mut addresses {
         if a.contains('[') {
@@ -121,13 +125,23 @@ const LWS: &str = " \t";
 struct Parser {
     field: Vec<char>,
     pos: usize,
+    /// Groups open around the current address.
+    groups: usize,
+    /// Groups nested past [`MAX_GROUPS`]: the field is given up.
+    too_deep: bool,
 }
+
+/// Python reads a group inside a group by recursion, as this port does; no real field
+/// nests more than one, and a generated one must not exhaust the stack.
+const MAX_GROUPS: usize = 256;
 
 impl Parser {
     fn new(value: &str) -> Self {
         Self {
             field: value.chars().collect(),
             pos: 0,
+            groups: 0,
+            too_deep: false,
         }
     }
 
@@ -149,7 +163,7 @@ impl Parser {
                 }
                 self.pos += 1;
             } else if c == '(' {
-                self.delimited('(', ")\r", true);
+                self.skip_comment();
             } else {
                 break;
             }
@@ -181,9 +195,15 @@ impl Parser {
                 self.pos = start;
                 vec![self.addr_spec()]
             }
+            Some(':') if self.groups == MAX_GROUPS => {
+                self.too_deep = true;
+                self.pos = self.field.len();
+                Vec::new()
+            }
             Some(':') => {
                 let mut group = Vec::new();
                 self.pos += 1;
+                self.groups += 1;
                 while self.pos < self.field.len() {
                     self.skip_space();
                     if self.peek() == Some(';') {
@@ -192,6 +212,7 @@ impl Parser {
                     }
                     group.extend(self.address());
                 }
+                self.groups -= 1;
                 group
             }
             Some('<') => vec![self.route_addr()],
@@ -257,7 +278,7 @@ impl Parser {
                 self.pos += 1;
                 keep_space = false;
             } else if c == '"' {
-                let quoted = self.delimited('"', "\"\r", false);
+                let quoted = self.delimited('"', "\"\r");
                 parts.push(format!(
                     "\"{}\"",
                     quoted.replace('\\', "\\\\").replace('"', "\\\"")
@@ -292,9 +313,9 @@ impl Parser {
             if c == ' ' || c == '\t' {
                 self.pos += 1;
             } else if c == '(' {
-                self.delimited('(', ")\r", true);
+                self.skip_comment();
             } else if c == '[' {
-                let literal = self.delimited('[', "]\r", false);
+                let literal = self.delimited('[', "]\r");
                 domain.push_str(&format!("[{literal}]"));
             } else if c == '.' {
                 self.pos += 1;
@@ -312,8 +333,8 @@ impl Parser {
     }
 
     /// The text up to one of `ends`, from just after `begin`; backslash escapes the next
-    /// character, and comments nest when allowed.
-    fn delimited(&mut self, begin: char, ends: &str, comments: bool) -> String {
+    /// character.
+    fn delimited(&mut self, begin: char, ends: &str) -> String {
         if self.peek() != Some(begin) {
             return String::new();
         }
@@ -321,23 +342,40 @@ impl Parser {
         let mut escaped = false;
         self.pos += 1;
         while let Some(c) = self.peek() {
+            self.pos += 1;
             if escaped {
                 text.push(c);
                 escaped = false;
             } else if ends.contains(c) {
-                self.pos += 1;
                 break;
-            } else if comments && c == '(' {
-                text.push_str(&self.delimited('(', ")\r", true));
-                continue;
             } else if c == '\\' {
                 escaped = true;
             } else {
                 text.push(c);
             }
-            self.pos += 1;
         }
         text
+    }
+
+    /// Skips a comment. Python reads a nested comment by recursion; each level ends at its
+    /// own `)` or CR, so counting the levels reads the same without a stack to exhaust.
+    fn skip_comment(&mut self) {
+        let (mut depth, mut escaped) = (0usize, false);
+        while let Some(c) = self.peek() {
+            self.pos += 1;
+            if escaped {
+                escaped = false;
+            } else if c == '\\' {
+                escaped = true;
+            } else if c == '(' {
+                depth += 1;
+            } else if c == ')' || c == '\r' {
+                depth -= 1;
+                if depth == 0 {
+                    break;
+                }
+            }
+        }
     }
 
     fn atom(&mut self, ends: fn(char) -> bool) -> String {
@@ -356,9 +394,9 @@ impl Parser {
             if " \t\r\n".contains(c) {
                 self.pos += 1;
             } else if c == '"' {
-                words.push(self.delimited('"', "\"\r", false));
+                words.push(self.delimited('"', "\"\r"));
             } else if c == '(' {
-                self.delimited('(', ")\r", true);
+                self.skip_comment();
             } else if Self::is_phrase_end(c) {
                 break;
             } else {

@@ -161,6 +161,9 @@ const ORACLE: &[(&str, &str, bool)] = &[
     ("a\u{ad}b@c.org", "a\u{ad}b@c.org", false),
     ("a\u{e000}b@c.org", "a\u{e000}b@c.org", false),
     ("a\u{f0000}b@c.org", "a\u{f0000}b@c.org", false),
+    // A backslash escapes a parenthesis inside a comment; a CR ends a comment level.
+    ("(a(b\\)c)d) a@b.org", "a@b.org", true),
+    ("(a\rb) a@b.org", "", true),
 ];
 
 #[test]
@@ -191,4 +194,22 @@ fn several_addresses_are_a_list() {
     );
     assert_eq!(parse("a@b.org ("), Parsed::Nothing);
     assert_eq!(parse(""), Parsed::Nothing);
+}
+
+#[test]
+fn deep_nesting_is_read_without_exhausting_the_stack() {
+    // Recorded from Python 3.13: comments nest as deep as they like; groups too, as far as
+    // its recursion goes.
+    let comments = format!("{}{} a@b.org", "(".repeat(100_000), ")".repeat(100_000));
+    assert_eq!(parse(&comments), Parsed::One("a@b.org".into()));
+    assert_eq!(
+        parse(&format!("{}a@b.org", "x:".repeat(70))),
+        Parsed::One("a@b.org".into())
+    );
+    // Past what any field holds, the field is given up: no address, nothing refused.
+    assert_eq!(parse(&":".repeat(100_000)), Parsed::Nothing);
+    assert_eq!(
+        parse(&format!("{}a@b.org", "x:".repeat(100_000))),
+        Parsed::Nothing
+    );
 }
