@@ -7,9 +7,6 @@
 
 use crate::common;
 
-use std::io::Write;
-use std::process::{Command, Stdio};
-
 use pypi_publish::dist::check::address::{Parsed, is_valid_email, parse};
 
 /// Pieces a field is built from: words, the address specials, quotes, escapes, white space.
@@ -75,22 +72,7 @@ for field in json.load(sys.stdin):
 print(json.dumps(out))
 "#;
     let py = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/py");
-    let mut child = Command::new(common::venv_bin("python"))
-        .args(["-I", "-c", script])
-        .arg(&py)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("the venv's Python runs");
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(serde_json::to_string(fields).unwrap().as_bytes())
-        .unwrap();
-    let output = child.wait_with_output().unwrap();
-    assert!(output.status.success());
-    serde_json::from_slice(&output.stdout).unwrap()
+    common::venv_python_json(script, &[&py], &fields)
 }
 
 #[test]

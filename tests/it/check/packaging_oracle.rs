@@ -8,9 +8,6 @@
 
 use crate::common;
 
-use std::io::Write;
-use std::process::{Command, Stdio};
-
 use pypi_publish::dist::check::{pep440, pep508};
 
 /// The client's verdict on a value: `true` = valid.
@@ -44,21 +41,7 @@ for value in json.load(sys.stdin):
 print(json.dumps(out))
 "#
     );
-    let mut child = Command::new(common::venv_bin("python"))
-        .args(["-I", "-c", &script])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("the venv's Python runs");
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(serde_json::to_string(values).unwrap().as_bytes())
-        .unwrap();
-    let output = child.wait_with_output().unwrap();
-    assert!(output.status.success());
-    serde_json::from_slice(&output.stdout).unwrap()
+    common::venv_python_json(&script, &[], &values)
 }
 
 #[test]
@@ -263,21 +246,7 @@ for value in json.load(sys.stdin):
         out.append(None)
 print(json.dumps(out))
 "#;
-    let mut child = Command::new(common::venv_bin("python"))
-        .args(["-I", "-c", script])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("the venv's Python runs");
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(serde_json::to_string(&values).unwrap().as_bytes())
-        .unwrap();
-    let output = child.wait_with_output().unwrap();
-    assert!(output.status.success());
-    let theirs: Vec<Option<(String, String)>> = serde_json::from_slice(&output.stdout).unwrap();
+    let theirs: Vec<Option<(String, String)>> = common::venv_python_json(script, &[], &values);
     let mut compared = 0;
     let mut wrong = Vec::new();
     for (value, theirs) in values.iter().zip(theirs) {

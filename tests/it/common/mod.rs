@@ -58,6 +58,32 @@ pub fn venv_bin(name: &str) -> PathBuf {
     venv().join("bin").join(name)
 }
 
+/// Runs `script` on the venv's Python (isolated, `args` after it) with `input` as JSON on
+/// its stdin, and reads the JSON it prints: the oracles' one way to ask Python.
+pub fn venv_python_json<T: serde::de::DeserializeOwned>(
+    script: &str,
+    args: &[&Path],
+    input: &impl serde::Serialize,
+) -> T {
+    use std::io::Write;
+    let mut child = Command::new(venv_bin("python"))
+        .args(["-I", "-c", script])
+        .args(args)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("the venv's Python runs");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(serde_json::to_string(input).unwrap().as_bytes())
+        .unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert!(output.status.success(), "the oracle's script failed");
+    serde_json::from_slice(&output.stdout).unwrap()
+}
+
 /// A command's output, decoded.
 #[derive(Debug)]
 pub struct Run {
