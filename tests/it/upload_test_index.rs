@@ -225,21 +225,14 @@ fn legacy_without_slash_dry_run_and_refusals() {
     // `/legacy` answers 308 to `/legacy/`: the POST is repeated there, with the body.
     // The dry run's probe follows it too, and proves the URL it landed on.
     let no_slash = index.upload_url().trim_end_matches('/').to_string();
-    let dry = publish(
-        dir.path(),
-        &[
-            "upload",
-            ".",
-            "--repository-url",
-            &no_slash,
-            "--check-url",
-            &index.simple_url(),
-            "--token",
-            TOKEN,
-            "--dry-run",
-            "--no-progress",
-        ],
-    );
+    let simple = index.simple_url();
+    let to_no_slash = |extra: &[&str]| {
+        let mut args = vec!["upload", ".", "--repository-url", &no_slash];
+        args.extend(["--check-url", &simple, "--token", TOKEN, "--no-progress"]);
+        args.extend(extra);
+        publish(dir.path(), &args)
+    };
+    let dry = to_no_slash(&["--dry-run"]);
     assert_eq!(dry.code, Some(0), "{}", dry.all());
     assert!(
         dry.stderr.contains(&format!(
@@ -249,20 +242,7 @@ fn legacy_without_slash_dry_run_and_refusals() {
         "{}",
         dry.stderr
     );
-    let run = publish(
-        dir.path(),
-        &[
-            "upload",
-            ".",
-            "--repository-url",
-            &no_slash,
-            "--check-url",
-            &index.simple_url(),
-            "--token",
-            TOKEN,
-            "--no-progress",
-        ],
-    );
+    let run = to_no_slash(&[]);
     assert_eq!(run.code, Some(0), "{}", run.all());
     assert_eq!(index.stats()["uploads_stored"], 2);
 
