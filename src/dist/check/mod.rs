@@ -268,6 +268,7 @@ fn read_and_check(
             return None;
         }
     };
+    check_archive_rules(&contents, target, f);
     metadata::check_metadata(&metadata, target, f);
     check_filename_matches(&filename, &metadata, target, f);
     check_license_files(&metadata, &contents, f);
@@ -389,6 +390,22 @@ fn check_filename_matches(
                     }
                 }
             }
+        }
+    }
+}
+
+/// PyPI's rules about the archive itself (SPEC §1; each cited where the archive readers
+/// decide it): errors for PyPI, warnings elsewhere, since other indexes do not apply them.
+fn check_archive_rules(contents: &ArchiveContents, target: Target, f: &mut Findings<'_>) {
+    for refusal in &contents.refusals {
+        let found = match &refusal.member {
+            Some(member) => format!("{member}; PyPI refuses this archive"),
+            None => "PyPI refuses this archive".to_string(),
+        };
+        if target == Target::Pypi {
+            f.error(refusal.code, refusal.message.clone(), found);
+        } else {
+            f.warn(refusal.code, refusal.message.clone(), found);
         }
     }
 }
