@@ -17,7 +17,8 @@
 //! - `refusals`: configuration-class refusals stop the run at the first.
 //! - `faults`: seeded fault rounds, brownouts and signals.
 //! - `security`: no secret in any output, no credential across origins, TLS.
-//! - `trusted_publishing`: the OIDC exchange and every diagnosis; the dry run's proofs.
+//! - `trusted_publishing`: the OIDC exchange and every diagnosis; the dry run's proofs;
+//!   minted tokens burned when the run ends, however it ends.
 //! - `attest`: PEP 740 attestations with a local Sigstore and PyPI's verifier; Rekor
 //!   entries submitted together.
 //! - `attest_bundles`: existing Sigstore bundles (made by the Python `sigstore` client)
