@@ -14,7 +14,8 @@
 //!   dry run, 14-day rule, globs, `.pypirc` and `[[tool.uv.index]]`).
 //! - `upload_real_indexes`: uploads to real pypiserver and devpi, proven with `pip`;
 //!   several destinations in one step.
-//! - `refusals`: configuration-class refusals stop the run at the first.
+//! - `refusals`: configuration-class refusals stop the run at the first; a file that breaks
+//!   PyPI's archive rules fails alone, in the index's words.
 //! - `faults`: seeded fault rounds, brownouts and signals.
 //! - `security`: no secret in any output, no credential across origins, TLS.
 //! - `trusted_publishing`: the OIDC exchange and every diagnosis; the dry run's proofs;
