@@ -4,6 +4,7 @@
 
 mod address_oracle;
 mod packaging_oracle;
+mod zip_archive;
 
 use crate::common;
 
@@ -98,17 +99,6 @@ fn bad_corpus(dir: &Path) -> Vec<Case> {
     case(
         "nometa-1.0-py3-none-any.whl".into(),
         "no nometa-1.0.dist-info/METADATA in the archive",
-    );
-
-    let mut members = wheel_members("twometa-1.0", &metadata("twometa", "1.0", ""));
-    members.push((
-        "other-2.0.dist-info/METADATA".into(),
-        metadata("other", "2.0", "").into_bytes(),
-    ));
-    wheel_owned(dir, "twometa-1.0-py3-none-any.whl", &members);
-    case(
-        "twometa-1.0-py3-none-any.whl".into(),
-        "more than one .dist-info/METADATA",
     );
 
     let mut members = wheel_members("nowheel-1.0", &metadata("nowheel", "1.0", ""));

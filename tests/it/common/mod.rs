@@ -8,6 +8,7 @@ pub mod fault_proxy;
 pub mod http1;
 pub mod servers;
 pub mod tls;
+pub mod zipcraft;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
