@@ -4,6 +4,7 @@
 
 mod address_oracle;
 mod packaging_oracle;
+mod wheel_files_oracle;
 
 use crate::common;
 
