@@ -4,6 +4,7 @@
 
 mod address_oracle;
 mod packaging_oracle;
+mod wheel_files_oracle;
 mod zip_archive;
 
 use crate::common;

@@ -4,7 +4,9 @@
 //! compressed stream may expand (mirroring PyPI's compression-ratio rule), so a corrupt,
 //! truncated or hostile archive gives an error, never a hang or unbounded memory.
 
+pub mod entry_points;
 pub mod malware;
+pub mod record;
 mod tar_gz;
 mod zip_central;
 mod zip_file;
