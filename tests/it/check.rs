@@ -107,7 +107,7 @@ fn bad_corpus(dir: &Path) -> Vec<Case> {
     wheel_owned(dir, "nowheel-1.0-py3-none-any.whl", &members);
     case(
         "nowheel-1.0-py3-none-any.whl".into(),
-        "wheel has no nowheel-1.0.dist-info/WHEEL",
+        "Invalid distribution file. WHEEL not found at nowheel-1.0.dist-info/WHEEL",
     );
 
     // A METADATA member of 20 MiB of zeros: a zip bomb aimed at the metadata reader.

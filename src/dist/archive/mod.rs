@@ -87,9 +87,6 @@ pub enum ArchiveError {
     /// More than one `.dist-info/METADATA`.
     #[error("more than one .dist-info/METADATA ({0})")]
     MultipleMetadata(String),
-    /// A wheel lacks `WHEEL` or `RECORD`.
-    #[error("wheel has no {0}")]
-    MissingWheelMember(String),
     /// The metadata member is larger than [`MAX_METADATA_SIZE`].
     #[error("{path} is larger than {limit} bytes")]
     MetadataTooLarge {
@@ -111,14 +108,6 @@ pub enum ArchiveError {
     /// More entries than [`MAX_ENTRIES`].
     #[error("archive has more than {MAX_ENTRIES} entries")]
     TooManyEntries,
-    /// A zip member compressed with something PyPI refuses.
-    #[error("File does not use a supported compression type ({member}: {method})")]
-    Compression {
-        /// Member path.
-        member: String,
-        /// The method found.
-        method: String,
-    },
     /// A rule of PyPI's is broken in a way that leaves nothing else to read.
     #[error("{}", .0.message)]
     Refused(Refusal),
