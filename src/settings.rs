@@ -141,6 +141,8 @@ pub struct RawSettings {
     pub rekor_url: Option<String>,
     /// Sigstore's staging instance.
     pub sigstore_staging: bool,
+    /// `github-attestations` and its token.
+    pub github_store: attest::github_store::Requested,
 }
 
 /// One index a run publishes to.
@@ -184,6 +186,8 @@ pub struct RunSettings {
     pub attestations: crate::attest::Mode,
     /// Where attestations are signed.
     pub sigstore: crate::attest::Services,
+    /// GitHub's attestation store, when uploaded files' attestations go there too.
+    pub github_store: Option<Arc<attest::github_store::GithubStore>>,
 }
 
 impl RunSettings {
@@ -278,13 +282,20 @@ impl RunSettings {
             only.url_origin = url_origin;
             only.file_credentials = file_credentials;
         }
+        let ca_bundle = raw
+            .ca_bundle
+            .or_else(|| crate::http::client::ca_bundle_from_env(env))
+            .or_else(|| repository.and_then(|r| r.ca_cert));
+        let github_store = attest::github_store::GithubStore::resolve(
+            raw.github_store,
+            raw.attestations == attest::Mode::Off,
+            ca_bundle.as_deref(),
+            env,
+        )?;
         Ok(Self {
             paths: raw.paths,
             destinations,
-            ca_bundle: raw
-                .ca_bundle
-                .or_else(|| crate::http::client::ca_bundle_from_env(env))
-                .or_else(|| repository.and_then(|r| r.ca_cert)),
+            ca_bundle,
             concurrency: raw.concurrency.max(1),
             dry_run: raw.dry_run,
             verify_metadata: raw.verify_metadata,
@@ -293,6 +304,7 @@ impl RunSettings {
             stall_timeout: raw.stall_timeout.max(Duration::from_secs(1)),
             attestations: raw.attestations,
             sigstore,
+            github_store: github_store.map(Arc::new),
         })
     }
 
@@ -397,6 +409,7 @@ impl RunSettings {
             verify_metadata: self.verify_metadata,
             attestations,
             preflight_target: None,
+            github_store: self.github_store.clone(),
         }
     }
 }
@@ -448,6 +461,9 @@ pub enum SettingsError {
     /// `--index NAME` and `pyproject.toml`.
     #[error(transparent)]
     UvIndex(#[from] uv_index::UvIndexError),
+    /// `github-attestations`.
+    #[error(transparent)]
+    GithubStore(#[from] attest::github_store::SetupError),
 }
 
 impl SettingsError {
@@ -457,6 +473,7 @@ impl SettingsError {
             SettingsError::Url(e) => e.hint(),
             SettingsError::Pypirc(e) => e.hint(),
             SettingsError::UvIndex(e) => e.hint(),
+            SettingsError::GithubStore(e) => e.hint(),
         }
     }
 }

@@ -45,6 +45,10 @@ fn raw(inputs: &ActionInputs, env: &impl Fn(&str) -> Option<String>) -> RawSetti
         fulcio_url: var("PYPI_PUBLISH_FULCIO_URL"),
         rekor_url: var("PYPI_PUBLISH_REKOR_URL"),
         sigstore_staging: false,
+        github_store: crate::attest::github_store::Requested {
+            enabled: inputs.github_attestations,
+            token: inputs.github_token.clone(),
+        },
     }
 }
 
@@ -61,8 +65,8 @@ pub async fn run(env: impl Fn(&str) -> Option<String>) -> anyhow::Result<Status>
         }
     };
     // Mask first: nothing printed after this line can show the password.
-    for password in &inputs.passwords {
-        println!("{}", mask(password.reveal()));
+    for secret in inputs.passwords.iter().chain(&inputs.github_token) {
+        println!("{}", mask(secret.reveal()));
     }
     for alias in &inputs.deprecated_used {
         println!(

@@ -25,6 +25,8 @@
 //!   entries submitted together.
 //! - `attest_bundles`: existing Sigstore bundles (made by the Python `sigstore` client)
 //!   converted to PEP 740 attestations and sent instead of signing.
+//! - `attest_github`: one signature in two stores: attestations also stored in GitHub's
+//!   attestation store (a loopback stand-in), verified by the Python `sigstore` client.
 //! - `attest_gitlab`: attestations from GitLab CI, verified with a GitLab publisher policy.
 //! - `action_contract`: the binary run as the GitHub runner runs the container.
 //! - `container`: the image itself, run by podman.
@@ -34,6 +36,7 @@ mod common;
 mod action_contract;
 mod attest;
 mod attest_bundles;
+mod attest_github;
 mod attest_gitlab;
 mod check;
 mod container;
