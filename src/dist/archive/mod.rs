@@ -10,6 +10,7 @@ pub mod record;
 mod tar_gz;
 mod zip_central;
 mod zip_file;
+mod zip_member;
 mod zip_walk;
 
 /// Wheels written record by record, shared with the integration tests.

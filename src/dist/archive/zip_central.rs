@@ -36,6 +36,15 @@ pub(super) struct CentralEntry {
     pub compressed: u64,
     /// Uncompressed size (ZIP64-corrected).
     pub size: u64,
+    /// The name `zipfile` finds the member by (`ZipInfo.filename`): cut at a NUL, or the
+    /// Info-ZIP Unicode Path extra's name when that extra's CRC matches.
+    pub lookup: String,
+    /// General-purpose flags.
+    pub flags: u16,
+    /// CRC-32 of the uncompressed data.
+    pub crc: u32,
+    /// Where its local header is (ZIP64-corrected, prepended data accounted for).
+    pub header_offset: u64,
 }
 
 /// The central directory.
@@ -223,6 +232,8 @@ pub(super) fn read<R: Read + Seek>(
 ) -> Result<Central, CentralError> {
     let end = end_record(src, len)?.ok_or_else(|| bad("File is not a zip file"))?;
     let start = directory_start(&end).ok_or_else(|| bad("Bad offset for central directory"))?;
+    // Local headers move with the directory when data was prepended.
+    let concat = start.wrapping_sub(end.dir_offset);
     // Read as zipfile reads it (its size as the end record says, short at the file's end),
     // one header at a time: memory follows the names actually there, not a claimed size.
     src.seek(SeekFrom::Start(start)).map_err(CentralError::Io)?;
@@ -250,13 +261,28 @@ pub(super) fn read<R: Read + Seek>(
         let raw_name = up_to(&mut dir, name_len)?;
         let extra = up_to(&mut dir, extra_len)?;
         up_to(&mut dir, comment_len)?;
+        // `ZipFile._RealGetContents`: a version needed past 6.3 is `NotImplementedError`.
+        let needed = u16_at(&head, 6) & 0xff;
+        if needed > 63 {
+            return Err(CentralError::Crash(format!(
+                "zip file version {}.{}",
+                needed / 10,
+                needed % 10
+            )));
+        }
+        let name = decode_name(&raw_name, flags)?;
         let mut entry = CentralEntry {
-            name: decode_name(&raw_name, flags)?,
+            lookup: name.split('\0').next().unwrap_or_default().to_string(),
+            name,
             method: u16_at(&head, 10),
             compressed: u64::from(u32_at(&head, 20)),
             size: u64::from(u32_at(&head, 24)),
+            flags,
+            crc: u32_at(&head, 16),
+            header_offset: u64::from(u32_at(&head, 42)),
         };
-        zip64_sizes(&mut entry, u32_at(&head, 42), &extra)?;
+        decode_extra(&mut entry, &raw_name, &extra)?;
+        entry.header_offset = entry.header_offset.wrapping_add(concat);
         central.entries.push(entry);
         at += (CENTRAL_LEN + name_len + extra_len + comment_len) as u64;
     }
@@ -272,11 +298,13 @@ fn up_to(src: &mut impl Read, n: usize) -> Result<Vec<u8>, CentralError> {
     Ok(buf)
 }
 
-/// `ZipInfo._decodeExtra`: sizes of 0xFFFFFFFF are read from the ZIP64 extra, in order
-/// (uncompressed, compressed, offset); a field that does not fit is `BadZipFile`.
-fn zip64_sizes(
+/// `ZipInfo._decodeExtra` (CPython 3.12+): sizes of 0xFFFFFFFF are read from the ZIP64
+/// extra, in order (uncompressed, compressed, offset), a field that does not fit is
+/// `BadZipFile`; an Info-ZIP Unicode Path extra of version 1 whose CRC matches the raw name
+/// renames the member for lookups, and one that is not UTF-8 is `BadZipFile`.
+fn decode_extra(
     entry: &mut CentralEntry,
-    offset: u32,
+    raw_name: &[u8],
     mut extra: &[u8],
 ) -> Result<(), CentralError> {
     while extra.len() >= 4 {
@@ -286,29 +314,53 @@ fn zip64_sizes(
                 "Corrupt extra field {id:04x} (size={size})"
             )));
         }
+        let data = &extra[4..4 + size];
         if id == 0x0001 {
-            let mut data = &extra[4..4 + size];
-            let mut take = |field: &str| -> Result<u64, CentralError> {
-                let value = data.get(..8).ok_or_else(|| {
-                    CentralError::Bad(format!("Corrupt zip64 extra field. {field} not found."))
+            zip64_fields(entry, data)?;
+        } else if id == 0x7075 {
+            if data.len() < 5 {
+                return Err(bad("Corrupt unicode path extra field (0x7075)"));
+            }
+            let name_crc = u32_at(data, 1);
+            if data[0] == 1 && name_crc == crc32(raw_name) {
+                let unicode = std::str::from_utf8(&data[5..]).map_err(|_| {
+                    bad("Corrupt unicode path extra field (0x7075): invalid utf-8 bytes")
                 })?;
-                let value = u64_at(value, 0);
-                data = &data[8..];
-                Ok(value)
-            };
-            if entry.size == 0xFFFF_FFFF {
-                entry.size = take("File size")?;
-            }
-            if entry.compressed == 0xFFFF_FFFF {
-                entry.compressed = take("Compress size")?;
-            }
-            if offset == 0xFFFF_FFFF {
-                take("Header offset")?;
+                if !unicode.is_empty() {
+                    entry.lookup = unicode.split('\0').next().unwrap_or_default().to_string();
+                }
             }
         }
         extra = &extra[4 + size..];
     }
     Ok(())
+}
+
+fn zip64_fields(entry: &mut CentralEntry, mut data: &[u8]) -> Result<(), CentralError> {
+    let mut take = |field: &str| -> Result<u64, CentralError> {
+        let value = data.get(..8).ok_or_else(|| {
+            CentralError::Bad(format!("Corrupt zip64 extra field. {field} not found."))
+        })?;
+        let value = u64_at(value, 0);
+        data = &data[8..];
+        Ok(value)
+    };
+    if entry.size == 0xFFFF_FFFF {
+        entry.size = take("File size")?;
+    }
+    if entry.compressed == 0xFFFF_FFFF {
+        entry.compressed = take("Compress size")?;
+    }
+    if entry.header_offset == 0xFFFF_FFFF {
+        entry.header_offset = take("Header offset")?;
+    }
+    Ok(())
+}
+
+fn crc32(bytes: &[u8]) -> u32 {
+    let mut crc = flate2::Crc::new();
+    crc.update(bytes);
+    crc.sum()
 }
 
 #[cfg(test)]
@@ -396,9 +448,13 @@ mod tests {
     }
 
     #[test]
-    fn central_zip64_extras_give_the_sizes_zipfile_reads() {
+    fn central_extras_are_read_as_zipfile_reads_them() {
         let extra = |fields: &[u64]| -> Vec<u8> {
-            let mut e = [1u16.to_le_bytes(), ((fields.len() * 8) as u16).to_le_bytes()].concat();
+            let mut e = [
+                1u16.to_le_bytes(),
+                ((fields.len() * 8) as u16).to_le_bytes(),
+            ]
+            .concat();
             for f in fields {
                 e.extend_from_slice(&f.to_le_bytes());
             }
@@ -409,6 +465,14 @@ mod tests {
             method: 0,
             compressed,
             size,
+            lookup: String::new(),
+            flags: 0,
+            crc: 0,
+            header_offset: 0,
+        };
+        let zip64_sizes = |e: &mut CentralEntry, offset: u64, extra: &[u8]| {
+            e.header_offset = offset;
+            decode_extra(e, b"", extra)
         };
         let mut e = entry(0xFFFF_FFFF, 0xFFFF_FFFF);
         zip64_sizes(&mut e, 0xFFFF_FFFF, &extra(&[7, 9, 11])).unwrap();
@@ -444,12 +508,51 @@ mod tests {
         let mut e = entry(1, 1);
         zip64_sizes(&mut e, 0, &[0x0a, 0, 1, 0, 1, 0xff]).unwrap();
         assert_eq!((e.size, e.compressed), (1, 1));
+        // The ZIP64 extra gives the header's offset too.
+        let mut e = entry(1, 1);
+        zip64_sizes(&mut e, 0xFFFF_FFFF, &extra(&[42])).unwrap();
+        assert_eq!(e.header_offset, 42);
+        // The Unicode Path extra renames the member when its CRC is the raw name's.
+        let unicode = |version: u8, crc: u32, name: &[u8]| {
+            let mut e = [
+                0x7075u16.to_le_bytes(),
+                ((5 + name.len()) as u16).to_le_bytes(),
+            ]
+            .concat();
+            e.push(version);
+            e.extend_from_slice(&crc.to_le_bytes());
+            e.extend_from_slice(name);
+            e
+        };
+        let raw = b"demo/x.py";
+        let crc = crc32(raw);
+        let named = |extra: &[u8]| {
+            let mut e = entry(1, 1);
+            e.lookup = "demo/x.py".into();
+            decode_extra(&mut e, raw, extra).map(|()| e.lookup)
+        };
+        assert_eq!(
+            named(&unicode(1, crc, "d\u{e9}mo/x.py".as_bytes())).unwrap(),
+            "d\u{e9}mo/x.py"
+        );
+        assert_eq!(named(&unicode(1, crc ^ 1, b"other")).unwrap(), "demo/x.py");
+        assert_eq!(named(&unicode(2, crc, b"other")).unwrap(), "demo/x.py");
+        assert_eq!(named(&unicode(1, crc, b"")).unwrap(), "demo/x.py");
+        assert!(
+            matches!(named(&unicode(1, crc, b"\xff")), Err(CentralError::Bad(m)) if m.ends_with("invalid utf-8 bytes"))
+        );
+        assert!(
+            matches!(named(&[0x75, 0x70, 2, 0, 1, 0]), Err(CentralError::Bad(m)) if m == "Corrupt unicode path extra field (0x7075)")
+        );
     }
 
     #[test]
     fn a_damaged_directory_is_zipfiles_bad_zip_file() {
         let bytes = Craft::of(valid(META)).build();
-        assert_eq!(bad_message(&bytes[..bytes.len() / 2]), "File is not a zip file");
+        assert_eq!(
+            bad_message(&bytes[..bytes.len() / 2]),
+            "File is not a zip file"
+        );
         assert_eq!(bad_message(b"PK\x05\x06"), "File is not a zip file");
         // The end record says the directory is longer than it is.
         let mut long = bytes.clone();

@@ -1,22 +1,21 @@
-//! ZIP archives: wheels and legacy `.zip` sdists. PyPI's view of one comes first — the
-//! central directory as Python's `zipfile` reads it ([`super::zip_central`]), the record
-//! walk ([`super::zip_walk`]), compression, the wheel's `WHEEL`, `RECORD`, `METADATA` and
-//! `entry_points.txt` where Warehouse looks for them — then the members the preflight needs
-//! are read through the `zip` crate.
+//! ZIP archives: wheels and legacy `.zip` sdists, read as PyPI reads them — the central
+//! directory as Python's `zipfile` reads it ([`super::zip_central`]), the record walk
+//! ([`super::zip_walk`]), compression, members read as `zipfile` reads them
+//! ([`super::zip_member`]), and the wheel's `WHEEL`, `RECORD`, `METADATA` and
+//! `entry_points.txt` where Warehouse looks for them.
 
+use std::collections::HashMap;
 use std::fs::File;
 use std::io::{BufReader, Read, Seek};
 
 use super::zip_central::{self, Central, CentralError};
+use super::zip_member::{self, MemberError};
 use super::zip_walk::{self, WalkError};
 use super::{
-    ArchiveContents, ArchiveError, BoundedReadError, MAX_ENTRIES, MAX_METADATA_SIZE,
-    RATIO_MIN_SIZE, RATIO_THRESHOLD, Refusal, entry_points, malware, read_bounded, record,
-    split_top,
+    ArchiveContents, ArchiveError, MAX_ENTRIES, MAX_METADATA_SIZE, RATIO_MIN_SIZE, RATIO_THRESHOLD,
+    Refusal, entry_points, malware, record, split_top,
 };
 use crate::dist::filename::DistFilename;
-
-type Zip = zip::ZipArchive<BufReader<File>>;
 
 /// The link to PyPI's page on archives that its ZIP refusals end with.
 const ARCHIVES_DOC: &str = "See https://docs.pypi.org/archives for more information";
@@ -29,29 +28,58 @@ fn invalid(code: &'static str, what: String, member: Option<String>) -> Refusal 
     }
 }
 
-/// An open ZIP: PyPI's refusals so far, the member names, and the `zip` crate's reader.
+/// An open ZIP: the file, its central directory, and PyPI's refusals so far.
 struct Opened {
-    zip: Zip,
+    file: BufReader<File>,
     central: Central,
+    /// `ZipFile.NameToInfo`: the member each name finds (the last of a name wins).
+    by_name: HashMap<String, usize>,
     refusals: Vec<Refusal>,
 }
 
 impl Opened {
+    /// `ZipFile.namelist()`.
     fn names(&self) -> Vec<String> {
         self.central
             .entries
             .iter()
-            .map(|e| e.name.clone())
+            .map(|e| e.lookup.clone())
             .collect()
     }
 
     fn has(&self, name: &str) -> bool {
-        self.central.entries.iter().any(|e| e.name == name)
+        self.by_name.contains_key(name)
+    }
+
+    /// `ZipFile.read(name)` of a member known to be there.
+    fn read(&mut self, name: &str, limit: u64) -> Result<Vec<u8>, MemberError> {
+        let entry = &self.central.entries[self.by_name[name]];
+        zip_member::read(&mut self.file, entry, limit)
+    }
+
+    /// Reads a member PyPI reads after validating the archive (`RECORD`, `METADATA`,
+    /// `entry_points.txt`): there, whatever `zipfile` raises is a 500. The member is
+    /// needed to go on, so a failure ends the reading with the first refusal.
+    fn read_needed(&mut self, name: &str) -> Result<Vec<u8>, ArchiveError> {
+        self.read(name, MAX_METADATA_SIZE).map_err(|e| match e {
+            MemberError::Io(e) => ArchiveError::Io(e),
+            MemberError::TooLarge(limit) => ArchiveError::MetadataTooLarge {
+                path: name.to_string(),
+                limit,
+            },
+            other => ArchiveError::Refused(self.refusals.first().cloned().unwrap_or(Refusal {
+                code: "zip-member",
+                message: format!(
+                    "PyPI fails on this file with a 500 Internal Server Error: {name} cannot be read"
+                ),
+                member: Some(other.to_string()),
+            })),
+        })
     }
 }
 
 /// Opens a ZIP as `_is_valid_dist_file` does: `zipfile` reads the central directory, then
-/// the ratio and compression rules, then the record walk.
+/// the ratio and compression rules, the scan, then the record walk.
 fn open(file: File, len: u64) -> Result<Opened, ArchiveError> {
     let mut reader = BufReader::new(file);
     let central = zip_central::read(&mut reader, len, MAX_ENTRIES).map_err(|e| match e {
@@ -92,69 +120,71 @@ fn open(file: File, len: u64) -> Result<Opened, ArchiveError> {
         )),
         Err(WalkError::Io(e)) => return Err(ArchiveError::Io(e)),
     }
-    reader.rewind().map_err(ArchiveError::Io)?;
-    let zip = zip::ZipArchive::new(reader).map_err(|e| {
-        // The `zip` crate refuses what the walk explains better.
-        match refusals.first() {
-            Some(refusal) => ArchiveError::Refused(refusal.clone()),
-            None => ArchiveError::Zip(e.to_string()),
-        }
-    })?;
+    let by_name = central
+        .entries
+        .iter()
+        .enumerate()
+        .map(|(i, e)| (e.lookup.clone(), i))
+        .collect();
     let mut opened = Opened {
-        zip,
+        file: reader,
         central,
+        by_name,
         refusals,
     };
     // PyPI scans before it walks the records, and stops at its first refusal: after a
     // refusal the scan could only add a second reason, at the cost of reading every member.
     if opened.refusals.is_empty() {
-        scan_members(&mut opened);
+        scan_members(&mut opened)?;
     }
     Ok(opened)
 }
 
-/// PyPI's malware scan over `.py`/`.pye` members ([`malware`]).
-fn scan_members(opened: &mut Opened) {
-    for i in 0..opened.zip.len() {
-        let Ok(entry) = opened.zip.by_index(i) else {
-            continue;
-        };
-        let name = entry.name().map(|n| n.into_owned()).unwrap_or_default();
-        if entry.is_dir() || !malware::is_scanned(&name, entry.size()) {
-            continue;
-        }
-        let mut data = Vec::new();
-        // zipfile reads a member only up to its declared size.
-        let size = entry.size();
-        if entry.take(size).read_to_end(&mut data).is_err() {
-            continue;
-        }
-        if let Some(refusal) = malware::scan(&name, &data) {
-            opened.refusals.push(refusal);
-            return;
-        }
+/// What reading a member during `_is_valid_dist_file` (`WHEEL`, the scan) gives PyPI:
+/// `BadZipFile` is "Invalid distribution file. None", anything else a 500.
+fn validation_failure(name: &str, e: MemberError) -> Result<Refusal, ArchiveError> {
+    match e {
+        MemberError::Io(e) => Err(ArchiveError::Io(e)),
+        MemberError::Bad(why) => Ok(invalid(
+            "zip-member",
+            "None".into(),
+            Some(format!("{name}: {why}")),
+        )),
+        other => Ok(Refusal {
+            code: "zip-member",
+            message: "PyPI fails on this file with a 500 Internal Server Error".into(),
+            member: Some(format!("{name}: {other}")),
+        }),
     }
 }
 
-/// Reads a member through the `zip` crate. When it cannot, and PyPI's rules already
-/// refused the archive, the refusal is the better explanation.
-fn read_member(opened: &mut Opened, path: &str) -> Result<Vec<u8>, ArchiveError> {
-    let explain = |message: String, refusals: &[Refusal]| match refusals.first() {
-        Some(refusal) => ArchiveError::Refused(refusal.clone()),
-        None => ArchiveError::Zip(message),
-    };
-    let entry = match opened.zip.by_name(path) {
-        Ok(entry) => entry,
-        Err(e) => return Err(explain(e.to_string(), &opened.refusals)),
-    };
-    match read_bounded(entry, path) {
-        Ok(bytes) => Ok(bytes),
-        Err(BoundedReadError::TooLarge) => Err(ArchiveError::MetadataTooLarge {
-            path: path.to_string(),
-            limit: MAX_METADATA_SIZE,
-        }),
-        Err(BoundedReadError::Io(e)) => Err(explain(format!("{path}: {e}"), &opened.refusals)),
+/// PyPI's malware scan over `.py`/`.pye` members ([`malware`]), each read as `zipfile`
+/// reads it (`ZipFile.read` of its name).
+fn scan_members(opened: &mut Opened) -> Result<(), ArchiveError> {
+    let scanned: Vec<(String, u64)> = opened
+        .central
+        .entries
+        .iter()
+        .filter(|e| !e.lookup.ends_with('/') && malware::is_scanned(&e.lookup, e.size))
+        .map(|e| (e.lookup.clone(), e.size))
+        .collect();
+    for (name, size) in scanned {
+        match opened.read(&name, size) {
+            Ok(data) => {
+                if let Some(refusal) = malware::scan(&name, &data) {
+                    opened.refusals.push(refusal);
+                    return Ok(());
+                }
+            }
+            // The ratio and compression rules have spoken for what cannot be read here.
+            Err(MemberError::Unsupported(_) | MemberError::TooLarge(_)) => {}
+            Err(e) => {
+                opened.refusals.push(validation_failure(&name, e)?);
+                return Ok(());
+            }
+        }
     }
+    Ok(())
 }
 
 /// Reads a wheel. Warehouse finds its `.dist-info` folder from the filename's first two
@@ -184,12 +214,18 @@ pub(super) fn read_wheel(
             format!("WHEEL not found at {wheel}"),
             None,
         ));
+    } else if let Err(e) = opened.read(&wheel, MAX_METADATA_SIZE) {
+        // `zfp.read(target_file)`: reading WHEEL whole (its CRC checked) is part of the test.
+        if !matches!(e, MemberError::Unsupported(_) | MemberError::TooLarge(_)) {
+            let refusal = validation_failure(&wheel, e)?;
+            opened.refusals.push(refusal);
+        }
     }
     // `file_upload` → `validate_record` (warehouse#19135): refused when missing or
     // unreadable; a RECORD that does not match the contents is only e-mailed to owners.
     let record_path = format!("{expected}/RECORD");
     let record_text = if opened.has(&record_path) {
-        Some(read_member(&mut opened, &record_path)?)
+        Some(opened.read_needed(&record_path)?)
     } else {
         None
     };
@@ -225,7 +261,7 @@ pub(super) fn read_wheel(
     // `file_upload` → `validate_entrypoints` (warehouse#20081).
     let entry_points = format!("{expected}/entry_points.txt");
     if opened.has(&entry_points) {
-        let bytes = read_member(&mut opened, &entry_points)?;
+        let bytes = opened.read_needed(&entry_points)?;
         if let Err(why) = entry_points::check(&bytes) {
             opened.refusals.push(Refusal {
                 code: "entry-points",
@@ -253,7 +289,11 @@ pub(super) fn read_wheel(
         format!("{expected}/METADATA")
     } else {
         let wanted = format!("{expected}/METADATA");
-        let found = find_metadata(&names, filename)?;
+        // Without it nothing else can be judged: PyPI's first refusal explains it best.
+        let found = find_metadata(&names, filename).map_err(|e| match opened.refusals.first() {
+            Some(refusal) => ArchiveError::Refused(refusal.clone()),
+            None => e,
+        })?;
         opened.refusals.push(Refusal {
             code: "wheel-metadata-path",
             message: format!(
@@ -264,7 +304,7 @@ pub(super) fn read_wheel(
         found
     };
     let dist_info = metadata_path.trim_end_matches("/METADATA").to_string();
-    let metadata = read_member(&mut opened, &metadata_path)?;
+    let metadata = opened.read_needed(&metadata_path)?;
     Ok(ArchiveContents {
         metadata_path,
         metadata,
@@ -332,7 +372,7 @@ pub(super) fn read_sdist_zip(file: File, len: u64) -> Result<ArchiveContents, Ar
             expected: metadata_path,
         });
     }
-    let metadata = read_member(&mut opened, &metadata_path)?;
+    let metadata = opened.read_needed(&metadata_path)?;
     Ok(ArchiveContents {
         metadata_path,
         metadata,
@@ -347,8 +387,12 @@ pub(super) fn read_sdist_zip(file: File, len: u64) -> Result<ArchiveContents, Ar
 /// checksum and numeric fields). PyPI refuses such a polyglot ("File is both a zip and a
 /// tar file", warehouse#19638).
 pub(super) fn is_tar_header(block: &[u8]) -> bool {
-    if block.len() != 512 || block.iter().all(|&b| b == 0) {
+    if block.len() != 512 {
         return false;
+    }
+    // A zero block is an empty tar to `tarfile.open` (CPython 3.13: `is_tarfile` is true).
+    if block.iter().all(|&b| b == 0) {
+        return true;
     }
     let Some(checksum) = tar_number(&block[148..156]) else {
         return false;
@@ -437,9 +481,15 @@ mod tests {
     #[test]
     fn a_tar_header_is_known_by_its_checksum_and_numbers() {
         assert!(is_tar_header(&header("demo-1.0/PKG-INFO", None)));
-        assert!(!is_tar_header(&header("demo-1.0/PKG-INFO", Some(b"0000000\0"))));
-        assert!(!is_tar_header(&header("demo-1.0/PKG-INFO", Some(b"zzzzzz\0 "))));
-        assert!(!is_tar_header(&[0; 512]));
+        assert!(!is_tar_header(&header(
+            "demo-1.0/PKG-INFO",
+            Some(b"0000000\0")
+        )));
+        assert!(!is_tar_header(&header(
+            "demo-1.0/PKG-INFO",
+            Some(b"zzzzzz\0 ")
+        )));
+        assert!(is_tar_header(&[0; 512]));
         assert!(!is_tar_header(&header("x", None)[..511]));
         // A signed sum (a byte over 0x7f) is a checksum too, as tarfile accepts it.
         let mut high = header("d\u{e9}mo", None);
