@@ -1,8 +1,9 @@
 //! Reading a distribution's core metadata straight from the archive, without unpacking.
 //!
 //! Every read is bounded: the metadata member's size, the number of entries, and how far a
-//! compressed stream may expand (mirroring PyPI's compression-ratio rule), so a corrupt,
-//! truncated or hostile archive gives an error, never a hang or unbounded memory.
+//! compressed stream may expand (for zip, PyPI's compression-ratio rule; for `.tar.gz`, which
+//! PyPI inflates whole, a budget of our own), so a corrupt, truncated or hostile archive gives
+//! an error or a warning, never a hang or unbounded memory.
 
 pub mod malware;
 mod tar_gz;
@@ -53,6 +54,10 @@ pub struct Refusal {
     /// The archive member the rule is about, where there is one.
     pub member: Option<String>,
 }
+
+/// The code of a [`Refusal`] that is not PyPI's rule but our own limit: the archive was not
+/// read to its end, so what lies past it was not checked. A warning for every index.
+pub const UNCHECKED: &str = "sdist-unchecked";
 
 /// Why an archive could not be read.
 #[derive(Debug, thiserror::Error)]
@@ -110,6 +115,14 @@ pub enum ArchiveError {
     /// An sdist must have exactly one top-level folder.
     #[error("Incorrect number of top-level directories in sdist")]
     TopLevel,
+    /// A `.tar.gz` inflated past our budget before its `PKG-INFO` was reached.
+    #[error(
+        "no PKG-INFO in the first {expanded} inflated bytes: this tool reads no further (its limit against gzip bombs, not a PyPI rule)"
+    )]
+    ExpansionBudget {
+        /// Bytes inflated.
+        expanded: u64,
+    },
 }
 
 /// Reads the metadata of a distribution file.

@@ -1,0 +1,514 @@
+//! `.tar.gz` sdists judged as PyPI judges them (issue 21): tars and gzip streams built byte
+//! by byte, one per rule Warehouse applies (sparse members, a broken stream, PyArmor, the
+//! top-level folder, `PKG-INFO`'s stored name) and one per edge it accepts (several gzip
+//! members, anything after the tar's end, no ratio rule). The venv's Python `tarfile` reads
+//! each file too and must agree on what is readable and what is sparse.
+
+use std::path::Path;
+
+use crate::common;
+use common::dists::metadata;
+use common::{measured, publish, tempdir};
+
+const BLOCK: usize = 512;
+
+/// Pax records, key and value.
+type Records<'a> = &'a [(&'a str, &'a str)];
+
+/// A ustar header for `name`, of type `kind`, announcing `size` bytes.
+fn header(name: &str, kind: u8, size: u64) -> [u8; BLOCK] {
+    let mut h = [0u8; BLOCK];
+    h[..name.len()].copy_from_slice(name.as_bytes());
+    h[100..108].copy_from_slice(b"0000644\0");
+    h[108..116].copy_from_slice(b"0000000\0");
+    h[116..124].copy_from_slice(b"0000000\0");
+    h[124..136].copy_from_slice(format!("{size:011o}\0").as_bytes());
+    h[136..148].copy_from_slice(b"14000000000\0");
+    h[156] = kind;
+    h[257..265].copy_from_slice(b"ustar\x0000");
+    h
+}
+
+/// Fills in the checksum, as every tar writer does last.
+fn sealed(mut h: [u8; BLOCK]) -> [u8; BLOCK] {
+    h[148..156].copy_from_slice(b"        ");
+    let sum: u32 = h.iter().map(|&b| u32::from(b)).sum();
+    h[148..156].copy_from_slice(format!("{sum:06o}\0 ").as_bytes());
+    h
+}
+
+/// Appends `data` padded to whole blocks.
+fn padded(tar: &mut Vec<u8>, data: &[u8]) {
+    tar.extend_from_slice(data);
+    tar.resize(tar.len().next_multiple_of(BLOCK), 0);
+}
+
+fn file(tar: &mut Vec<u8>, name: &str, data: &[u8]) {
+    tar.extend_from_slice(&sealed(header(name, b'0', data.len() as u64)));
+    padded(tar, data);
+}
+
+/// A pax extended header with `records`, as `<len> key=value\n` lines.
+fn pax(tar: &mut Vec<u8>, records: &[(&str, &str)]) {
+    let mut body = Vec::new();
+    for (k, v) in records {
+        let bare = k.len() + v.len() + 3;
+        let mut len = bare + 1;
+        while len != bare + len.to_string().len() {
+            len = bare + len.to_string().len();
+        }
+        body.extend_from_slice(format!("{len} {k}={v}\n").as_bytes());
+    }
+    tar.extend_from_slice(&sealed(header("././@PaxHeader", b'x', body.len() as u64)));
+    padded(tar, &body);
+}
+
+fn end(tar: &mut Vec<u8>) {
+    tar.extend_from_slice(&[0; 2 * BLOCK]);
+}
+
+/// `demo-1.0/PKG-INFO` for `stem` (`demo-1.0`) and a `setup.py`.
+fn start(stem: &str) -> Vec<u8> {
+    let name = stem.split('-').next().unwrap();
+    let mut tar = Vec::new();
+    file(
+        &mut tar,
+        &format!("{stem}/PKG-INFO"),
+        metadata(name, "1.0", "").as_bytes(),
+    );
+    file(
+        &mut tar,
+        &format!("{stem}/setup.py"),
+        b"import setuptools\n",
+    );
+    tar
+}
+
+fn gz(bytes: &[u8]) -> Vec<u8> {
+    use std::io::Write;
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    enc.write_all(bytes).unwrap();
+    enc.finish().unwrap()
+}
+
+/// A gzip member whose deflate data is `stored` in stored blocks, then (if `broken`) a block
+/// of the reserved type 3, which every inflater refuses at a known byte.
+fn gz_stored(stored: &[u8], broken: bool) -> Vec<u8> {
+    let mut out = vec![0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 255];
+    let chunks: Vec<&[u8]> = stored.chunks(65_535).collect();
+    for (i, chunk) in chunks.iter().enumerate() {
+        let last = !broken && i + 1 == chunks.len();
+        out.push(u8::from(last));
+        let len = chunk.len() as u16;
+        out.extend_from_slice(&len.to_le_bytes());
+        out.extend_from_slice(&(!len).to_le_bytes());
+        out.extend_from_slice(chunk);
+    }
+    if broken {
+        out.push(0b110);
+    } else {
+        let mut crc = flate2::Crc::new();
+        crc.update(stored);
+        out.extend_from_slice(&crc.sum().to_le_bytes());
+        out.extend_from_slice(&(stored.len() as u32).to_le_bytes());
+    }
+    out
+}
+
+/// Bytes that do not compress (xorshift).
+fn noise(len: usize) -> Vec<u8> {
+    let mut state = 0x2545_f491_4f6c_dd1du64;
+    (0..len)
+        .map(|_| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state as u8
+        })
+        .collect()
+}
+
+/// What CPython's `tarfile.open(p, "r:gz")` makes of each file, as Warehouse asks it: the
+/// exception's class name, or the sparse members, the common path and whether
+/// `getmember(top/PKG-INFO)` finds it.
+#[derive(serde::Deserialize, Debug, PartialEq, Default)]
+struct Python {
+    error: Option<String>,
+    sparse: Vec<String>,
+    top: String,
+    pkg_info: bool,
+}
+
+fn python_reads(dir: &Path, files: &[&str]) -> Vec<Python> {
+    let script = r#"
+import json, os, sys, tarfile
+out = []
+for name in json.load(sys.stdin):
+    try:
+        with tarfile.open(sys.argv[1] + "/" + name, "r:gz") as tar:
+            names = tar.getnames()
+            top = os.path.commonpath(names) if names else ""
+            try:
+                tar.getmember(os.path.join(top, "PKG-INFO"))
+                found = True
+            except KeyError:
+                found = False
+            sparse = [m.name for m in tar.getmembers() if m.issparse()]
+            out.append({"error": None, "sparse": sparse, "top": top, "pkg_info": found})
+    except Exception as e:
+        out.append({"error": type(e).__name__, "sparse": [], "top": "", "pkg_info": False})
+print(json.dumps(out))
+"#;
+    common::venv_python_json(script, &[dir], &files)
+}
+
+/// The rendered line of a refusal of PyPI's.
+fn refused(file: &str, message: &str, found: &str) -> String {
+    format!("{file}: {message} ({found}; PyPI refuses this archive)")
+}
+
+const SPARSE: &str = "Invalid distribution file. tar archive not accepted: Sparse members are not allowed. See https://docs.pypi.org/archives for more information";
+const NONE: &str = "Invalid distribution file. None";
+const PYARMOR: &str = "Invalid distribution file. PyArmor-encrypted content is not allowed. See https://pypi.org/policy/acceptable-use-policy/ for more information.";
+
+/// Every crafted sdist: its name, and the one line `check` prints (empty: accepted, silent).
+fn corpus(d: &Path) -> Vec<(String, String)> {
+    let mut cases = Vec::new();
+    let mut write = |file: &str, bytes: Vec<u8>, line: String| {
+        std::fs::write(d.join(file), bytes).unwrap();
+        cases.push((file.to_string(), line));
+    };
+
+    // Several gzip members, with zero padding between and after: CPython reads them all.
+    let mut tar = start("twogz-1.0");
+    file(&mut tar, "twogz-1.0/README", b"two members");
+    end(&mut tar);
+    let mut bytes = gz(&tar[..BLOCK * 3]);
+    bytes.extend_from_slice(&[0; 64]);
+    bytes.extend(gz(&tar[BLOCK * 3..]));
+    bytes.extend_from_slice(&[0; 7]);
+    write("twogz-1.0.tar.gz", bytes, String::new());
+
+    // The data of a large member cut short: Python's gzip raises EOFError.
+    let mut tar = start("trunc-1.0");
+    file(&mut tar, "trunc-1.0/data.bin", &noise(300_000));
+    end(&mut tar);
+    let whole = gz(&tar);
+    let cut = whole.len() / 2;
+    write(
+        "trunc-1.0.tar.gz",
+        whole[..cut].to_vec(),
+        refused(
+            "trunc-1.0.tar.gz",
+            NONE,
+            &format!("gzip stream ends before its end marker at byte {cut}"),
+        ),
+    );
+
+    // Corrupt deflate data inside a member's data: zlib.error.
+    let mut tar = start("corrupt-1.0");
+    let head = tar.len();
+    file(&mut tar, "corrupt-1.0/data.bin", &noise(200_000));
+    let stored = &tar[..head + BLOCK + 100_000];
+    let bytes = gz_stored(stored, true);
+    let at = bytes.len();
+    write(
+        "corrupt-1.0.tar.gz",
+        bytes,
+        refused(
+            "corrupt-1.0.tar.gz",
+            NONE,
+            &format!("deflate data is corrupt at byte {at}: invalid block type"),
+        ),
+    );
+
+    // The same before PKG-INFO: nothing to check, an error for every index.
+    let mut tar = Vec::new();
+    file(&mut tar, "early-1.0/data.bin", &noise(100_000));
+    let bytes = gz_stored(&tar[..50_000], true);
+    let at = bytes.len();
+    write(
+        "early-1.0.tar.gz",
+        bytes,
+        format!(
+            "early-1.0.tar.gz: corrupt or truncated tar.gz archive (deflate data is corrupt at byte {at}: invalid block type)"
+        ),
+    );
+
+    // Garbage after the end-of-archive blocks, inside the stream and after it: never read.
+    let mut tar = start("garbage-1.0");
+    end(&mut tar);
+    tar.extend(noise(4096));
+    let mut bytes = gz(&tar);
+    bytes.extend_from_slice(b"not gzip at all");
+    write("garbage-1.0.tar.gz", bytes, String::new());
+
+    // A truncated tail far past the end-of-archive blocks: never read either.
+    let mut tar = start("tail-1.0");
+    end(&mut tar);
+    tar.resize(tar.len() + (1 << 20), 0);
+    let bytes = gz(&tar);
+    write(
+        "tail-1.0.tar.gz",
+        bytes[..bytes.len() - 12].to_vec(),
+        String::new(),
+    );
+
+    // Sparse members: GNU type 'S', and pax GNU sparse 0.0, 0.1 and 1.0.
+    let mut tar = start("gnusparse-1.0");
+    let mut h = header("gnusparse-1.0/sparse.bin", b'S', 512);
+    h[386..398].copy_from_slice(b"00000000000\0");
+    h[398..410].copy_from_slice(b"00000001000\0");
+    h[483..495].copy_from_slice(b"00000004000\0");
+    tar.extend_from_slice(&sealed(h));
+    padded(&mut tar, &[7; 512]);
+    end(&mut tar);
+    let found = "gnusparse-1.0/sparse.bin";
+    write(
+        "gnusparse-1.0.tar.gz",
+        gz(&tar),
+        refused("gnusparse-1.0.tar.gz", SPARSE, found),
+    );
+    let variants: [(&str, Records, &[u8]); 3] = [
+        (
+            "sparsezero",
+            &[
+                ("GNU.sparse.size", "2048"),
+                ("GNU.sparse.numblocks", "1"),
+                ("GNU.sparse.offset", "0"),
+                ("GNU.sparse.numbytes", "512"),
+            ],
+            b"",
+        ),
+        (
+            "sparseone",
+            &[("GNU.sparse.numblocks", "1"), ("GNU.sparse.map", "0,512")],
+            b"",
+        ),
+        (
+            "sparseten",
+            &[
+                ("GNU.sparse.major", "1"),
+                ("GNU.sparse.minor", "0"),
+                ("GNU.sparse.realsize", "2048"),
+            ],
+            b"1\n0\n512\n",
+        ),
+    ];
+    for (name, records, map) in variants {
+        let stem = format!("{name}-1.0");
+        let mut tar = start(&stem);
+        pax(&mut tar, records);
+        let mut data = map.to_vec();
+        if !map.is_empty() {
+            data.resize(BLOCK, 0);
+        }
+        data.extend_from_slice(&[7; 512]);
+        file(&mut tar, &format!("{stem}/sparse.bin"), &data);
+        file(&mut tar, &format!("{stem}/after.py"), b"x = 1\n");
+        end(&mut tar);
+        let file = format!("{stem}.tar.gz");
+        let line = refused(&file, SPARSE, &format!("{stem}/sparse.bin"));
+        write(&file, gz(&tar), line);
+    }
+
+    // Two top-level folders.
+    let mut tar = start("twotop-1.0");
+    file(&mut tar, "elsewhere/x.py", b"");
+    end(&mut tar);
+    write(
+        "twotop-1.0.tar.gz",
+        gz(&tar),
+        "twotop-1.0.tar.gz: Incorrect number of top-level directories in sdist".into(),
+    );
+
+    // `./dot-1.0/PKG-INFO`: pip takes it, Warehouse's `getmember` does not find it.
+    let mut tar = Vec::new();
+    file(
+        &mut tar,
+        "./dot-1.0/PKG-INFO",
+        metadata("dot", "1.0", "").as_bytes(),
+    );
+    file(&mut tar, "./dot-1.0/setup.py", b"");
+    end(&mut tar);
+    write(
+        "dot-1.0.tar.gz",
+        gz(&tar),
+        refused(
+            "dot-1.0.tar.gz",
+            "Invalid distribution file. PKG-INFO not found at dot-1.0/PKG-INFO",
+            "./dot-1.0/PKG-INFO",
+        ),
+    );
+
+    // PyArmor's marker: in a .py member refused, in a .txt or a .py over 5 MiB not read.
+    let marker = b"__pyarmor__(__name__, __file__, b'...')\n";
+    let mut tar = start("armor-1.0");
+    file(&mut tar, "armor-1.0/notes.txt", marker);
+    file(&mut tar, "armor-1.0/pkg/m.py", marker);
+    end(&mut tar);
+    write(
+        "armor-1.0.tar.gz",
+        gz(&tar),
+        refused("armor-1.0.tar.gz", PYARMOR, "armor-1.0/pkg/m.py"),
+    );
+    let mut big = marker.to_vec();
+    big.resize(5 * 1024 * 1024 + 1, b'#');
+    let mut tar = start("bigarmor-1.0");
+    file(&mut tar, "bigarmor-1.0/notes.txt", marker);
+    file(&mut tar, "bigarmor-1.0/big.py", &big);
+    end(&mut tar);
+    write("bigarmor-1.0.tar.gz", gz(&tar), String::new());
+
+    cases
+}
+
+#[test]
+fn sdists_are_judged_as_pypi_reads_them() {
+    let dir = tempdir();
+    let cases = corpus(dir.path());
+    let names: Vec<&str> = cases.iter().map(|(f, _)| f.as_str()).collect();
+    let python = python_reads(dir.path(), &names);
+    for ((file, line), python) in cases.iter().zip(&python) {
+        let started = std::time::Instant::now();
+        let run = publish(dir.path(), &["check", file]);
+        eprintln!(
+            "{file}: exit {:?} in {:?}; Python: {python:?}",
+            run.code,
+            started.elapsed()
+        );
+        assert_eq!(
+            run.stdout.lines().next().unwrap_or(""),
+            line,
+            "{file}: {}",
+            run.all()
+        );
+        assert_eq!(
+            run.stdout
+                .lines()
+                .filter(|l| l.contains(".tar.gz: "))
+                .count(),
+            usize::from(!line.is_empty()),
+            "{file}: {}",
+            run.stdout
+        );
+        assert_eq!(
+            run.code,
+            Some(i32::from(!line.is_empty())),
+            "{file}: {}",
+            run.all()
+        );
+        // Python agrees: what we accept it reads without an error, finding PKG-INFO under
+        // one top folder; what we call sparse it calls sparse; a stream we call broken it
+        // cannot read; and the top-level and PKG-INFO refusals are its findings too.
+        let stem = file.trim_end_matches(".tar.gz");
+        if line.contains(SPARSE) {
+            assert_eq!(python.error, None, "{file}");
+            assert_eq!(python.sparse, [format!("{stem}/sparse.bin")], "{file}");
+        } else if line.contains(NONE) || line.contains("corrupt or truncated") {
+            assert!(python.error.is_some(), "{file}: Python read it: {python:?}");
+        } else if line.contains("top-level") {
+            assert_eq!(python.top, "", "{file}");
+        } else if line.contains("PKG-INFO not found") {
+            assert_eq!((python.top.as_str(), python.pkg_info), (stem, false));
+        } else {
+            assert_eq!(
+                (python.error.as_deref(), python.pkg_info),
+                (None, true),
+                "{file}"
+            );
+            assert_eq!(
+                (python.sparse.len(), python.top.as_str()),
+                (0, stem),
+                "{file}"
+            );
+        }
+    }
+}
+
+/// Other indexes do not apply PyPI's archive rules: the same lines are warnings there.
+#[test]
+fn other_indexes_get_the_rules_as_warnings() {
+    let dir = tempdir();
+    let cases = corpus(dir.path());
+    for file in [
+        "sparseone-1.0.tar.gz",
+        "trunc-1.0.tar.gz",
+        "armor-1.0.tar.gz",
+    ] {
+        let (_, line) = cases.iter().find(|(f, _)| f == file).unwrap();
+        let url = "https://pkgs.example.org/legacy/";
+        let run = publish(dir.path(), &["check", file, "--repository-url", url]);
+        assert_eq!(run.code, Some(0), "{file}: {}", run.all());
+        assert_eq!(run.stdout.lines().next(), Some(line.as_str()), "{file}");
+        let run = publish(
+            dir.path(),
+            &["check", file, "--repository-url", url, "--json"],
+        );
+        let json: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+        assert_eq!(
+            json["files"][0]["problems"][0]["severity"], "warning",
+            "{file}"
+        );
+    }
+}
+
+/// A gzip bomb: 1 GiB of zeros after PKG-INFO is read up to our budget and accepted with a
+/// warning (PyPI has no ratio rule for sdists); before PKG-INFO it is an error naming our
+/// limit. Either way in well under a second and a few MiB.
+#[test]
+fn a_gzip_bomb_is_read_up_to_a_budget_not_refused_for_its_ratio() {
+    use std::io::Write;
+    let dir = tempdir();
+    let d = dir.path();
+    let zeros = vec![0u8; 1 << 20];
+    for (file, pkg_info_first) in [("bomb-1.0.tar.gz", true), ("latebomb-1.0.tar.gz", false)] {
+        let stem = file.trim_end_matches(".tar.gz");
+        let mut enc = flate2::write::GzEncoder::new(
+            std::fs::File::create(d.join(file)).unwrap(),
+            flate2::Compression::fast(),
+        );
+        let head = start(stem);
+        if pkg_info_first {
+            enc.write_all(&head).unwrap();
+        }
+        enc.write_all(&sealed(header(&format!("{stem}/zeros"), b'0', 1 << 30)))
+            .unwrap();
+        for _ in 0..1024 {
+            enc.write_all(&zeros).unwrap();
+        }
+        if !pkg_info_first {
+            enc.write_all(&head).unwrap();
+        }
+        enc.write_all(&[0; 2 * BLOCK]).unwrap();
+        enc.finish().unwrap();
+    }
+    let (run, took, maxrss, hwm) = measured(d, &["check", "bomb-1.0.tar.gz"]);
+    eprintln!(
+        "bomb: {took:?}, {} KiB compressed, peak RSS {} MiB (VmHWM {} MiB)",
+        std::fs::metadata(d.join("bomb-1.0.tar.gz")).unwrap().len() / 1024,
+        maxrss / 1024,
+        hwm / 1024
+    );
+    assert_eq!(run.code, Some(0), "{}", run.all());
+    assert_eq!(
+        run.stdout.lines().next(),
+        Some(
+            "bomb-1.0.tar.gz: the archive was read only up to 536870912 inflated bytes (this tool's limit against gzip bombs, not PyPI's): the rest was not checked"
+        ),
+        "{}",
+        run.stdout
+    );
+    assert!(took.as_secs_f64() < 5.0, "{took:?}");
+    assert!(maxrss < 64 * 1024 && hwm < 64 * 1024, "{maxrss} KiB");
+
+    let (run, took, _, _) = measured(d, &["check", "latebomb-1.0.tar.gz"]);
+    eprintln!("latebomb: {took:?}");
+    assert_eq!(run.code, Some(1), "{}", run.all());
+    assert_eq!(
+        run.stdout.lines().next(),
+        Some(
+            "latebomb-1.0.tar.gz: no PKG-INFO in the first 536870912 inflated bytes: this tool reads no further (its limit against gzip bombs, not a PyPI rule)"
+        ),
+    );
+}
