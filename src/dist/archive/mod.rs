@@ -115,6 +115,16 @@ pub enum ArchiveError {
     /// An sdist must have exactly one top-level folder.
     #[error("Incorrect number of top-level directories in sdist")]
     TopLevel,
+    /// A `.tar.gz` whose gzip stream or tar headers break before the tar's end: Python's
+    /// `tarfile` cannot read it, neither on PyPI nor in pip.
+    #[error("{pypi_says}")]
+    Unreadable {
+        /// PyPI's answer to it.
+        pypi_says: &'static str,
+        /// What was wrong, and where.
+        #[source]
+        cause: Box<dyn std::error::Error + Send + Sync>,
+    },
     /// A `.tar.gz` inflated past our budget before its `PKG-INFO` was reached.
     #[error(
         "no PKG-INFO in the first {expanded} inflated bytes: this tool reads no further (its limit against gzip bombs, not a PyPI rule)"

@@ -7,6 +7,7 @@
 //! names, the `PKG-INFO` candidate, the `.py`/`.pye` members the PyArmor scan reads, and
 //! where (and why) the stream stopped; the rules then look at what was read.
 
+mod fields;
 mod gzip;
 mod header;
 
@@ -37,12 +38,50 @@ fn budget(compressed: u64) -> u64 {
     EXPANSION_BUDGET.max(compressed.saturating_mul(BUDGET_PER_BYTE))
 }
 
+/// What Warehouse answers for an archive Python cannot read, by where and how it failed.
+#[derive(Clone, Copy)]
+enum Says {
+    /// `_is_valid_dist_file`: `except tarfile.ReadError, EOFError, zlib.error: return
+    /// False, None` (warehouse#20415): "Invalid distribution file. None".
+    Caught,
+    /// The first member cannot be read: `tarfile.is_tarfile` is false ("File is not a
+    /// tarfile").
+    NotATarfile,
+    /// Python raises something Warehouse does not catch (`gzip.BadGzipFile`, an `EOFError`
+    /// inside `is_tarfile`, a `ValueError`): the upload fails with a server error.
+    Uncaught,
+}
+
+impl Says {
+    fn words(self) -> &'static str {
+        match self {
+            Self::Caught => "Invalid distribution file. None",
+            Self::NotATarfile => "Invalid distribution file. File is not a tarfile",
+            Self::Uncaught => {
+                "PyPI cannot read this archive: Python's gzip/tarfile raises an error Warehouse \
+                 does not handle, and the upload fails"
+            }
+        }
+    }
+
+    /// How a gzip failure surfaces: `first` while `tarfile.open` reads the first member
+    /// (where `gzopen` turns `OSError` and `tarfile` turns `zlib.error` into `ReadError`,
+    /// which `is_tarfile` answers with false, but lets `EOFError` through).
+    fn of_gzip(e: &GzipError, first: bool) -> Self {
+        match (e, first) {
+            (GzipError::Truncated { .. }, true) => Self::Uncaught,
+            (GzipError::Truncated { .. } | GzipError::Corrupt { .. }, false) => Self::Caught,
+            (GzipError::Corrupt { .. } | GzipError::BadGzip { .. }, true) => Self::NotATarfile,
+            _ => Self::Uncaught,
+        }
+    }
+}
+
 /// Where the walk stopped before the tar's end.
 enum Stop {
-    /// The stream or a header is broken: `caught` when Warehouse answers with its 400
-    /// "Invalid distribution file. None" (`tarfile.ReadError`, `EOFError`, `zlib.error`),
-    /// otherwise Python raises something Warehouse does not handle.
-    Broken { caught: bool, what: String },
+    /// The stream or a header is broken: Python's `tarfile` (PyPI's, and pip's) cannot read
+    /// the archive, so it is an error for every index.
+    Broken { says: Says, what: String },
     /// The [`budget`] reached.
     Budget(u64),
     /// [`MAX_ENTRIES`] reached.
@@ -50,62 +89,44 @@ enum Stop {
 }
 
 impl Stop {
-    fn from_gzip(e: GzipError) -> Result<Self, ArchiveError> {
+    fn from_gzip(e: GzipError, first: bool) -> Result<Self, ArchiveError> {
         Ok(match e {
             GzipError::Budget(n) => Self::Budget(n),
             GzipError::Io(e) => return Err(ArchiveError::Io(e)),
             e => Self::Broken {
-                caught: e.is_caught_by_pypi(),
+                says: Says::of_gzip(&e, first),
                 what: e.to_string(),
             },
         })
     }
 
-    /// The error when `PKG-INFO` was not reached.
+    /// The error when `PKG-INFO` was not reached, or the stream is broken.
     fn into_error(self) -> ArchiveError {
         match self {
-            Self::Broken { what, .. } => ArchiveError::Tar(what),
+            Self::Broken { says, what } => ArchiveError::Unreadable {
+                pypi_says: says.words(),
+                cause: what.into(),
+            },
             Self::Budget(expanded) => ArchiveError::ExpansionBudget { expanded },
             Self::Entries => ArchiveError::TooManyEntries,
         }
     }
 
-    /// What it is when `PKG-INFO` was read before it.
-    fn into_refusal(self) -> Refusal {
-        match self {
-            // Warehouse `_is_valid_dist_file`: `except tarfile.ReadError, EOFError,
-            // zlib.error: return False, None` (warehouse#20415), hence the "None".
-            Self::Broken { caught: true, what } => Refusal {
-                code: "sdist-stream",
-                message: "Invalid distribution file. None".into(),
-                member: Some(what),
-            },
-            Self::Broken {
-                caught: false,
-                what,
-            } => Refusal {
-                code: "sdist-stream",
-                message: "PyPI cannot read this archive: Python's gzip/tarfile raises an error \
-                          Warehouse does not handle, and the upload fails"
-                    .into(),
-                member: Some(what),
-            },
-            Self::Budget(expanded) => Refusal {
-                code: UNCHECKED,
-                message: format!(
-                    "the archive was read only up to {expanded} inflated bytes (this tool's \
-                     limit against gzip bombs, not PyPI's): the rest was not checked"
-                ),
-                member: None,
-            },
-            Self::Entries => Refusal {
-                code: UNCHECKED,
-                message: format!(
-                    "the archive was read only up to {MAX_ENTRIES} members (this tool's \
-                     limit, not PyPI's): the rest was not checked"
-                ),
-                member: None,
-            },
+    /// The warning when `PKG-INFO` was read before our limit stopped the walk.
+    fn into_warning(self) -> Refusal {
+        let (limit, what) = match self {
+            Self::Budget(expanded) => (
+                expanded,
+                "inflated bytes (this tool's limit against gzip bombs",
+            ),
+            _ => (MAX_ENTRIES as u64, "members (this tool's limit"),
+        };
+        Refusal {
+            code: UNCHECKED,
+            message: format!(
+                "the archive was read only up to {limit} {what}, not PyPI's): the rest was not checked"
+            ),
+            member: None,
         }
     }
 }
@@ -149,7 +170,7 @@ fn walk(file: File, compressed: u64) -> Result<Walk, ArchiveError> {
             match tar.skip(want) {
                 Ok(got) if got < want => {
                     break Some(Stop::Broken {
-                        caught: true,
+                        says: Says::Caught,
                         what: format!(
                             "unexpected end of data: the tar stream ends at byte {} inside a \
                              member's data",
@@ -158,7 +179,7 @@ fn walk(file: File, compressed: u64) -> Result<Walk, ArchiveError> {
                     });
                 }
                 Ok(_) => {}
-                Err(e) => break Some(Stop::from_gzip(e)?),
+                Err(e) => break Some(Stop::from_gzip(e, false)?),
             }
         }
         let member = match tar.member() {
@@ -172,10 +193,10 @@ fn walk(file: File, compressed: u64) -> Result<Walk, ArchiveError> {
                 break None;
             }
             Err(HeaderError::TooLarge(what)) => return Err(ArchiveError::Tar(what.into())),
-            Err(HeaderError::Stream(e)) => break Some(Stop::from_gzip(e)?),
+            Err(HeaderError::Stream(e)) => break Some(Stop::from_gzip(e, first)?),
             Err(HeaderError::Unhandled(what)) => {
                 break Some(Stop::Broken {
-                    caught: false,
+                    says: Says::Uncaught,
                     what: format!("{what} (byte {} of the tar stream)", tar.pos),
                 });
             }
@@ -192,8 +213,14 @@ fn walk(file: File, compressed: u64) -> Result<Walk, ArchiveError> {
                     HeaderError::Invalid(w) => format!("first header: {w}"),
                     _ => "no complete first header".into(),
                 };
+                // At the first member `TarFile.__init__` raises `ReadError` and `is_tarfile`
+                // is false; later `getnames()` raises it.
                 break Some(Stop::Broken {
-                    caught: true,
+                    says: if first {
+                        Says::NotATarfile
+                    } else {
+                        Says::Caught
+                    },
                     what: format!("{what} (byte {} of the tar stream)", tar.pos),
                 });
             }
@@ -205,7 +232,7 @@ fn walk(file: File, compressed: u64) -> Result<Walk, ArchiveError> {
         if let Err(e) = look_at(&mut tar, &member, &mut found) {
             match e {
                 Looked::Archive(e) => return Err(e),
-                Looked::Stream(e) => break Some(Stop::from_gzip(e)?),
+                Looked::Stream(e) => break Some(Stop::from_gzip(e, false)?),
             }
         }
         found.names.push(member.name);
@@ -230,7 +257,12 @@ fn look_at(
     // tar.getmembers())` → "tar archive not accepted: Sparse members are not allowed"
     // (warehouse#20404); `issparse()` holds for GNU 'S' members and pax GNU sparse 0.0, 0.1
     // and 1.0 headers alike.
+    // Warehouse stops at the first sparse member and the first scan match: so do we.
+    let first_of = |code: &str| found.refusals.iter().all(|r| r.code != code);
     if member.sparse {
+        if !first_of("sdist-sparse") {
+            return Ok(());
+        }
         found.refusals.push(Refusal {
             code: "sdist-sparse",
             message: "Invalid distribution file. tar archive not accepted: Sparse members are \
@@ -261,7 +293,7 @@ fn look_at(
         }
         let bytes = data(tar, member, MAX_METADATA_SIZE).map_err(Looked::Stream)?;
         found.pkg_info = Some((name.clone(), bytes));
-    } else if malware::is_scanned(name, size) {
+    } else if malware::is_scanned(name, size) && first_of("pyarmor") {
         // Warehouse `scanner.iter_tar_members`: every `isfile()` member, after the checks
         // above (warehouse#19584).
         let bytes = data(tar, member, malware::SCAN_MAX_MEMBER_SIZE).map_err(Looked::Stream)?;
@@ -277,6 +309,9 @@ pub(super) fn read_sdist_tar(file: File, compressed: u64) -> Result<ArchiveConte
         mut refusals,
         stop,
     } = walk(file, compressed)?;
+    if let Some(broken @ Stop::Broken { .. }) = stop {
+        return Err(broken.into_error());
+    }
     let Some((path, metadata)) = pkg_info else {
         return Err(match stop {
             Some(stop) => stop.into_error(),
@@ -307,7 +342,7 @@ pub(super) fn read_sdist_tar(file: File, compressed: u64) -> Result<ArchiveConte
             member: Some(path),
         });
     }
-    refusals.extend(stop.map(Stop::into_refusal));
+    refusals.extend(stop.map(Stop::into_warning));
     Ok(ArchiveContents {
         metadata_path: expected,
         metadata,

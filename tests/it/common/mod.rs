@@ -7,6 +7,7 @@ pub mod dists;
 pub mod fault_proxy;
 pub mod http1;
 pub mod servers;
+pub mod tar_bytes;
 pub mod tls;
 
 use std::path::{Path, PathBuf};

@@ -45,15 +45,6 @@ pub(super) enum GzipError {
     Io(#[source] io::Error),
 }
 
-impl GzipError {
-    /// What Warehouse's `except tarfile.ReadError, EOFError, zlib.error` makes of it: those
-    /// three answer "Invalid distribution file. None"; a `BadGzipFile` (an `OSError`) is not
-    /// caught there and fails the upload as a server error.
-    pub(super) fn is_caught_by_pypi(&self) -> bool {
-        matches!(self, Self::Truncated { .. } | Self::Corrupt { .. })
-    }
-}
-
 /// Counts the compressed bytes taken from the file.
 struct Counted<R> {
     inner: R,
@@ -384,7 +375,6 @@ mod tests {
         let mut garbage = bytes.clone();
         garbage.extend_from_slice(b"junk");
         let e = all(&garbage, u64::MAX).unwrap_err();
-        assert!(!e.is_caught_by_pypi());
         assert_eq!(
             e.to_string(),
             format!("not a gzip member (no magic bytes) at byte {n}")
@@ -393,7 +383,6 @@ mod tests {
         corrupt[10] = 0xff; // a reserved block type
         let e = all(&corrupt, u64::MAX).unwrap_err();
         assert!(matches!(e, GzipError::Corrupt { at: 11, .. }), "{e:?}");
-        assert!(e.is_caught_by_pypi());
     }
 
     #[test]

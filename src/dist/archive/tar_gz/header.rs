@@ -8,6 +8,7 @@
 
 use std::io::Read;
 
+use super::fields::{Records, checksums, get, nti, nts, pax_records, py_int, set, text};
 use super::gzip::{GzipError, gzip_error};
 use crate::dist::archive::MAX_SPECIAL_ENTRY;
 
@@ -79,8 +80,6 @@ impl Member {
     }
 }
 
-type Records = Vec<(Vec<u8>, Vec<u8>)>;
-
 /// `tarfile`'s reading position over the inflated stream.
 pub(super) struct TarReader<R> {
     inner: R,
@@ -98,129 +97,6 @@ fn block(size: i128) -> Result<u64, HeaderError> {
     }
     let size = u64::try_from(size).unwrap_or(u64::MAX);
     Ok(size.div_ceil(BLOCK).saturating_mul(BLOCK))
-}
-
-/// `nts`: up to the first NUL.
-fn nts(field: &[u8]) -> &[u8] {
-    field.split(|&b| b == 0).next().unwrap_or_default()
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-/// Python's `int(text, base)` for ASCII: spaces around, a sign, a `0o` prefix in base 8,
-/// digits with single underscores between them.
-fn py_int(text: &[u8], base: u32) -> Option<i128> {
-    let text = std::str::from_utf8(text).ok()?;
-    let text = text.trim_matches(|c: char| c.is_whitespace());
-    let (negative, digits) = match text.as_bytes().first() {
-        Some(b'-') => (true, &text[1..]),
-        Some(b'+') => (false, &text[1..]),
-        _ => (false, text),
-    };
-    let digits = if base == 8 {
-        match digits.get(..2) {
-            Some("0o" | "0O") => digits[2..].strip_prefix('_').unwrap_or(&digits[2..]),
-            _ => digits,
-        }
-    } else {
-        digits
-    };
-    if digits.is_empty() || digits.starts_with('_') || digits.ends_with('_') {
-        return None;
-    }
-    if digits.contains("__") {
-        return None;
-    }
-    let mut n: i128 = 0;
-    for c in digits.chars().filter(|&c| c != '_') {
-        n = n
-            .checked_mul(i128::from(base))?
-            .checked_add(i128::from(c.to_digit(base)?))?;
-    }
-    Some(if negative { -n } else { n })
-}
-
-/// `nti`: a header number, octal text or base-256.
-fn nti(field: &[u8]) -> Result<i128, HeaderError> {
-    if matches!(field[0], 0o200 | 0o377) {
-        let mut n: i128 = 0;
-        for &b in &field[1..] {
-            n = (n << 8) | i128::from(b);
-        }
-        if field[0] == 0o377 {
-            n -= 1i128 << (8 * (field.len() - 1));
-        }
-        return Ok(n);
-    }
-    let text = nts(field);
-    if !text.is_ascii() {
-        return Err(HeaderError::Invalid("invalid header"));
-    }
-    let trimmed = std::str::from_utf8(text).unwrap_or_default().trim();
-    if trimmed.is_empty() {
-        return Ok(0);
-    }
-    py_int(trimmed.as_bytes(), 8).ok_or(HeaderError::Invalid("invalid header"))
-}
-
-/// `calc_chksums`: the unsigned and the signed sum, the checksum field read as spaces.
-fn checksums(buf: &[u8]) -> [i128; 2] {
-    let fields = buf[..148].iter().chain(&buf[156..]);
-    let unsigned: i128 = 256 + fields.clone().map(|&b| i128::from(b)).sum::<i128>();
-    let signed: i128 = 256 + fields.map(|&b| i128::from(b as i8)).sum::<i128>();
-    [unsigned, signed]
-}
-
-fn get<'a>(records: &'a Records, key: &[u8]) -> Option<&'a [u8]> {
-    records
-        .iter()
-        .find(|(k, _)| k == key)
-        .map(|(_, v)| v.as_slice())
-}
-
-fn set(records: &mut Records, key: Vec<u8>, value: Vec<u8>) {
-    match records.iter_mut().find(|(k, _)| *k == key) {
-        Some(slot) => slot.1 = value,
-        None => records.push((key, value)),
-    }
-}
-
-/// The records of a pax header (`_proc_pax`'s loop), in order.
-fn pax_records(buf: &[u8]) -> Result<Records, HeaderError> {
-    let invalid = HeaderError::Invalid("invalid header");
-    let mut records = Vec::new();
-    let mut pos = 0;
-    while pos < buf.len() && buf[pos] != 0 {
-        let digits = buf[pos..]
-            .iter()
-            .take(21)
-            .take_while(|b| b.is_ascii_digit())
-            .count();
-        if digits == 0 || digits > 20 || buf.get(pos + digits) != Some(&b' ') {
-            return Err(invalid);
-        }
-        let length: usize = std::str::from_utf8(&buf[pos..pos + digits])
-            .ok()
-            .and_then(|s| s.parse().ok())
-            .ok_or(HeaderError::Invalid("invalid header"))?;
-        if length < 5 || pos.checked_add(length).is_none_or(|end| end > buf.len()) {
-            return Err(invalid);
-        }
-        let last = pos + length - 1;
-        let start = (pos + digits + 1).min(last);
-        let record = &buf[start..last];
-        let Some(eq) = record.iter().position(|&b| b == b'=') else {
-            return Err(invalid);
-        };
-        if eq == 0 || buf[last] != b'\n' {
-            return Err(invalid);
-        }
-        records.push((record[..eq].to_vec(), record[eq + 1..].to_vec()));
-        pos += length;
-    }
-    Ok(records)
 }
 
 impl<R: Read> TarReader<R> {
@@ -293,7 +169,11 @@ impl<R: Read> TarReader<R> {
             size: nti(&buf[124..136])?,
             sparse: false,
         };
-        let prefix = nts(&buf[345..500]);
+        let prefix = if buf[345] == 0 {
+            &[][..]
+        } else {
+            nts(&buf[345..500])
+        };
         if dircheck && member.kind == 0 && member.name.ends_with('/') {
             member.kind = b'5';
         }
@@ -515,44 +395,6 @@ fn io_copy(reader: &mut impl Read) -> Result<u64, GzipError> {
             Ok(n) => total += n as u64,
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
             Err(e) => return Err(gzip_error(e)),
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn numbers_read_as_python_reads_them() {
-        assert_eq!(nti(b"0000644\0").unwrap(), 0o644);
-        assert_eq!(nti(b"  17 \0\0\0").unwrap(), 0o17);
-        assert_eq!(nti(b"\0\0\0\0\0\0\0\0").unwrap(), 0);
-        assert_eq!(nti(b"0o1_7\0\0\0").unwrap(), 0o17);
-        assert!(nti(b"9\0\0\0\0\0\0\0").is_err());
-        assert!(nti(b"1__7\0\0\0\0").is_err());
-        assert_eq!(nti(&[0o200, 0, 0, 0, 0, 0, 1, 0]).unwrap(), 256);
-        assert_eq!(nti(&[0o377; 8]).unwrap(), -1);
-        assert_eq!(py_int(b" -1_000 ", 10), Some(-1000));
-        assert_eq!(py_int(b"", 10), None);
-    }
-
-    #[test]
-    fn pax_records_are_framed_strictly() {
-        let records = pax_records(b"12 path=a/b\n21 GNU.sparse.size=9\n\0\0").unwrap();
-        assert_eq!(records[0], (b"path".to_vec(), b"a/b".to_vec()));
-        assert_eq!(records[1].0, b"GNU.sparse.size");
-        for bad in [
-            &b"13 path=a/b\n"[..],
-            b"12 path a/b\n",
-            b"4 a=\n",
-            b"x path=a\n",
-        ] {
-            assert!(
-                pax_records(bad).is_err(),
-                "{:?}",
-                String::from_utf8_lossy(bad)
-            );
         }
     }
 }
