@@ -607,7 +607,10 @@ fn hostile_archives_are_bounded_in_time_and_memory() {
         ],
         "",
     );
-    cases.push(("longname-1.0.tar.gz", 1, "GNU long name"));
+    // Python reads a 512 MiB long name (of NULs: an empty name) and goes on: so do we, up to
+    // our budget, which ends before PKG-INFO.
+    let budget = "no PKG-INFO in the first 536870912 inflated bytes: this tool reads no further";
+    cases.push(("longname-1.0.tar.gz", 1, budget));
 
     let m = meta("paxbomb");
     raw_tar(
@@ -624,7 +627,7 @@ fn hostile_archives_are_bounded_in_time_and_memory() {
         ],
         "",
     );
-    cases.push(("paxbomb-1.0.tar.gz", 1, "pax header"));
+    cases.push(("paxbomb-1.0.tar.gz", 1, budget));
 
     let m = meta("manytar");
     let mut entries: Vec<(tar::EntryType, &str, Box<dyn std::io::Read>, u64)> = vec![(

@@ -125,6 +125,9 @@ pub enum ArchiveError {
         #[source]
         cause: Box<dyn std::error::Error + Send + Sync>,
     },
+    /// A `.tar.gz` header larger than we read, before its `PKG-INFO` was reached.
+    #[error("{0}: this tool reads no further (its limit, not a PyPI rule)")]
+    HeaderTooLarge(&'static str),
     /// A `.tar.gz` inflated past our budget before its `PKG-INFO` was reached.
     #[error(
         "no PKG-INFO in the first {expanded} inflated bytes: this tool reads no further (its limit against gzip bombs, not a PyPI rule)"

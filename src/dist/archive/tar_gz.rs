@@ -86,6 +86,8 @@ enum Stop {
     Budget(u64),
     /// [`MAX_ENTRIES`] reached.
     Entries,
+    /// A GNU long name or pax header larger than we read.
+    Header(&'static str),
 }
 
 impl Stop {
@@ -109,23 +111,28 @@ impl Stop {
             },
             Self::Budget(expanded) => ArchiveError::ExpansionBudget { expanded },
             Self::Entries => ArchiveError::TooManyEntries,
+            Self::Header(what) => ArchiveError::HeaderTooLarge(what),
         }
     }
 
     /// The warning when `PKG-INFO` was read before our limit stopped the walk.
     fn into_warning(self) -> Refusal {
-        let (limit, what) = match self {
-            Self::Budget(expanded) => (
-                expanded,
-                "inflated bytes (this tool's limit against gzip bombs",
+        let stopped = match self {
+            Self::Budget(expanded) => format!(
+                "the archive was read only up to {expanded} inflated bytes (this tool's limit \
+                 against gzip bombs, not PyPI's)"
             ),
-            _ => (MAX_ENTRIES as u64, "members (this tool's limit"),
+            Self::Header(what) => {
+                format!("the archive was read only up to a {what} (this tool's limit, not PyPI's)")
+            }
+            _ => format!(
+                "the archive was read only up to {MAX_ENTRIES} members (this tool's limit, not \
+                 PyPI's)"
+            ),
         };
         Refusal {
             code: UNCHECKED,
-            message: format!(
-                "the archive was read only up to {limit} {what}, not PyPI's): the rest was not checked"
-            ),
+            message: format!("{stopped}: the rest was not checked"),
             member: None,
         }
     }
@@ -192,7 +199,7 @@ fn walk(file: File, compressed: u64) -> Result<Walk, ArchiveError> {
             {
                 break None;
             }
-            Err(HeaderError::TooLarge(what)) => return Err(ArchiveError::Tar(what.into())),
+            Err(HeaderError::TooLarge(what)) => break Some(Stop::Header(what)),
             Err(HeaderError::Stream(e)) => break Some(Stop::from_gzip(e, first)?),
             Err(HeaderError::Unhandled(what)) => {
                 break Some(Stop::Broken {
@@ -272,12 +279,12 @@ fn look_at(
         });
         return Ok(());
     }
-    if !member.is_file() {
-        return Ok(());
-    }
     // Where PKG-INFO must be is known only at the end (see `split_top`): keep the
-    // shallowest candidate, which is the one under the common path if any is.
-    let candidate = name.trim_start_matches("./").contains('/')
+    // shallowest candidate, which is the one under the common path if any is. A member of a
+    // type Python does not know is read as a file (`TarFile.extractfile`), and Warehouse's
+    // `getmember` finds it all the same; links are never followed.
+    let candidate = member.has_data()
+        && name.trim_start_matches("./").contains('/')
         && name.ends_with("/PKG-INFO")
         && found
             .pkg_info
@@ -293,7 +300,7 @@ fn look_at(
         }
         let bytes = data(tar, member, MAX_METADATA_SIZE).map_err(Looked::Stream)?;
         found.pkg_info = Some((name.clone(), bytes));
-    } else if malware::is_scanned(name, size) && first_of("pyarmor") {
+    } else if member.is_file() && malware::is_scanned(name, size) && first_of("pyarmor") {
         // Warehouse `scanner.iter_tar_members`: every `isfile()` member, after the checks
         // above (warehouse#19584).
         let bytes = data(tar, member, malware::SCAN_MAX_MEMBER_SIZE).map_err(Looked::Stream)?;

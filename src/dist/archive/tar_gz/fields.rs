@@ -18,11 +18,15 @@ pub(super) fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
+/// Python's `str.isspace()`: Unicode's white space and the four separators `\x1c`–`\x1f`.
+fn is_py_space(c: char) -> bool {
+    c.is_whitespace() || ('\x1c'..='\x1f').contains(&c)
+}
+
 /// Python's `int(text, base)` for ASCII: spaces around, a sign, a `0o` prefix in base 8,
 /// digits with single underscores between them.
 pub(super) fn py_int(text: &[u8], base: u32) -> Option<i128> {
-    let text = std::str::from_utf8(text).ok()?;
-    let text = text.trim_matches(|c: char| c.is_whitespace());
+    let text = std::str::from_utf8(text).ok()?.trim_matches(is_py_space);
     let (negative, digits) = match text.as_bytes().first() {
         Some(b'-') => (true, &text[1..]),
         Some(b'+') => (false, &text[1..]),
@@ -80,7 +84,9 @@ pub(super) fn nti(field: &[u8]) -> Result<i128, HeaderError> {
     if !text.is_ascii() {
         return Err(HeaderError::Invalid("invalid header"));
     }
-    let trimmed = std::str::from_utf8(text).unwrap_or_default().trim();
+    let trimmed = std::str::from_utf8(text)
+        .unwrap_or_default()
+        .trim_matches(is_py_space);
     if trimmed.is_empty() {
         return Ok(0);
     }
@@ -126,8 +132,17 @@ pub(super) fn set(records: &mut Records, key: Vec<u8>, value: Vec<u8>) {
 }
 
 /// The records of a pax header (`_proc_pax`'s loop), in order.
-pub(super) fn pax_records(buf: &[u8]) -> Result<Records, HeaderError> {
-    let invalid = HeaderError::Invalid("invalid header");
+///
+/// `cut`: the header's data goes on past `buf` (we hold a bounded prefix of it); a record
+/// that runs past the prefix is then our limit, not a bad header.
+pub(super) fn pax_records(buf: &[u8], cut: bool) -> Result<Records, HeaderError> {
+    let bad = |beyond: bool| {
+        if beyond && cut {
+            HeaderError::TooLarge("pax header record beyond the first 1048576 bytes")
+        } else {
+            HeaderError::Invalid("invalid header")
+        }
+    };
     let mut records = Vec::new();
     let mut pos = 0;
     while pos < buf.len() && buf[pos] != 0 {
@@ -137,26 +152,32 @@ pub(super) fn pax_records(buf: &[u8]) -> Result<Records, HeaderError> {
             .take_while(|b| b.is_ascii_digit())
             .count();
         if digits == 0 || digits > 20 || buf.get(pos + digits) != Some(&b' ') {
-            return Err(invalid);
+            return Err(bad(digits <= 20 && pos + digits == buf.len()));
         }
         let length: usize = std::str::from_utf8(&buf[pos..pos + digits])
             .ok()
             .and_then(|s| s.parse().ok())
-            .ok_or(HeaderError::Invalid("invalid header"))?;
-        if length < 5 || pos.checked_add(length).is_none_or(|end| end > buf.len()) {
-            return Err(invalid);
+            .ok_or(bad(false))?;
+        if length < 5 {
+            return Err(bad(false));
+        }
+        if pos.checked_add(length).is_none_or(|end| end > buf.len()) {
+            return Err(bad(true));
         }
         let last = pos + length - 1;
         let start = (pos + digits + 1).min(last);
         let record = &buf[start..last];
         let Some(eq) = record.iter().position(|&b| b == b'=') else {
-            return Err(invalid);
+            return Err(bad(false));
         };
         if eq == 0 || buf[last] != b'\n' {
-            return Err(invalid);
+            return Err(bad(false));
         }
         records.push((record[..eq].to_vec(), record[eq + 1..].to_vec()));
         pos += length;
+    }
+    if cut && pos >= buf.len() {
+        return Err(bad(true));
     }
     Ok(records)
 }
@@ -173,6 +194,7 @@ mod tests {
         assert_eq!(nti(b"0o1_7\0\0\0").unwrap(), 0o17);
         assert_eq!(nti(b"0000644 ").unwrap(), 0o644);
         assert_eq!(nti(b"17\t\0\0\0\0\0").unwrap(), 0o17);
+        assert_eq!(nti(b"\x1e0000000057\0").unwrap(), 0o57);
         assert!(nti(b"0000648\0").is_err());
         assert!(nti(b"17 x\0\0\0\0").is_err());
         assert!(nti(b"9\0\0\0\0\0\0\0").is_err());
@@ -204,8 +226,33 @@ mod tests {
     }
 
     #[test]
+    fn a_cut_header_is_our_limit_only_where_a_record_runs_past_it() {
+        // The records end (a NUL) inside what we hold: Python reads the same.
+        assert_eq!(pax_records(b"12 path=a/b\n\0\0", true).unwrap().len(), 1);
+        // A bad record inside it is a bad header for Python too.
+        assert!(matches!(
+            pax_records(b"12 path a/b\n\0", true),
+            Err(HeaderError::Invalid(_))
+        ));
+        for beyond in [
+            &b"12 path=a/b\n30 path=x"[..],
+            b"12 path=a/b\n",
+            b"12 path=a/b\n12",
+        ] {
+            assert!(
+                matches!(pax_records(beyond, true), Err(HeaderError::TooLarge(_))),
+                "{beyond:?}"
+            );
+            assert!(matches!(
+                pax_records(beyond, false),
+                Err(HeaderError::Invalid(_)) | Ok(_)
+            ));
+        }
+    }
+
+    #[test]
     fn pax_records_are_framed_strictly() {
-        let records = pax_records(b"12 path=a/b\n21 GNU.sparse.size=9\n\0\0").unwrap();
+        let records = pax_records(b"12 path=a/b\n21 GNU.sparse.size=9\n\0\0", false).unwrap();
         assert_eq!(records[0], (b"path".to_vec(), b"a/b".to_vec()));
         assert_eq!(records[1].0, b"GNU.sparse.size");
         for bad in [
@@ -215,7 +262,7 @@ mod tests {
             b"x path=a\n",
         ] {
             assert!(
-                pax_records(bad).is_err(),
+                pax_records(bad, false).is_err(),
                 "{:?}",
                 String::from_utf8_lossy(bad)
             );

@@ -127,6 +127,11 @@ enum State {
 }
 
 /// Inflated bytes of every member, in order.
+///
+/// Errors surface when the bytes they are in are asked for, never earlier. CPython's reader
+/// asks ahead (a buffer of 8 KiB or more of inflated bytes), so corrupt deflate data a few KiB
+/// past the tar's end can fail PyPI's read and not ours: a refusal we miss, never one we
+/// make up; the buffer's size differs between Python versions.
 pub(super) struct GzipStream<R> {
     input: Counted<R>,
     inflate: Decompress,

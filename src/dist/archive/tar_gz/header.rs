@@ -74,8 +74,9 @@ impl Member {
         self.kind == b'5'
     }
 
-    /// Python skips the data of regular files and of types it does not know.
-    fn has_data(&self) -> bool {
+    /// Python skips the data of regular files and of types it does not know, and
+    /// `extractfile` reads both as files.
+    pub(super) fn has_data(&self) -> bool {
         self.is_file() || !b"0\x001234567LKS".contains(&self.kind)
     }
 }
@@ -218,20 +219,17 @@ impl<R: Read> TarReader<R> {
         }
     }
 
-    /// A bounded read of a special header's data (Python reads it whole).
-    fn special_data(
-        &mut self,
-        member: &Member,
-        what: &'static str,
-    ) -> Result<Vec<u8>, HeaderError> {
+    /// A special header's data: Python reads it whole; we keep at most
+    /// [`MAX_SPECIAL_ENTRY`] bytes and read past the rest. Whether the data went on past
+    /// what we kept comes back with it.
+    fn special_data(&mut self, member: &Member) -> Result<(Vec<u8>, bool), HeaderError> {
         let len = block(member.size)?;
-        if len > MAX_SPECIAL_ENTRY.next_multiple_of(BLOCK) {
-            return Err(HeaderError::TooLarge(what));
-        }
+        let keep = len.min(MAX_SPECIAL_ENTRY.next_multiple_of(BLOCK));
         let mut buf = Vec::new();
-        self.read_up_to(len, &mut buf)
+        self.read_up_to(keep, &mut buf)
             .map_err(HeaderError::Stream)?;
-        Ok(buf)
+        let skipped = self.skip(len - keep).map_err(HeaderError::Stream)?;
+        Ok((buf, skipped > 0))
     }
 
     fn subsequent(&mut self, depth: usize) -> Result<Member, HeaderError> {
@@ -243,7 +241,12 @@ impl<R: Read> TarReader<R> {
 
     /// `_proc_gnulong`.
     fn long_name(&mut self, header: Member, depth: usize) -> Result<Member, HeaderError> {
-        let buf = self.special_data(&header, "GNU long name larger than 1048576 bytes")?;
+        let (buf, cut) = self.special_data(&header)?;
+        if cut && !buf.contains(&0) {
+            return Err(HeaderError::TooLarge(
+                "GNU long name larger than 1048576 bytes",
+            ));
+        }
         let mut next = self.subsequent(depth)?;
         if header.kind == b'L' {
             next.name = text(nts(&buf));
@@ -289,8 +292,8 @@ impl<R: Read> TarReader<R> {
 
     /// `_proc_pax`: an extended ('x', 'X') or global ('g') header and the member after it.
     fn pax(&mut self, header: Member, depth: usize) -> Result<Member, HeaderError> {
-        let buf = self.special_data(&header, "pax header larger than 1048576 bytes")?;
-        let local = pax_records(&buf)?;
+        let (buf, cut) = self.special_data(&header)?;
+        let local = pax_records(&buf, cut)?;
         let mut records = if header.kind == b'g' {
             Vec::new()
         } else {
