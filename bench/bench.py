@@ -1,5 +1,5 @@
 """Benchmarks: pypi-publish against `twine upload` and `uv publish`, in one run, on this
-machine, against the same local test index (see README "Benchmarks").
+machine, against the same local test index (see docs/benchmarks.md).
 
 Scenarios:
   many   40 small files (20 projects x wheel + sdist) through a 25 ms-each-way latency proxy;

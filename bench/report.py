@@ -1,4 +1,4 @@
-"""The benchmark's tables (Markdown, ready for the README): medians of every measure, the
+"""The benchmark's tables (Markdown, ready for docs/benchmarks.md): medians of every measure, the
 ratios the targets are stated in, and whether each target held in this run."""
 
 from __future__ import annotations

@@ -182,7 +182,7 @@ pub struct UploadArgs {
     pub id_token_env: Option<String>,
     /// Uploads in flight at once.
     // 8, not 4: over a 50 ms round trip 40 small files go in 0.6 s instead of 0.8 s
-    // (README "Benchmarks"); PyPI multiplexes them on one HTTP/2 connection.
+    // (docs/benchmarks.md); PyPI multiplexes them on one HTTP/2 connection.
     #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=64))]
     pub concurrency: u16,
     /// Do everything except the uploads: preflight, hashing, index lookup, classification.

@@ -1,7 +1,8 @@
-//! The index's half of trusted publishing (SPEC §3.1, §3.3): which audience it wants, and
-//! an OIDC token traded for a short-lived upload token.
+//! The index's half of trusted publishing (SPEC §3.1, §3.3, §3.6): which audience it wants,
+//! an OIDC token traded for a short-lived upload token, and that token burned (revoked)
+//! once the run is done with it.
 //!
-//! Both calls are retried on 5xx and transport errors (users see 503s from PyPI here), never
+//! The calls are retried on 5xx and transport errors (users see 503s from PyPI here), never
 //! on 422: a refusal is about the token or the publisher, and a JWT is single-use anyway.
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -88,6 +89,16 @@ pub enum ExchangeError {
         #[source]
         source: reqwest::Error,
     },
+    /// No answer within the time given (the burn has a few seconds only).
+    #[error("{what} at {host} got no answer within {} s", .after.as_secs())]
+    NoAnswer {
+        /// Which call.
+        what: &'static str,
+        /// The index host.
+        host: String,
+        /// The time given.
+        after: Duration,
+    },
     /// A 200 without what it should hold.
     #[error("{what} at {host} answered without the expected JSON")]
     Malformed {
@@ -140,6 +151,7 @@ impl Exchange {
         let url = self.origin.join("_/oidc/audience").expect("valid path");
         let (status, body) = self
             .send(
+                &self.retry,
                 WHAT,
                 || self.client.get(url.reveal().clone()),
                 &Secret::new(""),
@@ -174,6 +186,7 @@ impl Exchange {
         let body = serde_json::json!({ "token": jwt.reveal() }).to_string();
         let (status, answer) = self
             .send(
+                &self.retry,
                 WHAT,
                 || {
                     self.client
@@ -230,14 +243,48 @@ impl Exchange {
         }
     }
 
-    /// Sends with retries on 5xx/429/transport errors; returns the final status and body.
+    /// `POST /_/oidc/burn-token`: revokes the upload token `token` (warehouse#20197, Warehouse's
+    /// `burn_oidc_issued_token`). PyPI answers every burn 202, which says receipt, not
+    /// outcome; any other answer (a 404 from an index without the endpoint) is an error.
+    /// Retried like the other calls, within `policy`'s budget.
+    pub async fn burn(&self, token: &Secret, policy: &RetryPolicy) -> Result<(), ExchangeError> {
+        const WHAT: &str = "the token burn";
+        let url = self.origin.join("_/oidc/burn-token").expect("valid path");
+        let body = serde_json::json!({ "token": token.reveal() }).to_string();
+        let (status, answer) = self
+            .send(
+                policy,
+                WHAT,
+                || {
+                    self.client
+                        .post(url.reveal().clone())
+                        .header(reqwest::header::CONTENT_TYPE, "application/json")
+                        .body(body.clone())
+                },
+                token,
+            )
+            .await?;
+        match status {
+            200..=299 => Ok(()),
+            status => Err(ExchangeError::Http {
+                what: WHAT,
+                host: self.host(),
+                status,
+                message: token.scrub(&json_message(status, &answer)),
+            }),
+        }
+    }
+
+    /// Sends with retries on 5xx/429/transport errors, as `policy` allows; returns the final
+    /// status and body.
     async fn send(
         &self,
+        policy: &RetryPolicy,
         what: &'static str,
         request: impl Fn() -> reqwest::RequestBuilder,
         secret: &Secret,
     ) -> Result<(u16, String), ExchangeError> {
-        retry(&self.retry, |_| async {
+        retry(policy, |_| async {
             let response = request().send().await.map_err(|e| {
                 Failure::transient(ExchangeError::Transport {
                     what,

@@ -5,6 +5,7 @@
 //! of those, trusted publishing trades the CI job's OIDC identity for a short-lived token.
 
 pub mod ambient;
+pub mod burn;
 pub mod choose;
 pub mod claims;
 pub mod credentials;

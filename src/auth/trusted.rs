@@ -1,16 +1,19 @@
 //! Trusted publishing for a run: ask the index for its audience, get the job's OIDC token,
 //! trade it for an upload token, and trade a fresh one again before that token expires
-//! (tokens live 900 s and each OIDC token is single-use, so a long run needs both).
+//! (tokens live 900 s and each OIDC token is single-use, so a long run needs both). When
+//! the run ends, every token it minted is burned.
 
 use std::time::Duration;
 
 use tokio::sync::Mutex;
 
 use super::ambient::{AmbientError, IdentitySource};
+use super::burn::{BURN_BUDGET, BurnList, Burned};
 use super::claims::Claims;
 use super::credentials::{CredentialSource, Credentials};
 use super::diagnose::{self, Context};
 use super::exchange::{Exchange, ExchangeError, Minted};
+use crate::http::RetryPolicy;
 
 /// `--trusted-publishing`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -98,8 +101,9 @@ pub struct TrustedPublishing {
     identity: IdentitySource,
     on_mint: Box<dyn Fn(&Credentials) + Send + Sync>,
     state: Mutex<State>,
-    /// Every token minted, for scrubbing answers without waiting on `state`.
-    minted: std::sync::Mutex<Vec<crate::secret::Secret>>,
+    /// Every token minted: to burn when the run ends, and to scrub answers of (without
+    /// waiting on `state`).
+    minted: BurnList,
 }
 
 impl std::fmt::Debug for TrustedPublishing {
@@ -128,13 +132,44 @@ impl TrustedPublishing {
                 audience: None,
                 minted: None,
             }),
-            minted: std::sync::Mutex::new(Vec::new()),
+            minted: BurnList::default(),
         }
     }
 
     /// Upload tokens minted so far.
     pub fn mints(&self) -> u32 {
-        self.minted.lock().expect("not poisoned").len() as u32
+        self.minted.len() as u32
+    }
+
+    /// Burns every token minted since the last burn, all at once, within [`BURN_BUDGET`]
+    /// (retries included) at the index that minted them. A token minted after this (a run
+    /// that goes on after a signal) waits for the next burn.
+    pub async fn burn(&self) -> Burned {
+        let retry = self.exchange.retry();
+        let policy = RetryPolicy {
+            budget: retry.budget.min(BURN_BUDGET),
+            ..retry.clone()
+        };
+        let tokens = self.minted.take_unburned();
+        let burns = tokens.iter().map(|token| async {
+            let burn = self.exchange.burn(token, &policy);
+            match tokio::time::timeout(BURN_BUDGET, burn).await {
+                Ok(result) => result,
+                Err(_) => Err(ExchangeError::NoAnswer {
+                    what: "the token burn",
+                    host: self.exchange.host(),
+                    after: BURN_BUDGET,
+                }),
+            }
+        });
+        let mut burned = Burned::default();
+        for result in futures_util::future::join_all(burns).await {
+            match result {
+                Ok(()) => burned.revoked += 1,
+                Err(e) => burned.failures.push(e),
+            }
+        }
+        burned
     }
 
     /// How long the current upload token stays valid, when the index said.
@@ -144,10 +179,7 @@ impl TrustedPublishing {
 
     /// `text` with every token minted so far masked (in the forms a server could echo).
     pub fn scrub(&self, text: &str) -> String {
-        let minted = self.minted.lock().expect("not poisoned");
-        minted.iter().fold(text.to_string(), |out, token| {
-            crate::secret::scrub(&out, super::credentials::TOKEN_USERNAME, token)
-        })
+        self.minted.scrub(text)
     }
 
     /// Why an expired upload token cannot be replaced, when it cannot: the identity holds a
@@ -223,10 +255,7 @@ impl TrustedPublishing {
         let credentials =
             Credentials::token(minted.token.clone(), CredentialSource::TrustedPublishing);
         (self.on_mint)(&credentials);
-        self.minted
-            .lock()
-            .expect("not poisoned")
-            .push(minted.token.clone());
+        self.minted.push(minted.token.clone());
         state.minted = Some(minted);
         Ok(credentials)
     }

@@ -177,6 +177,7 @@ fn titled(report: &PublishReport, title: &str, identity: &str, failure: Option<&
     if report.dry_run {
         md.push_str(" · **dry run**");
     }
+    md.push_str(&revoked(report));
     let signed = attestations(report);
     if signed.is_empty() {
         md.push_str("\n\nAttestations: none sent.\n\n");
@@ -225,6 +226,23 @@ fn titled(report: &PublishReport, title: &str, identity: &str, failure: Option<&
         }
     }
     md
+}
+
+/// What became of the upload tokens trusted publishing minted (nothing without any).
+fn revoked(report: &PublishReport) -> String {
+    match (report.token_mints, report.tokens_revoked) {
+        (0, _) => String::new(),
+        (1, 1) => {
+            "\n\nUpload token: minted by trusted publishing, revoked when the run ended.".into()
+        }
+        (minted, revoked) if revoked == minted => format!(
+            "\n\nUpload tokens: {minted} minted by trusted publishing, all revoked when the run ended."
+        ),
+        (minted, revoked) => format!(
+            "\n\nUpload tokens: {minted} minted by trusted publishing, {revoked} revoked when the run ended; **{} not revoked** (the index refused or did not answer the burn): each expires 15 minutes after it was minted.",
+            minted - revoked
+        ),
+    }
 }
 
 fn cell(s: &str) -> String {
@@ -292,6 +310,34 @@ mod tests {
         assert!(
             md.contains("1 PEP 740 publish attestation(s) sent."),
             "{md}"
+        );
+    }
+
+    /// The summary says whether the minted upload tokens were revoked, and names none
+    /// without trusted publishing.
+    #[test]
+    fn the_summary_says_whether_minted_tokens_were_revoked() {
+        let with = |token_mints, tokens_revoked| {
+            let report = PublishReport {
+                token_mints,
+                tokens_revoked,
+                ..Default::default()
+            };
+            markdown(&report, "trusted publishing", None)
+        };
+        assert!(!with(0, 0).contains("token"), "{}", with(0, 0));
+        assert!(
+            with(1, 1).contains(
+                "Upload token: minted by trusted publishing, revoked when the run ended."
+            ),
+            "{}",
+            with(1, 1)
+        );
+        assert!(with(2, 2).contains("2 minted by trusted publishing, all revoked"));
+        let partly = with(2, 1);
+        assert!(
+            partly.contains("1 revoked when the run ended; **1 not revoked**"),
+            "{partly}"
         );
     }
 

@@ -12,7 +12,9 @@
 //!    (never for a file already present: each signature is a public log entry);
 //! 6. **upload** — the new files, wheels before sdists, at most N at a time; the first
 //!    refusal of the URL or the credentials stops the rest;
-//! 7. **report** — one row per file.
+//! 7. **report** — one row per file;
+//! 8. **burn** — with trusted publishing, revoke every upload token minted for the run,
+//!    however it ended (on a signal, at once).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
@@ -26,6 +28,7 @@ use crate::dist::{self, Digests, Distribution, Problem, Target, discover};
 use crate::events::Reporter;
 use crate::index::{Index, Refusal, UploadOutcome, url};
 
+mod burn;
 mod destinations;
 mod outcome;
 mod plan;
@@ -75,7 +78,9 @@ pub async fn publish(
         repository_url: index.upload_url().to_string(),
         ..PublishReport::default()
     };
-    let mut result = run(options, index, reporter, &mut report).await;
+    let (mut result, burned) =
+        burn::burning(index, run(options, index, reporter, &mut report)).await;
+    burn::record(&burned, reporter, &mut report);
     if let Some(signal) = crate::interrupt::received() {
         // Files never started leave no error behind: the report says the release is short.
         if result.is_err() || !report.succeeded() {

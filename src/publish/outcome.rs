@@ -83,6 +83,9 @@ pub struct PublishReport {
     pub lookups: u64,
     /// Upload tokens minted by trusted publishing.
     pub token_mints: u32,
+    /// Of those, the ones revoked when the run ended (`POST /_/oidc/burn-token`); the others
+    /// expire by themselves, 15 minutes after they were minted.
+    pub tokens_revoked: u32,
     /// Wall time in seconds.
     pub seconds: f64,
     /// Whether this was a dry run.

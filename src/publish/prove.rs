@@ -21,7 +21,7 @@ pub(super) async fn credentials(
             None => String::new(),
         };
         let line = format!(
-            "dry run: the trusted-publishing exchange succeeded: the index minted an upload token (masked, and discarded unused){valid}"
+            "dry run: the trusted-publishing exchange succeeded: the index minted an upload token (masked, unused, and revoked when the run ends){valid}"
         );
         reporter.note(&line);
         report.proven.push(line);

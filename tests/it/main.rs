@@ -8,17 +8,20 @@
 //! - `check`: the preflight on good and bad corpora and hostile archives; versions,
 //!   specifiers and requirements judged as the real `packaging` judges them; `.tar.gz`
 //!   sdists built byte by byte and judged as PyPI's `tarfile` reads them.
-//! - `real_corpus`: `check` against 208 real files PyPI accepted or refused.
+//! - `real_corpus`: `check` against 560 real files PyPI accepted or refused (352 of them
+//!   uploaded since 2026-08-20, under PyPI's 2025–26 archive rules).
 //! - `rst_corpus`: the reStructuredText validator against the real `readme_renderer`.
 //! - `properties`: parsers and archive readers under proptest: no panic, bounded time.
 //! - `upload_test_index`: uploads to the Warehouse-faithful test index (form, order,
 //!   dry run, 14-day rule, globs, `.pypirc` and `[[tool.uv.index]]`).
 //! - `upload_real_indexes`: uploads to real pypiserver and devpi, proven with `pip`;
 //!   several destinations in one step.
-//! - `refusals`: configuration-class refusals stop the run at the first.
+//! - `refusals`: configuration-class refusals stop the run at the first; a file that breaks
+//!   PyPI's archive rules fails alone, in the index's words.
 //! - `faults`: seeded fault rounds, brownouts and signals.
 //! - `security`: no secret in any output, no credential across origins, TLS.
-//! - `trusted_publishing`: the OIDC exchange and every diagnosis; the dry run's proofs.
+//! - `trusted_publishing`: the OIDC exchange and every diagnosis; the dry run's proofs;
+//!   minted tokens burned when the run ends, however it ends.
 //! - `attest`: PEP 740 attestations with a local Sigstore and PyPI's verifier; Rekor
 //!   entries submitted together.
 //! - `attest_bundles`: existing Sigstore bundles (made by the Python `sigstore` client)

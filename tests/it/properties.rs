@@ -333,6 +333,66 @@ fn edits() -> impl Strategy<Value = (Vec<(usize, u8, u8)>, Option<usize>)> {
     )
 }
 
+/// One change to one member of a record-by-record wheel.
+#[derive(Debug, Clone)]
+enum RecordEdit {
+    Flags(usize, u16),
+    Method(usize, u16),
+    LocalExtra(usize, Vec<u8>),
+    CentralExtra(usize, Vec<u8>),
+    Comment(usize, Vec<u8>),
+    LocalSizes(usize, u32, u32),
+    Name(usize, Vec<u8>),
+    Local(usize, bool),
+    Central(usize, usize),
+    Records(u16),
+    Offset(u32),
+}
+
+fn record_edit() -> impl Strategy<Value = RecordEdit> {
+    let bytes = || proptest::collection::vec(any::<u8>(), 0..24);
+    let i = || 0usize..6;
+    prop_oneof![
+        (i(), any::<u16>()).prop_map(|(i, v)| RecordEdit::Flags(i, v)),
+        (i(), any::<u16>()).prop_map(|(i, v)| RecordEdit::Method(i, v)),
+        (i(), bytes()).prop_map(|(i, v)| RecordEdit::LocalExtra(i, v)),
+        (i(), bytes()).prop_map(|(i, v)| RecordEdit::CentralExtra(i, v)),
+        (i(), bytes()).prop_map(|(i, v)| RecordEdit::Comment(i, v)),
+        (i(), any::<u32>(), any::<u32>()).prop_map(|(i, a, b)| RecordEdit::LocalSizes(i, a, b)),
+        (i(), bytes()).prop_map(|(i, v)| RecordEdit::Name(i, v)),
+        (i(), any::<bool>()).prop_map(|(i, v)| RecordEdit::Local(i, v)),
+        (i(), 0usize..3).prop_map(|(i, v)| RecordEdit::Central(i, v)),
+        any::<u16>().prop_map(RecordEdit::Records),
+        any::<u32>().prop_map(RecordEdit::Offset),
+    ]
+}
+
+/// A valid wheel written record by record, with `edits` applied to its headers.
+fn crafted(metadata: &[u8], edits: &[RecordEdit], prepend: Vec<u8>, append: Vec<u8>) -> Vec<u8> {
+    use common::zipcraft::{Craft, wheel};
+    let mut craft = Craft::of(wheel("demo-1.0", &String::from_utf8_lossy(metadata), &[]));
+    craft.prepend = prepend;
+    craft.append = append;
+    let n = craft.members.len();
+    for edit in edits {
+        let m = |i: usize| i % n;
+        match edit.clone() {
+            RecordEdit::Flags(i, v) => craft.members[m(i)].flags = v,
+            RecordEdit::Method(i, v) => craft.members[m(i)].method = v,
+            RecordEdit::LocalExtra(i, v) => craft.members[m(i)].local_extra = v,
+            RecordEdit::CentralExtra(i, v) => craft.members[m(i)].central_extra = v,
+            RecordEdit::Comment(i, v) => craft.members[m(i)].comment = v,
+            RecordEdit::LocalSizes(i, a, b) => craft.members[m(i)].local_sizes = Some((a, b)),
+            RecordEdit::Name(i, v) => craft.members[m(i)].name = v,
+            RecordEdit::Local(i, v) => craft.members[m(i)].local = v,
+            RecordEdit::Central(i, v) => craft.members[m(i)].central = v,
+            RecordEdit::Records(v) => craft.records = Some(v),
+            RecordEdit::Offset(v) => craft.offset = Some(v),
+        }
+    }
+    craft.build()
+}
+
 /// Checks `bytes` as the file `name` against both rule sets; only a panic or time fails.
 fn check_bytes(dir: &Path, name: &str, bytes: &[u8]) {
     let path = dir.join(name);
@@ -467,6 +527,8 @@ fn archive_readers() {
         /// garbage after the last: CPython's gzip reads the members as one stream and never
         /// reaches what lies past the tar's end, so the verdict is the single stream's.
         Members((Vec<usize>, Vec<u8>, Vec<u8>)),
+        /// A wheel written record by record with its headers changed (the ZIP walk).
+        Crafted(Vec<RecordEdit>, Vec<u8>, Vec<u8>),
     }
     let input = prop_oneof![
         proptest::collection::vec(member.clone(), 0..8).prop_map(Input::Wheel),
@@ -481,6 +543,12 @@ fn archive_readers() {
             proptest::collection::vec(any::<u8>(), 0..64),
         )
             .prop_map(Input::Members),
+        (
+            proptest::collection::vec(record_edit(), 0..6),
+            proptest::collection::vec(any::<u8>(), 0..40),
+            proptest::collection::vec(any::<u8>(), 0..40),
+        )
+            .prop_map(|(edits, prepend, append)| Input::Crafted(edits, prepend, append)),
     ];
     let single = dir.path().join("single");
     std::fs::create_dir(&single).unwrap();
@@ -518,6 +586,10 @@ fn archive_readers() {
                 prop_assert_eq!(&problems, &expected);
                 return Ok(());
             }
+            Input::Crafted(edits, prepend, append) => (
+                "demo-1.0-py3-none-any.whl",
+                crafted(&good_meta, &edits, prepend, append),
+            ),
         };
         check_bytes(dir.path(), name, &bytes);
         Ok(())

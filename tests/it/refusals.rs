@@ -3,6 +3,10 @@
 //! credentials the index refuses (403). Each is neither retried nor repeated per file: the
 //! run stops at the first with one message naming the URL and what was expected, and the
 //! files not tried are reported as not attempted.
+//!
+//! Issue 21: refusals about one file, as PyPI words them: archives that break PyPI's
+//! archive rules, sent with `--no-verify-metadata` so the index is the one to refuse them.
+//! Each file fails on its own line with the index's message; the others are published.
 
 use crate::common;
 
@@ -10,7 +14,7 @@ use std::path::Path;
 
 use common::dists::{metadata, wheel_members, wheel_owned};
 use common::fault_proxy::{FaultProxy, Plan};
-use common::servers::TestIndex;
+use common::servers::{TestIndex, http};
 use common::{Run, Upload, tempdir};
 
 const TOKEN: &str = "pypi-Refusals-51c9";
@@ -135,4 +139,167 @@ fn refused_credentials_stop_the_run() {
     let expected = format!("error: {url} refused the credentials (403");
     says(&run.stderr, &expected);
     says(&run.stderr, "hint: the credentials were refused");
+}
+
+/// A wheel of `stem` whose package module carries a comment in the central directory.
+fn wheel_with_entry_comment(dir: &Path, stem: &str) {
+    use std::io::Write;
+    let path = dir.join(format!("{stem}-py3-none-any.whl"));
+    let mut zip = zip::ZipWriter::new(std::fs::File::create(path).unwrap());
+    for (name, bytes) in wheel_members(stem, &metadata("archive-comment", "1.0", "")) {
+        let options = zip::write::FullFileOptions::default();
+        let options = if name.ends_with("__init__.py") {
+            options.with_file_comment("a comment on one entry")
+        } else {
+            options
+        };
+        zip.start_file(name, options).unwrap();
+        zip.write_all(&bytes).unwrap();
+    }
+    zip.finish().unwrap();
+}
+
+/// A `.tar.gz` sdist of `top` whose `setup.py` is a GNU sparse member (type `S`).
+fn sparse_sdist(dir: &Path, top: &str, pkg_info: &str) {
+    let gz = flate2::write::GzEncoder::new(
+        std::fs::File::create(dir.join(format!("{top}.tar.gz"))).unwrap(),
+        flate2::Compression::fast(),
+    );
+    let mut tar = tar::Builder::new(gz);
+    let mut header = tar::Header::new_gnu();
+    header.set_size(pkg_info.len() as u64);
+    header.set_mode(0o644);
+    tar.append_data(&mut header, format!("{top}/PKG-INFO"), pkg_info.as_bytes())
+        .unwrap();
+    let data = b"from setuptools import setup\nsetup()\n";
+    let octal = |value: usize| {
+        let mut field = [0u8; 12];
+        field[..11].copy_from_slice(format!("{value:011o}").as_bytes());
+        field
+    };
+    let mut header = tar::Header::new_gnu();
+    header.set_entry_type(tar::EntryType::GNUSparse);
+    header.set_size(data.len() as u64);
+    header.set_mode(0o644);
+    let gnu = header.as_gnu_mut().unwrap();
+    gnu.sparse[0].offset = octal(0);
+    gnu.sparse[0].numbytes = octal(data.len());
+    gnu.realsize = octal(data.len());
+    tar.append_data(&mut header, format!("{top}/setup.py"), &data[..])
+        .unwrap();
+    tar.into_inner().unwrap().finish().unwrap();
+}
+
+#[test]
+fn issue21_archives_pypi_refuses_fail_with_its_message() {
+    let dir = tempdir();
+    let good = "archive_good-1.0-py3-none-any.whl";
+    wheel_owned(
+        dir.path(),
+        good,
+        &wheel_members("archive_good-1.0", &metadata("archive-good", "1.0", "")),
+    );
+    wheel_with_entry_comment(dir.path(), "archive_comment-1.0");
+    let mut members = wheel_members(
+        "archive_entry_points-1.0",
+        &metadata("archive-entry-points", "1.0", ""),
+    );
+    members.push((
+        "archive_entry_points-1.0.dist-info/entry_points.txt".into(),
+        b"[console_scripts]\n../evil = archive_entry_points:main\n".to_vec(),
+    ));
+    wheel_owned(
+        dir.path(),
+        "archive_entry_points-1.0-py3-none-any.whl",
+        &members,
+    );
+    sparse_sdist(
+        dir.path(),
+        "archive_sparse-1.0",
+        &metadata("archive-sparse", "1.0", ""),
+    );
+    let archives = "See https://docs.pypi.org/archives for more information";
+    let refused = [
+        (
+            "archive_comment-1.0-py3-none-any.whl",
+            "archive-comment",
+            format!("Invalid distribution file. ZIP archive not accepted: Comment in central directory. {archives}"),
+        ),
+        (
+            "archive_entry_points-1.0-py3-none-any.whl",
+            "archive-entry-points",
+            "Wheel 'archive_entry_points-1.0-py3-none-any.whl' has invalid entry points defined in the entry_points.txt file".to_owned(),
+        ),
+        (
+            "archive_sparse-1.0.tar.gz",
+            "archive-sparse",
+            format!("Invalid distribution file. tar archive not accepted: Sparse members are not allowed. {archives}"),
+        ),
+    ];
+
+    let index = TestIndex::start(&["--token", TOKEN]);
+    let out = tempdir();
+    let report = out.path().join("report.json");
+    let run = Upload::to(&index.upload_url())
+        .token(TOKEN)
+        .args(&["--no-verify-metadata", "--json", report.to_str().unwrap()])
+        .run(dir.path());
+    assert_eq!(run.code, Some(1), "{}", run.all());
+    // What the user reads of each: the file, the index's status, PyPI's words.
+    let reads = |i: usize| {
+        let (file, _, message) = &refused[i];
+        format!("{file}: the index refused the upload (400): {message}")
+    };
+    for i in 0..refused.len() {
+        let line = format!("error: {}", reads(i));
+        let said = run.stderr.lines().filter(|l| *l == line).count();
+        assert_eq!(said, 1, "expected {line:?} once in:\n{}", run.stderr);
+    }
+    says(&run.stderr, "error: 3 of 4 file(s) failed to upload");
+    // A refusal for good: nothing to re-run, nothing retried.
+    assert!(!run.all().contains("re-run"), "{}", run.all());
+    let stats = index.stats();
+    assert_eq!(stats["files_received"], 4, "{stats:#}");
+
+    // Only the good file is published; a refused file leaves no project or release.
+    let report: serde_json::Value = serde_json::from_str(&common::read_expected(&report)).unwrap();
+    let mut by_file: Vec<(&str, &str, &str)> = report["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            let error = f["error"].as_str().unwrap_or("");
+            (
+                f["file"].as_str().unwrap(),
+                f["status"].as_str().unwrap(),
+                error,
+            )
+        })
+        .collect();
+    by_file.sort_unstable();
+    assert_eq!(
+        by_file,
+        [
+            (refused[0].0, "failed", reads(0).as_str()),
+            (refused[1].0, "failed", reads(1).as_str()),
+            (good, "uploaded", ""),
+            (refused[2].0, "failed", reads(2).as_str()),
+        ]
+    );
+    let stored: Vec<&str> = stats["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["filename"].as_str().unwrap())
+        .collect();
+    assert_eq!(stored, [good]);
+    for (_, project, _) in &refused {
+        let (status, _) = http(
+            "GET",
+            &format!("{}{project}/", index.simple_url()),
+            &[],
+            b"",
+        );
+        assert_eq!(status, 404, "{project} exists");
+    }
 }

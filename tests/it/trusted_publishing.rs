@@ -1,6 +1,9 @@
 //! Trusted publishing end to end against the test index's OIDC exchange and its GitHub-like
 //! issuer (standing in for `ACTIONS_ID_TOKEN_REQUEST_URL`): the successful flow, renewal
 //! with a fresh OIDC token, every diagnosed failure, retries, and no secret in any output.
+//! `burn`: every minted token revoked when the run ends.
+
+mod burn;
 
 use crate::common;
 
@@ -247,6 +250,9 @@ fn long_runs_mint_again_with_a_fresh_oidc_token() {
     let report: serde_json::Value =
         serde_json::from_slice(&std::fs::read(&report).unwrap()).unwrap();
     assert_eq!(report["token_mints"].as_u64(), Some(minted));
+    // Every token burned, the ones renewal replaced included.
+    assert_eq!(report["tokens_revoked"].as_u64(), Some(minted));
+    assert_eq!(index.stats()["tokens_burned"].as_u64(), Some(minted));
     assert_eq!(index.stats()["uploads_stored"], 11, "the seed and ten more");
     // Renewed before it expires, never after a refusal: one request per file.
     assert_eq!(report["upload_requests"], 10, "{report:#}");
@@ -272,6 +278,8 @@ fn long_runs_mint_again_with_a_fresh_oidc_token() {
         run.all()
     );
     assert_no_secrets("output", &run.all(), &[&jwt]);
+    let stats = index.stats();
+    assert_eq!(stats["tokens_burned"], stats["tokens_minted"], "{stats}");
 
     // The same, met on the wire: uploads take 3.5 s and the token lives 6 s, so the second
     // file leaves with 2.5 s left (more than the 1.5 s renewal margin) and is refused once
@@ -319,6 +327,9 @@ fn long_runs_mint_again_with_a_fresh_oidc_token() {
     let report: serde_json::Value = serde_json::from_str(&read_expected(&report)).unwrap();
     assert_eq!(report["upload_requests"], 3, "{report:#}");
     assert_eq!(report["token_mints"], 2, "{report:#}");
+    assert_eq!(report["tokens_revoked"], 2, "{report:#}");
+    // The expired token and its replacement, and the single-use run's token before them.
+    assert_eq!(slow.stats()["tokens_burned"], 3);
     assert_eq!(
         slow.stats()["uploads_stored"],
         4,
@@ -589,7 +600,7 @@ fn dry_run_proves_the_exchange_the_credentials_and_the_signing_identity() {
     let run = upload(dir.path(), &index, &args, &env);
     assert_eq!(run.code, Some(0), "{}", run.all());
     for want in [
-        "dry run: the trusted-publishing exchange succeeded: the index minted an upload token (masked, and discarded unused), valid for",
+        "dry run: the trusted-publishing exchange succeeded: the index minted an upload token (masked, unused, and revoked when the run ends), valid for",
         &format!(
             "dry run: {} takes these credentials (a request without a file was answered 400 Unknown protocol version.)",
             index.upload_url()
@@ -709,6 +720,11 @@ fn dry_run_proves_the_exchange_the_credentials_and_the_signing_identity() {
     assert_eq!(
         count(&index.stats(), "tokens_minted"),
         count(&before, "tokens_minted") + 6
+    );
+    // A dry run burns what it minted, as a real run does.
+    assert_eq!(
+        count(&index.stats(), "tokens_burned"),
+        count(&index.stats(), "tokens_minted")
     );
 }
 

@@ -106,7 +106,7 @@ fn form_matches_twine_field_by_field() {
 
     for file in &files {
         let (a, b) = (as_map(&ours.form(file)), as_map(&twines.form(file)));
-        // Intended differences, each documented in the README (Form fidelity):
+        // Intended differences, each documented in docs/cli.md (Form fidelity):
         // - twine sends md5_digest; PyPI documents it as base64 but compares hex, so we send none.
         // - twine sends `comment` and legacy empty fields; empty values carry nothing.
         // - requires_python is sent even when empty (GitLab needs it).

@@ -5,9 +5,19 @@
 //! PyPI inflates whole, a budget of our own), so a corrupt, truncated or hostile archive gives
 //! an error or a warning, never a hang or unbounded memory.
 
+pub mod entry_points;
 pub mod malware;
+pub mod record;
 mod tar_gz;
+mod zip_central;
 mod zip_file;
+mod zip_walk;
+
+/// Wheels written record by record, shared with the integration tests.
+#[cfg(test)]
+#[allow(dead_code, unreachable_pub)]
+#[path = "../../../tests/it/common/zipcraft.rs"]
+mod zipcraft;
 
 use std::fs::File;
 use std::io::{self, Read};
@@ -41,6 +51,8 @@ pub struct ArchiveContents {
     /// PyPI's rules about the archive itself that this file breaks (SPEC §1 "What PyPI
     /// rejects about the archive itself"); the metadata was still read.
     pub refusals: Vec<Refusal>,
+    /// Findings about the archive PyPI accepts but reports (a RECORD that does not match).
+    pub notes: Vec<Refusal>,
 }
 
 /// A rule PyPI applies to the archive itself (not its metadata), broken by this file. PyPI
@@ -54,10 +66,6 @@ pub struct Refusal {
     /// The archive member the rule is about, where there is one.
     pub member: Option<String>,
 }
-
-/// The code of a [`Refusal`] that is not PyPI's rule but our own limit: the archive was not
-/// read to its end, so what lies past it was not checked. A warning for every index.
-pub const UNCHECKED: &str = "sdist-unchecked";
 
 /// Why an archive could not be read.
 #[derive(Debug, thiserror::Error)]
@@ -80,9 +88,6 @@ pub enum ArchiveError {
     /// More than one `.dist-info/METADATA`.
     #[error("more than one .dist-info/METADATA ({0})")]
     MultipleMetadata(String),
-    /// A wheel lacks `WHEEL` or `RECORD`.
-    #[error("wheel has no {0}")]
-    MissingWheelMember(String),
     /// The metadata member is larger than [`MAX_METADATA_SIZE`].
     #[error("{path} is larger than {limit} bytes")]
     MetadataTooLarge {
@@ -91,40 +96,15 @@ pub enum ArchiveError {
         /// The limit.
         limit: u64,
     },
-    /// PyPI's compression-ratio rule.
-    #[error(
-        "File exceeds compression ratio of {RATIO_THRESHOLD} ({expanded} bytes from {compressed})"
-    )]
-    CompressionRatio {
-        /// Bytes after decompression (so far).
-        expanded: u64,
-        /// Bytes of the archive.
-        compressed: u64,
-    },
     /// More entries than [`MAX_ENTRIES`].
     #[error("archive has more than {MAX_ENTRIES} entries")]
     TooManyEntries,
-    /// A zip member compressed with something PyPI refuses.
-    #[error("File does not use a supported compression type ({member}: {method})")]
-    Compression {
-        /// Member path.
-        member: String,
-        /// The method found.
-        method: String,
-    },
+    /// A rule of PyPI's is broken in a way that leaves nothing else to read.
+    #[error("{}", .0.message)]
+    Refused(Refusal),
     /// An sdist must have exactly one top-level folder.
     #[error("Incorrect number of top-level directories in sdist")]
     TopLevel,
-    /// A `.tar.gz` whose gzip stream or tar headers break before the tar's end: Python's
-    /// `tarfile` cannot read it, neither on PyPI nor in pip.
-    #[error("{pypi_says}")]
-    Unreadable {
-        /// PyPI's answer to it.
-        pypi_says: &'static str,
-        /// What was wrong, and where.
-        #[source]
-        cause: Box<dyn std::error::Error + Send + Sync>,
-    },
     /// A `.tar.gz` header larger than we read, before its `PKG-INFO` was reached.
     #[error("{0}: this tool reads no further (its limit, not a PyPI rule)")]
     HeaderTooLarge(&'static str),
@@ -140,9 +120,10 @@ pub enum ArchiveError {
 
 /// Reads the metadata of a distribution file.
 pub fn read(path: &Path, filename: &DistFilename) -> Result<ArchiveContents, ArchiveError> {
-    let file = File::open(path).map_err(ArchiveError::Io)?;
+    let mut file = File::open(path).map_err(ArchiveError::Io)?;
     let compressed = file.metadata().map_err(ArchiveError::Io)?.len();
-    match &filename.detail {
+    let polyglot = is_polyglot(&mut file, compressed, filename)?;
+    let mut contents = match &filename.detail {
         FilenameDetail::Wheel { .. } => zip_file::read_wheel(file, compressed, filename),
         FilenameDetail::Sdist {
             format: SdistFormat::Zip,
@@ -150,17 +131,41 @@ pub fn read(path: &Path, filename: &DistFilename) -> Result<ArchiveContents, Arc
         FilenameDetail::Sdist {
             format: SdistFormat::TarGz,
         } => tar_gz::read_sdist_tar(file, compressed),
+    }?;
+    if polyglot {
+        // `_is_valid_dist_file` asks this first (warehouse#19638).
+        contents.refusals.insert(
+            0,
+            Refusal {
+                code: "polyglot",
+                message: "Invalid distribution file. File is both a zip and a tar file".into(),
+                member: None,
+            },
+        );
     }
+    Ok(contents)
 }
 
-pub(super) fn check_ratio(expanded: u64, compressed: u64) -> Result<(), ArchiveError> {
-    if expanded > RATIO_MIN_SIZE && expanded / compressed.max(1) > RATIO_THRESHOLD {
-        return Err(ArchiveError::CompressionRatio {
-            expanded,
-            compressed,
-        });
-    }
-    Ok(())
+/// Whether PyPI's `zipfile.is_zipfile` and `tarfile.is_tarfile` both take the file. A
+/// `.tar.gz` is a tar; the question is whether it is a ZIP too. A ZIP is a tar when its
+/// first block parses as a tar header (it cannot be compressed: it starts with `PK`).
+fn is_polyglot(file: &mut File, len: u64, filename: &DistFilename) -> Result<bool, ArchiveError> {
+    use std::io::Seek;
+    let answer = match &filename.detail {
+        FilenameDetail::Sdist {
+            format: SdistFormat::TarGz,
+        } => zip_file::is_zipfile(file, len)?,
+        _ => {
+            let mut block = Vec::with_capacity(512);
+            file.by_ref()
+                .take(512)
+                .read_to_end(&mut block)
+                .map_err(ArchiveError::Io)?;
+            zip_file::is_tar_header(&block)
+        }
+    };
+    file.rewind().map_err(ArchiveError::Io)?;
+    Ok(answer)
 }
 
 pub(super) enum BoundedReadError {

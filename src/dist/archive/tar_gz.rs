@@ -15,8 +15,7 @@ use std::fs::File;
 use std::io::BufReader;
 
 use super::{
-    ArchiveContents, ArchiveError, MAX_ENTRIES, MAX_METADATA_SIZE, Refusal, UNCHECKED, malware,
-    split_top,
+    ArchiveContents, ArchiveError, MAX_ENTRIES, MAX_METADATA_SIZE, Refusal, malware, split_top,
 };
 use gzip::{GzipError, GzipStream};
 use header::{HeaderError, Member, TarReader};
@@ -105,17 +104,19 @@ impl Stop {
     /// The error when `PKG-INFO` was not reached, or the stream is broken.
     fn into_error(self) -> ArchiveError {
         match self {
-            Self::Broken { says, what } => ArchiveError::Unreadable {
-                pypi_says: says.words(),
-                cause: what.into(),
-            },
+            Self::Broken { says, what } => ArchiveError::Refused(Refusal {
+                code: "sdist-stream",
+                message: says.words().into(),
+                member: Some(what),
+            }),
             Self::Budget(expanded) => ArchiveError::ExpansionBudget { expanded },
             Self::Entries => ArchiveError::TooManyEntries,
             Self::Header(what) => ArchiveError::HeaderTooLarge(what),
         }
     }
 
-    /// The warning when `PKG-INFO` was read before our limit stopped the walk.
+    /// The warning (for every index) when `PKG-INFO` was read before our limit stopped the
+    /// walk.
     fn into_warning(self) -> Refusal {
         let stopped = match self {
             Self::Budget(expanded) => format!(
@@ -131,7 +132,7 @@ impl Stop {
             ),
         };
         Refusal {
-            code: UNCHECKED,
+            code: "sdist-unchecked",
             message: format!("{stopped}: the rest was not checked"),
             member: None,
         }
@@ -349,12 +350,12 @@ pub(super) fn read_sdist_tar(file: File, compressed: u64) -> Result<ArchiveConte
             member: Some(path),
         });
     }
-    refusals.extend(stop.map(Stop::into_warning));
     Ok(ArchiveContents {
         metadata_path: expected,
         metadata,
         members,
         dist_info: None,
         refusals,
+        notes: stop.map(Stop::into_warning).into_iter().collect(),
     })
 }

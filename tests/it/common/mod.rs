@@ -9,6 +9,7 @@ pub mod http1;
 pub mod servers;
 pub mod tar_bytes;
 pub mod tls;
+pub mod zipcraft;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

@@ -121,6 +121,13 @@ impl TokenTable {
         self.minted.insert(secret, token);
     }
 
+    /// Forgets a token minted by trusted publishing, as Warehouse's burn deletes its
+    /// macaroon: it is then unknown, refused like any (403 [`no_identity`]). A user's token
+    /// is never revoked this way. Whether a minted token was revoked.
+    pub fn revoke_minted(&mut self, raw: &str) -> bool {
+        self.minted.remove(&Secret::new(raw)).is_some()
+    }
+
     fn lookup(&self, raw: &str) -> Option<Identity> {
         let key = Secret::new(raw);
         if let Some(projects) = self.users.get(&key) {

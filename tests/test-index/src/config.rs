@@ -93,6 +93,15 @@ pub struct Cli {
     /// Bearer token the built-in issuer's token endpoint requires.
     #[arg(long, default_value = crate::oidc::DEFAULT_REQUEST_TOKEN)]
     pub issuer_request_token: String,
+
+    /// Answer `/_/oidc/burn-token` with this status and revoke nothing (404: a Warehouse
+    /// from before the endpoint; 500: a failing one). Default: 202 and revoke, as PyPI.
+    #[arg(long, value_name = "STATUS")]
+    pub burn_token_status: Option<u16>,
+
+    /// Answer `/_/oidc/burn-token` this many milliseconds late (a burn that times out).
+    #[arg(long, default_value_t = 0)]
+    pub burn_token_delay_ms: u64,
 }
 
 /// An API token the index accepts.
@@ -191,6 +200,8 @@ pub struct Config {
     pub upload_delay: std::time::Duration,
     pub oidc_disabled: bool,
     pub existing_projects: Vec<String>,
+    pub burn_token_status: Option<u16>,
+    pub burn_token_delay: std::time::Duration,
 }
 
 impl Config {
@@ -252,6 +263,8 @@ impl Config {
             upload_delay: std::time::Duration::from_millis(cli.upload_delay_ms),
             oidc_disabled: cli.oidc_disabled,
             existing_projects: cli.existing_projects,
+            burn_token_status: cli.burn_token_status,
+            burn_token_delay: std::time::Duration::from_millis(cli.burn_token_delay_ms),
         })
     }
 }

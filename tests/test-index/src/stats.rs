@@ -27,6 +27,10 @@ pub struct Stats {
     pub simple_requests: AtomicU64,
     /// Upload tokens minted by trusted publishing.
     pub tokens_minted: AtomicU64,
+    /// POSTs to `/_/oidc/burn-token`, whatever their body and answer.
+    pub burn_requests: AtomicU64,
+    /// Minted tokens those revoked.
+    pub tokens_burned: AtomicU64,
 }
 
 impl Stats {
@@ -41,6 +45,8 @@ impl Stats {
             &self.uploads_stored,
             &self.simple_requests,
             &self.tokens_minted,
+            &self.burn_requests,
+            &self.tokens_burned,
         ] {
             counter.store(0, Ordering::Relaxed);
         }
@@ -94,6 +100,8 @@ pub async fn get_stats(State(state): State<Arc<AppState>>) -> Json<Value> {
         "uploads_stored": stats.uploads_stored.load(Ordering::Relaxed),
         "simple_requests": stats.simple_requests.load(Ordering::Relaxed),
         "tokens_minted": stats.tokens_minted.load(Ordering::Relaxed),
+        "burn_requests": stats.burn_requests.load(Ordering::Relaxed),
+        "tokens_burned": stats.tokens_burned.load(Ordering::Relaxed),
         "files": files,
     }))
 }

@@ -443,3 +443,74 @@ fn gitlab_tokens_mint_for_their_publisher_only() {
         )
     );
 }
+
+fn burn(server: &Server, body: &str) -> (u16, Value) {
+    let reply = server.request(
+        "POST",
+        "/_/oidc/burn-token",
+        &[("Content-Type", "application/json")],
+        body.as_bytes(),
+    );
+    (reply.status, reply.json())
+}
+
+/// Warehouse's burn (warehouse#20197): a minted token is revoked and then refused like an
+/// unknown one; every burn is answered 202, whatever it holds, and only a minted token is
+/// ever revoked.
+#[test]
+fn a_burned_token_is_refused_like_an_unknown_one() {
+    let server = start(&[]);
+    create_project(&server);
+    let (_, body) = mint_jwt(&server, &jwt(&server, ""));
+    let api_token = body["token"].as_str().unwrap().to_owned();
+    let accepted = (202, json!({"message": "Accepted", "errors": []}));
+    for junk in [
+        "",
+        "not json",
+        r#"{"token": 1}"#,
+        r#"{"token": "pypi-unknown"}"#,
+    ] {
+        assert_eq!(burn(&server, junk), accepted, "{junk:?}");
+    }
+    // A user's API token is not the burn's to revoke.
+    assert_eq!(burn(&server, r#"{"token": "SECRET"}"#), accepted);
+    assert_eq!(server.stats()["tokens_burned"], 0);
+    assert_eq!(
+        burn(&server, &json!({"token": api_token}).to_string()),
+        accepted
+    );
+    assert_eq!(server.stats()["tokens_burned"], 1);
+    assert_eq!(server.stats()["burn_requests"], 6);
+    let form = Form::new(&wheel(WHEEL), "demo-pkg", "1.0");
+    assert_eq!(
+        server.upload(Some(&api_token), &form).status_line(),
+        "403 Invalid or non-existent authentication information. See https://pypi.org/help/#invalid-auth for more information."
+    );
+    assert_eq!(server.upload(Some("SECRET"), &form).status, 200);
+    // Burning it again changes nothing.
+    assert_eq!(
+        burn(&server, &json!({"token": api_token}).to_string()),
+        accepted
+    );
+    assert_eq!(server.stats()["tokens_burned"], 1);
+}
+
+/// For the client's tests: a burn endpoint that fails (and then revokes nothing).
+#[test]
+fn a_failing_burn_endpoint_revokes_nothing() {
+    let server = start(&["--burn-token-status", "404"]);
+    create_project(&server);
+    let (_, body) = mint_jwt(&server, &jwt(&server, ""));
+    let api_token = body["token"].as_str().unwrap().to_owned();
+    let reply = server.request(
+        "POST",
+        "/_/oidc/burn-token",
+        &[],
+        json!({"token": api_token}).to_string().as_bytes(),
+    );
+    assert_eq!(reply.status_line(), "404 Not Found");
+    let form = Form::new(&wheel(WHEEL), "demo-pkg", "1.0");
+    assert_eq!(server.upload(Some(&api_token), &form).status, 200);
+    assert_eq!(server.stats()["burn_requests"], 1);
+    assert_eq!(server.stats()["tokens_burned"], 0);
+}

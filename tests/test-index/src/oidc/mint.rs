@@ -1,8 +1,9 @@
-//! `/_/oidc/audience` and `/_/oidc/mint-token` as in Warehouse's `oidc/views.py`:
-//! peek at `iss`, verify RS256 / `iss` / `aud` / `exp` / `iat` / `nbf` with 30 s
-//! leeway, try pending publishers, find the publisher, refuse a reused `jti`, and
+//! `/_/oidc/audience`, `/_/oidc/mint-token` and `/_/oidc/burn-token` as in Warehouse's
+//! `oidc/views.py`: peek at `iss`, verify RS256 / `iss` / `aud` / `exp` / `iat` / `nbf`
+//! with 30 s leeway, try pending publishers, find the publisher, refuse a reused `jti`, and
 //! mint a short-lived API token scoped to the publisher's projects. Every refusal is
-//! a 422 `{"message": "Token request failed", "errors": [{code, description}]}`.
+//! a 422 `{"message": "Token request failed", "errors": [{code, description}]}`. A burn
+//! revokes a minted token and always answers 202.
 
 use std::sync::Arc;
 
@@ -19,7 +20,9 @@ use super::jwt::decode_unverified;
 use super::publisher::{LookupError, find};
 use crate::app::AppState;
 use crate::auth::{MintedToken, Secret};
+use crate::httpexc::HttpException;
 use crate::names::canonicalize_name;
+use crate::stats::Stats;
 use crate::store::Project;
 
 /// PyJWT leeway Warehouse passes (`_JWT_LEEWAY`).
@@ -234,4 +237,35 @@ fn mint(state: &AppState, jti: Option<String>, projects: Vec<String>) -> Respons
     );
     crate::stats::Stats::bump(&state.stats.tokens_minted);
     Json(json!({"success": true, "token": secret, "expires": expires_at})).into_response()
+}
+
+/// `POST /_/oidc/burn-token`, Warehouse's `burn_oidc_issued_token` (warehouse#20197,
+/// `warehouse/oidc/views.py`): deletes the token if trusted publishing minted it. The answer
+/// is always 202 `{"message": "Accepted", "errors": []}` — for a bad body, an unknown
+/// token or a user's API token too (those change nothing): it says receipt, not outcome.
+/// `--burn-token-status` and `--burn-token-delay-ms` make it fail for tests.
+pub async fn burn_token(
+    State(state): State<Arc<AppState>>,
+    headers: axum::http::HeaderMap,
+    body: Bytes,
+) -> Response {
+    Stats::bump(&state.stats.burn_requests);
+    if !state.config.burn_token_delay.is_zero() {
+        tokio::time::sleep(state.config.burn_token_delay).await;
+    }
+    if let Some(status) = state.config.burn_token_status {
+        let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        return HttpException::plain(status).render(&headers);
+    }
+    if let Ok(token) = token_from_body(&body)
+        && state
+            .tokens
+            .lock()
+            .expect("tokens lock")
+            .revoke_minted(&token)
+    {
+        Stats::bump(&state.stats.tokens_burned);
+    }
+    let accepted = json!({"message": "Accepted", "errors": []});
+    (StatusCode::ACCEPTED, Json(accepted)).into_response()
 }

@@ -1,7 +1,7 @@
 //! Trusted publishing (`--oidc`): the index side (`/_/oidc/audience`,
-//! `/_/oidc/mint-token`, GitHub and GitLab publisher matching) and a built-in GitHub-like
-//! OIDC issuer (`/.well-known/*`, `/_/test-issuer/token`; GitLab-shaped tokens with
-//! `shape=gitlab`) whose tokens the index trusts.
+//! `/_/oidc/mint-token`, `/_/oidc/burn-token`, GitHub and GitLab publisher matching) and a
+//! built-in GitHub-like OIDC issuer (`/.well-known/*`, `/_/test-issuer/token`;
+//! GitLab-shaped tokens with `shape=gitlab`) whose tokens the index trusts.
 
 mod gitlab;
 mod issuer;
@@ -77,6 +77,7 @@ pub fn routes(router: Router<Arc<AppState>>) -> Router<Arc<AppState>> {
         .route("/_/oidc/audience", get(mint::audience))
         .route("/_/oidc/mint-token", post(mint::mint_token))
         .route("/_/oidc/github/mint-token", post(mint::mint_token))
+        .route("/_/oidc/burn-token", post(mint::burn_token))
         .route("/.well-known/openid-configuration", get(issuer::discovery))
         .route("/.well-known/jwks", get(issuer::jwks))
         .route("/_/test-issuer/token", get(issuer::token))

@@ -1,14 +1,26 @@
 //! The look inside the uploaded file: `_is_valid_dist_file` (is it the archive its
-//! extension says, with PKG-INFO / WHEEL where Warehouse looks), and for wheels the
-//! RECORD, entry points, METADATA and License-File checks of `file_upload`. YARA
-//! scanning and ZIP framing checks are not reproduced.
+//! extension says, with PKG-INFO / WHEEL where Warehouse looks, framed as PyPI takes
+//! ZIP archives, without sparse tar members), and for wheels the RECORD, entry points,
+//! METADATA and License-File checks of `file_upload`. YARA scanning is not reproduced.
+
+mod entry_points;
+mod tar_gz;
+mod zip_records;
 
 use std::fs::File;
-use std::io::{BufReader, Read};
+use std::io::Read;
 use std::path::Path;
 
-use flate2::read::GzDecoder;
 use zip::{CompressionMethod, ZipArchive};
+
+use tar_gz::{TarRead, tar_names};
+
+/// How `_is_valid_dist_file` words a refusal of the archive's form.
+fn not_accepted(kind: &str, what: &str) -> String {
+    format!(
+        "{kind} archive not accepted: {what}. See https://docs.pypi.org/archives for more information"
+    )
+}
 
 /// An opened distribution, kept for the later checks.
 pub enum Opened {
@@ -66,9 +78,14 @@ pub fn open_dist(path: &Path, filename: &str) -> Result<Opened, Option<String>> 
         let compressed = std::fs::metadata(path).map(|m| m.len()).unwrap_or(1).max(1);
         let mut decompressed: u64 = 0;
         let mut names = Vec::new();
+        let mut directory = zip_records::Directory::new();
         for i in 0..archive.len() {
             let entry = archive.by_index_raw(i).map_err(|_| None)?;
             decompressed += entry.size();
+            directory.insert(
+                entry.name_raw().to_vec(),
+                (entry.compressed_size(), entry.size()),
+            );
             if !matches!(
                 entry.compression(),
                 CompressionMethod::Stored | CompressionMethod::Deflated
@@ -107,6 +124,10 @@ pub fn open_dist(path: &Path, filename: &str) -> Result<Opened, Option<String>> 
                 return Err(Some(format!("WHEEL not found at {target}")));
             }
         }
+        // Last, as in Warehouse: the records read in file order.
+        if let Err(what) = zip_records::check_file(path, &directory).map_err(|_| None)? {
+            return Err(Some(not_accepted("ZIP", what)));
+        }
         return Ok(Opened::Zip(Box::new(archive)));
     }
     // .tar.gz
@@ -114,10 +135,7 @@ pub fn open_dist(path: &Path, filename: &str) -> Result<Opened, Option<String>> 
         TarRead::NotTar => return Err(Some("File is not a tarfile".to_owned())),
         TarRead::Broken => return Err(None),
         TarRead::Sparse => {
-            return Err(Some(
-                "tar archive not accepted: Sparse members are not allowed. See https://docs.pypi.org/archives for more information"
-                    .to_owned(),
-            ));
+            return Err(Some(not_accepted("tar", "Sparse members are not allowed")));
         }
         TarRead::Names(names) => names,
     };
@@ -132,56 +150,6 @@ pub fn open_dist(path: &Path, filename: &str) -> Result<Opened, Option<String>> 
         return Err(Some(format!("PKG-INFO not found at {target}")));
     }
     Ok(Opened::Tar(names))
-}
-
-enum TarRead {
-    NotTar,
-    Broken,
-    Sparse,
-    Names(Vec<String>),
-}
-
-/// Member names (trailing `/` dropped, like `TarInfo.name`), gzip or plain tar.
-fn tar_names(path: &Path) -> TarRead {
-    let Ok(file) = File::open(path) else {
-        return TarRead::Broken;
-    };
-    let mut reader = BufReader::new(file);
-    let mut magic = [0u8; 2];
-    let gz = reader.read_exact(&mut magic).is_ok() && magic == [0x1f, 0x8b];
-    let Ok(file) = File::open(path) else {
-        return TarRead::Broken;
-    };
-    let source: Box<dyn Read> = if gz {
-        Box::new(GzDecoder::new(BufReader::new(file)))
-    } else {
-        Box::new(BufReader::new(file))
-    };
-    let mut archive = tar::Archive::new(source);
-    let Ok(entries) = archive.entries() else {
-        return TarRead::NotTar;
-    };
-    let mut names = Vec::new();
-    let mut sparse = false;
-    for entry in entries {
-        let Ok(entry) = entry else {
-            return if names.is_empty() {
-                TarRead::NotTar
-            } else {
-                TarRead::Broken
-            };
-        };
-        sparse |= entry.header().entry_type().is_gnu_sparse();
-        let name = String::from_utf8_lossy(&entry.path_bytes()).into_owned();
-        names.push(name.trim_end_matches('/').to_owned());
-    }
-    if names.is_empty() {
-        TarRead::NotTar
-    } else if sparse {
-        TarRead::Sparse
-    } else {
-        TarRead::Names(names)
-    }
 }
 
 /// License-File entries of an sdist must exist under its top-level directory.
@@ -241,7 +209,7 @@ pub fn check_wheel_contents(
         ));
     }
     if let Some(bytes) = read_member(archive, &format!("{dist_info}/entry_points.txt"))
-        && !entry_points_valid(&bytes)
+        && !entry_points::valid(&bytes)
     {
         return Err(format!(
             "Wheel '{filename}' has invalid entry points defined in the entry_points.txt file"
@@ -251,56 +219,6 @@ pub fn check_wheel_contents(
     read_member(archive, &metadata).ok_or_else(|| {
         format!("Wheel '{filename}' does not contain the required METADATA file: {metadata}")
     })
-}
-
-/// `validate_entrypoints`: UTF-8, an INI file `configparser` (delimiter `=`,
-/// strict) accepts, and script names matching `[\w.-]+`.
-fn entry_points_valid(bytes: &[u8]) -> bool {
-    let Ok(text) = std::str::from_utf8(bytes) else {
-        return false;
-    };
-    let mut sections: Vec<String> = Vec::new();
-    let mut keys: Vec<String> = Vec::new();
-    let mut in_value = false;
-    for line in text.lines() {
-        let trimmed = line.trim();
-        if trimmed.is_empty() || trimmed.starts_with('#') || trimmed.starts_with(';') {
-            continue;
-        }
-        if line.starts_with([' ', '\t']) && in_value {
-            continue; // continuation of the previous value
-        }
-        if let Some(section) = trimmed.strip_prefix('[').and_then(|s| s.strip_suffix(']')) {
-            if sections.iter().any(|s| s == section) {
-                return false;
-            }
-            sections.push(section.to_owned());
-            keys.clear();
-            in_value = false;
-            continue;
-        }
-        let Some((key, _)) = trimmed.split_once('=') else {
-            return false;
-        };
-        let Some(section) = sections.last() else {
-            return false;
-        };
-        let key = key.trim().to_owned();
-        if keys.contains(&key) {
-            return false;
-        }
-        if matches!(section.as_str(), "console_scripts" | "gui_scripts")
-            && (key.is_empty()
-                || !key
-                    .chars()
-                    .all(|c| c.is_alphanumeric() || matches!(c, '_' | '.' | '-')))
-        {
-            return false;
-        }
-        keys.push(key);
-        in_value = true;
-    }
-    true
 }
 
 #[cfg(test)]
@@ -316,14 +234,5 @@ mod tests {
         );
         assert_eq!(common_path(&names(&["./foo/a", "foo/b"])).unwrap(), "foo");
         assert_eq!(common_path(&names(&["a/x", "b/y"])).unwrap(), "");
-    }
-
-    #[test]
-    fn entry_points() {
-        assert!(entry_points_valid(b"[console_scripts]\nfoo = foo:main\n"));
-        assert!(!entry_points_valid(
-            b"[console_scripts]\n../foo = foo:main\n"
-        ));
-        assert!(!entry_points_valid(b"foo = bar\n"));
     }
 }
