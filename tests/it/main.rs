@@ -6,7 +6,8 @@
 //!   venv, the test index, pypiserver and devpi, the fault proxy, the TLS front, the
 //!   Sigstore stand-in.
 //! - `check`: the preflight on good and bad corpora and hostile archives; versions,
-//!   specifiers and requirements judged as the real `packaging` judges them.
+//!   specifiers and requirements judged as the real `packaging` judges them; `.tar.gz`
+//!   sdists built byte by byte and judged as PyPI's `tarfile` reads them.
 //! - `real_corpus`: `check` against 560 real files PyPI accepted or refused (352 of them
 //!   uploaded since 2026-08-20, under PyPI's 2025–26 archive rules).
 //! - `rst_corpus`: the reStructuredText validator against the real `readme_renderer`.

@@ -523,6 +523,10 @@ fn archive_readers() {
         MutatedTar((Vec<(usize, u8, u8)>, Option<usize>)),
         MutatedGz((Vec<(usize, u8, u8)>, Option<usize>)),
         SdistZip(Vec<(String, Vec<u8>, bool)>),
+        /// The good tar as several gzip members (cut points, zero padding after each) with
+        /// garbage after the last: CPython's gzip reads the members as one stream and never
+        /// reaches what lies past the tar's end, so the verdict is the single stream's.
+        Members((Vec<usize>, Vec<u8>, Vec<u8>)),
         /// A wheel written record by record with its headers changed (the ZIP walk).
         Crafted(Vec<RecordEdit>, Vec<u8>, Vec<u8>),
     }
@@ -534,12 +538,23 @@ fn archive_readers() {
         edits().prop_map(Input::MutatedGz),
         proptest::collection::vec(member, 0..6).prop_map(Input::SdistZip),
         (
+            proptest::collection::vec(any::<usize>(), 0..5),
+            proptest::collection::vec(0u8..40, 0..6),
+            proptest::collection::vec(any::<u8>(), 0..64),
+        )
+            .prop_map(Input::Members),
+        (
             proptest::collection::vec(record_edit(), 0..6),
             proptest::collection::vec(any::<u8>(), 0..40),
             proptest::collection::vec(any::<u8>(), 0..40),
         )
             .prop_map(|(edits, prepend, append)| Input::Crafted(edits, prepend, append)),
     ];
+    let single = dir.path().join("single");
+    std::fs::create_dir(&single).unwrap();
+    std::fs::write(single.join("demo-1.0.tar.gz"), gzip(&tar)).unwrap();
+    let (dist, expected) = check_file(&single.join("demo-1.0.tar.gz"), Target::Pypi);
+    assert!(dist.is_some() && expected.is_empty(), "{expected:?}");
     fuzz("archive", input, 384, |input| {
         let (name, bytes) = match input {
             Input::Wheel(m) => ("demo-1.0-py3-none-any.whl", zip_bytes(&m)),
@@ -550,6 +565,27 @@ fn archive_readers() {
             Input::MutatedTar((e, c)) => ("demo-1.0.tar.gz", gzip(&mutate(tar.clone(), &e, c))),
             Input::MutatedGz((e, c)) => ("demo-1.0.tar.gz", mutate(gzip(&tar), &e, c)),
             Input::SdistZip(m) => ("demo-1.0.zip", zip_bytes(&m)),
+            Input::Members((cuts, pads, tail)) => {
+                let mut points: Vec<usize> = cuts.iter().map(|c| c % (tar.len() + 1)).collect();
+                points.sort_unstable();
+                points.push(tar.len());
+                let (mut bytes, mut from) = (Vec::new(), 0);
+                for (i, &to) in points.iter().enumerate() {
+                    bytes.extend(gzip(&tar[from..to]));
+                    bytes.resize(
+                        bytes.len() + usize::from(pads.get(i).copied().unwrap_or(0)),
+                        0,
+                    );
+                    from = to;
+                }
+                bytes.extend(tail);
+                let path = dir.path().join("demo-1.0.tar.gz");
+                std::fs::write(&path, &bytes).unwrap();
+                let (dist, problems) = check_file(&path, Target::Pypi);
+                prop_assert!(dist.is_some(), "{problems:?}");
+                prop_assert_eq!(&problems, &expected);
+                return Ok(());
+            }
             Input::Crafted(edits, prepend, append) => (
                 "demo-1.0-py3-none-any.whl",
                 crafted(&good_meta, &edits, prepend, append),

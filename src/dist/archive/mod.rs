@@ -1,8 +1,9 @@
 //! Reading a distribution's core metadata straight from the archive, without unpacking.
 //!
 //! Every read is bounded: the metadata member's size, the number of entries, and how far a
-//! compressed stream may expand (mirroring PyPI's compression-ratio rule), so a corrupt,
-//! truncated or hostile archive gives an error, never a hang or unbounded memory.
+//! compressed stream may expand (for zip, PyPI's compression-ratio rule; for `.tar.gz`, which
+//! PyPI inflates whole, a budget of our own), so a corrupt, truncated or hostile archive gives
+//! an error or a warning, never a hang or unbounded memory.
 
 pub mod entry_points;
 pub mod malware;
@@ -96,16 +97,6 @@ pub enum ArchiveError {
         /// The limit.
         limit: u64,
     },
-    /// PyPI's compression-ratio rule.
-    #[error(
-        "File exceeds compression ratio of {RATIO_THRESHOLD} ({expanded} bytes from {compressed})"
-    )]
-    CompressionRatio {
-        /// Bytes after decompression (so far).
-        expanded: u64,
-        /// Bytes of the archive.
-        compressed: u64,
-    },
     /// More entries than [`MAX_ENTRIES`].
     #[error("archive has more than {MAX_ENTRIES} entries")]
     TooManyEntries,
@@ -115,6 +106,17 @@ pub enum ArchiveError {
     /// An sdist must have exactly one top-level folder.
     #[error("Incorrect number of top-level directories in sdist")]
     TopLevel,
+    /// A `.tar.gz` header larger than we read, before its `PKG-INFO` was reached.
+    #[error("{0}: this tool reads no further (its limit, not a PyPI rule)")]
+    HeaderTooLarge(&'static str),
+    /// A `.tar.gz` inflated past our budget before its `PKG-INFO` was reached.
+    #[error(
+        "no PKG-INFO in the first {expanded} inflated bytes: this tool reads no further (its limit against gzip bombs, not a PyPI rule)"
+    )]
+    ExpansionBudget {
+        /// Bytes inflated.
+        expanded: u64,
+    },
 }
 
 /// Reads the metadata of a distribution file.
@@ -165,16 +167,6 @@ fn is_polyglot(file: &mut File, len: u64, filename: &DistFilename) -> Result<boo
     };
     file.rewind().map_err(ArchiveError::Io)?;
     Ok(answer)
-}
-
-pub(super) fn check_ratio(expanded: u64, compressed: u64) -> Result<(), ArchiveError> {
-    if expanded > RATIO_MIN_SIZE && expanded / compressed.max(1) > RATIO_THRESHOLD {
-        return Err(ArchiveError::CompressionRatio {
-            expanded,
-            compressed,
-        });
-    }
-    Ok(())
 }
 
 pub(super) enum BoundedReadError {

@@ -8,6 +8,7 @@ pub mod fault_proxy;
 pub mod github_api;
 pub mod http1;
 pub mod servers;
+pub mod tar_bytes;
 pub mod tls;
 pub mod zipcraft;
 
