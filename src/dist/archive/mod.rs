@@ -169,24 +169,6 @@ fn is_polyglot(file: &mut File, len: u64, filename: &DistFilename) -> Result<boo
     Ok(answer)
 }
 
-pub(super) enum BoundedReadError {
-    TooLarge,
-    Io(io::Error),
-}
-
-/// Reads at most [`MAX_METADATA_SIZE`] bytes; declared sizes are not trusted.
-pub(super) fn read_bounded(reader: impl Read, _path: &str) -> Result<Vec<u8>, BoundedReadError> {
-    let mut buf = Vec::new();
-    reader
-        .take(MAX_METADATA_SIZE + 1)
-        .read_to_end(&mut buf)
-        .map_err(BoundedReadError::Io)?;
-    if buf.len() as u64 > MAX_METADATA_SIZE {
-        return Err(BoundedReadError::TooLarge);
-    }
-    Ok(buf)
-}
-
 /// Where an sdist's `PKG-INFO` must be, and every member relative to its top-level folder.
 ///
 /// PyPI takes `os.path.commonpath` of the member names and wants `PKG-INFO` right under it:
