@@ -351,3 +351,24 @@ fn sparse_members_are_refused() {
     let (_, reply) = upload(&sdist(SDIST, b"print('sparse')\n"));
     assert_eq!(reply.status_line(), "200 OK");
 }
+
+/// A gzip of several members is one stream to Python's `gzip`, and PyPI takes it: the
+/// sdist split in two members (each a complete gzip) is stored like the one-member file.
+#[test]
+fn an_sdist_of_two_gzip_members_is_taken() {
+    use flate2::{Compression, read::GzDecoder, write::GzEncoder};
+    use std::io::Read;
+    let one = sdist(SDIST, b"print('two members')\n");
+    let mut tar = Vec::new();
+    GzDecoder::new(&one.bytes[..]).read_to_end(&mut tar).unwrap();
+    let half = tar.len() / 2;
+    let mut bytes = Vec::new();
+    for part in [&tar[..half], &tar[half..]] {
+        let mut gz = GzEncoder::new(Vec::new(), Compression::default());
+        gz.write_all(part).unwrap();
+        bytes.extend(gz.finish().unwrap());
+    }
+    let two = Dist { bytes, ..one };
+    let (_, reply) = upload(&two);
+    assert_eq!(reply.status_line(), "200 OK");
+}

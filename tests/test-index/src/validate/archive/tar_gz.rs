@@ -7,7 +7,7 @@ use std::fs::File;
 use std::io::{BufReader, Read};
 use std::path::Path;
 
-use flate2::read::GzDecoder;
+use flate2::read::MultiGzDecoder;
 
 /// What reading the tar archive found.
 pub enum TarRead {
@@ -44,7 +44,8 @@ pub fn tar_names(path: &Path) -> TarRead {
         return TarRead::Broken;
     };
     let source: Box<dyn Read> = if gz {
-        Box::new(GzDecoder::new(BufReader::new(file)))
+        // A gzip of several members is one stream to Python's gzip (and so to PyPI).
+        Box::new(MultiGzDecoder::new(BufReader::new(file)))
     } else {
         Box::new(BufReader::new(file))
     };
