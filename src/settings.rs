@@ -141,6 +141,8 @@ pub struct RawSettings {
     pub rekor_url: Option<String>,
     /// Sigstore's staging instance.
     pub sigstore_staging: bool,
+    /// `--provenance-check`.
+    pub provenance_check: crate::provenance::Check,
 }
 
 /// One index a run publishes to.
@@ -184,6 +186,8 @@ pub struct RunSettings {
     pub attestations: crate::attest::Mode,
     /// Where attestations are signed.
     pub sigstore: crate::attest::Services,
+    /// `--provenance-check`.
+    pub provenance_check: crate::provenance::Check,
 }
 
 impl RunSettings {
@@ -293,6 +297,7 @@ impl RunSettings {
             stall_timeout: raw.stall_timeout.max(Duration::from_secs(1)),
             attestations: raw.attestations,
             sigstore,
+            provenance_check: raw.provenance_check,
         })
     }
 
@@ -397,6 +402,7 @@ impl RunSettings {
             verify_metadata: self.verify_metadata,
             attestations,
             preflight_target: None,
+            provenance_check: self.provenance_check,
         }
     }
 }

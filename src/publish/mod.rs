@@ -6,8 +6,12 @@
 //! 3. **plan** — ask the index once per project what it has, and classify every file as new,
 //!    already present (same sha256) or a conflict (same name, other bytes); any conflict
 //!    stops the run before the first upload;
+//!    the provenance of the releases' files and of the release each is compared with is
+//!    read too;
 //! 4. **authenticate** — with trusted publishing, mint the upload token now (only when
 //!    something is to be uploaded), so a refused exchange stops the run before any upload;
+//!    Then **provenance**: the grade PyPI will give each release, said before anything is
+//!    sent (`--provenance-check fail` stops here on a loss or change);
 //! 5. **attest** — with attestations on, find or sign one for every file about to be sent
 //!    (never for a file already present: each signature is a public log entry);
 //! 6. **upload** — the new files, wheels before sdists, at most N at a time; the first
@@ -33,6 +37,7 @@ mod destinations;
 mod outcome;
 mod plan;
 mod prove;
+mod provenance;
 mod send;
 
 use self::plan::plan;
@@ -57,6 +62,8 @@ pub struct PublishOptions {
     /// Whose rules the preflight applies (`None`: the index's own; with several
     /// destinations, the strictest among them, so that nothing is sent anywhere first).
     pub preflight_target: Option<Target>,
+    /// `--provenance-check`: off, warn or fail.
+    pub provenance_check: crate::provenance::Check,
 }
 
 struct Planned {
@@ -112,7 +119,8 @@ async fn run(
     let mut planned = hash_all(dists).await?;
 
     // 3. Plan against the index.
-    let known_projects = plan(index, &mut planned, report, reporter).await?;
+    let (known_projects, listed) = plan(index, &mut planned, report, reporter).await?;
+    let looked = provenance::look(options, index, &planned, &listed).await;
 
     // 4. Authenticate, only when something is to be sent: a re-run with everything already
     // present needs no token at all. A dry run mints too, and proves the credentials.
@@ -123,6 +131,9 @@ async fn run(
             prove::credentials(index, &planned, reporter, report).await?;
         }
     }
+
+    // The provenance each release will get, before anything is signed or sent.
+    provenance::judge(options, index, looked, &planned, reporter, report)?;
 
     // 5. Attest what will be sent (after authenticating: a refused exchange must not
     // leave public log entries behind).
