@@ -25,6 +25,8 @@
 //! - `attest_bundles`: existing Sigstore bundles (made by the Python `sigstore` client)
 //!   converted to PEP 740 attestations and sent instead of signing.
 //! - `attest_gitlab`: attestations from GitLab CI, verified with a GitLab publisher policy.
+//! - `provenance`: the provenance grade PyPI will give a release, reached by real runs of
+//!   trusted publishing against the test index's Integrity API; `--provenance-check fail`.
 //! - `action_contract`: the binary run as the GitHub runner runs the container.
 //! - `container`: the image itself, run by podman.
 
@@ -38,6 +40,7 @@ mod check;
 mod container;
 mod faults;
 mod properties;
+mod provenance;
 mod real_corpus;
 mod refusals;
 mod rst_corpus;
