@@ -256,6 +256,10 @@ pub struct UploadArgs {
     /// Sigstore services for attestations.
     #[command(flatten)]
     pub sigstore: SigstoreArgs,
+    /// Also store each uploaded file's attestation in the GitHub repository's attestation
+    /// store (GITHUB_REPOSITORY; token from GITHUB_TOKEN; needs `attestations: write`).
+    #[arg(long, env = crate::attest::github_store::ENABLE_ENV)]
+    pub github_attestations: bool,
     /// No progress bars.
     #[arg(long)]
     pub no_progress: bool,

@@ -143,6 +143,8 @@ pub struct RawSettings {
     pub sigstore_staging: bool,
     /// `--provenance-check`.
     pub provenance_check: crate::provenance::Check,
+    /// `github-attestations` and its token.
+    pub github_store: attest::github_store::Requested,
 }
 
 /// One index a run publishes to.
@@ -188,6 +190,8 @@ pub struct RunSettings {
     pub sigstore: crate::attest::Services,
     /// `--provenance-check`.
     pub provenance_check: crate::provenance::Check,
+    /// GitHub's attestation store, when uploaded files' attestations go there too.
+    pub github_store: Option<Arc<attest::github_store::GithubStore>>,
 }
 
 impl RunSettings {
@@ -282,13 +286,20 @@ impl RunSettings {
             only.url_origin = url_origin;
             only.file_credentials = file_credentials;
         }
+        let ca_bundle = raw
+            .ca_bundle
+            .or_else(|| crate::http::client::ca_bundle_from_env(env))
+            .or_else(|| repository.and_then(|r| r.ca_cert));
+        let github_store = attest::github_store::GithubStore::resolve(
+            raw.github_store,
+            raw.attestations == attest::Mode::Off,
+            ca_bundle.as_deref(),
+            env,
+        )?;
         Ok(Self {
             paths: raw.paths,
             destinations,
-            ca_bundle: raw
-                .ca_bundle
-                .or_else(|| crate::http::client::ca_bundle_from_env(env))
-                .or_else(|| repository.and_then(|r| r.ca_cert)),
+            ca_bundle,
             concurrency: raw.concurrency.max(1),
             dry_run: raw.dry_run,
             verify_metadata: raw.verify_metadata,
@@ -298,6 +309,7 @@ impl RunSettings {
             attestations: raw.attestations,
             sigstore,
             provenance_check: raw.provenance_check,
+            github_store: github_store.map(Arc::new),
         })
     }
 
@@ -403,6 +415,7 @@ impl RunSettings {
             attestations,
             preflight_target: None,
             provenance_check: self.provenance_check,
+            github_store: self.github_store.clone(),
         }
     }
 }
@@ -454,6 +467,9 @@ pub enum SettingsError {
     /// `--index NAME` and `pyproject.toml`.
     #[error(transparent)]
     UvIndex(#[from] uv_index::UvIndexError),
+    /// `github-attestations`.
+    #[error(transparent)]
+    GithubStore(#[from] attest::github_store::SetupError),
 }
 
 impl SettingsError {
@@ -463,6 +479,7 @@ impl SettingsError {
             SettingsError::Url(e) => e.hint(),
             SettingsError::Pypirc(e) => e.hint(),
             SettingsError::UvIndex(e) => e.hint(),
+            SettingsError::GithubStore(e) => e.hint(),
         }
     }
 }

@@ -11,6 +11,10 @@
 //! in-toto statement names this file and its sha256 as its only subject, with PyPI's publish
 //! predicate type. Anything else stops the run before any upload: the bundle was made for
 //! something else, and replacing a user's bundle silently is not ours to do.
+//!
+//! [`to_bundle`] is the same mapping backwards (`Attestation.to_bundle`): a PEP 740
+//! attestation as a Sigstore bundle v0.3, for GitHub's attestation store — the very
+//! certificate, Rekor entry, statement and signature, so one signature serves both stores.
 
 use std::path::{Path, PathBuf};
 
@@ -129,6 +133,28 @@ pub fn convert(bundle: &Value) -> Result<Attestation, String> {
     })
 }
 
+/// Media type of the bundles [`to_bundle`] makes.
+pub const BUNDLE_V03: &str = "application/vnd.dev.sigstore.bundle.v0.3+json";
+
+/// `Attestation.to_bundle`: the attestation's parts in a v0.3 bundle's places, byte for
+/// byte — the leaf certificate alone (v0.3 carries no chain), its Rekor entries as they
+/// are (protobuf-JSON already), and a DSSE envelope of the statement with its one signature.
+pub fn to_bundle(attestation: &Attestation) -> Value {
+    let material = &attestation.verification_material;
+    serde_json::json!({
+        "mediaType": BUNDLE_V03,
+        "verificationMaterial": {
+            "certificate": {"rawBytes": material.certificate},
+            "tlogEntries": material.transparency_entries,
+        },
+        "dsseEnvelope": {
+            "payload": attestation.envelope.statement,
+            "payloadType": PAYLOAD_TYPE,
+            "signatures": [{"sig": attestation.envelope.signature}],
+        },
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -162,6 +188,31 @@ mod tests {
         assert_eq!(a.envelope.statement, STANDARD.encode(s.to_bytes()));
         assert_eq!(a.envelope.signature, STANDARD.encode(b"sig"));
         assert!(a.check_for("demo-1.0.tar.gz", "aa").is_ok());
+    }
+
+    /// There and back: a bundle made from an attestation converts to the same attestation,
+    /// and carries its certificate, entry, statement and signature unchanged.
+    #[test]
+    fn an_attestation_becomes_the_bundle_it_came_from() {
+        let s = Statement::publish("demo-1.0.tar.gz", "aa");
+        let original = bundle(&s);
+        let attestation = convert(&original).unwrap();
+        let back = to_bundle(&attestation);
+        assert_eq!(back["mediaType"], BUNDLE_V03);
+        for pointer in [
+            "/verificationMaterial/certificate/rawBytes",
+            "/verificationMaterial/tlogEntries",
+            "/dsseEnvelope/payload",
+            "/dsseEnvelope/payloadType",
+            "/dsseEnvelope/signatures/0/sig",
+        ] {
+            assert_eq!(
+                back.pointer(pointer),
+                original.pointer(pointer),
+                "{pointer}"
+            );
+        }
+        assert_eq!(convert(&back).unwrap(), attestation);
     }
 
     #[test]

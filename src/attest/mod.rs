@@ -4,13 +4,14 @@
 //!
 //! [`statement`] builds what is signed, [`signing`] signs it (Fulcio + Rekor v1),
 //! [`batch`] signs a release's files together, [`bundle`] converts existing Sigstore
-//! bundles, [`file`] reads, checks and writes `<dist>.publish.attestation`, [`identity`] finds the
+//! bundles (and back, for [`github_store`], GitHub's attestation store), [`file`] reads, checks and writes `<dist>.publish.attestation`, [`identity`] finds the
 //! OIDC token, and [`plan`] decides, for the files about to be uploaded, which existing
 //! attestation to send and which to sign.
 
 pub mod batch;
 pub mod bundle;
 pub mod file;
+pub mod github_store;
 pub mod identity;
 pub mod plan;
 pub mod signing;

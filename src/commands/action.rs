@@ -46,6 +46,10 @@ fn raw(inputs: &ActionInputs, env: &impl Fn(&str) -> Option<String>) -> RawSetti
         rekor_url: var("PYPI_PUBLISH_REKOR_URL"),
         sigstore_staging: false,
         provenance_check: inputs.provenance_check,
+        github_store: crate::attest::github_store::Requested {
+            enabled: inputs.github_attestations,
+            token: inputs.github_token.clone(),
+        },
     }
 }
 
@@ -62,8 +66,8 @@ pub async fn run(env: impl Fn(&str) -> Option<String>) -> anyhow::Result<Status>
         }
     };
     // Mask first: nothing printed after this line can show the password.
-    for password in &inputs.passwords {
-        println!("{}", mask(password.reveal()));
+    for secret in inputs.passwords.iter().chain(&inputs.github_token) {
+        println!("{}", mask(secret.reveal()));
     }
     for alias in &inputs.deprecated_used {
         println!(

@@ -40,6 +40,10 @@ pub struct ActionInputs {
     pub dry_run: bool,
     /// `ca-bundle`.
     pub ca_bundle: Option<PathBuf>,
+    /// `github-attestations`: store the attestations in GitHub's attestation store too.
+    pub github_attestations: bool,
+    /// `github-token` (the job's token by default; empty: none).
+    pub github_token: Option<Secret>,
     /// Deprecated aliases that were used (for warnings).
     pub deprecated_used: Vec<&'static str>,
 }
@@ -78,6 +82,7 @@ const DEFAULTS: &[(&str, &str)] = &[
     ("trusted-publishing", "auto"),
     ("concurrency", "8"),
     ("dry-run", "false"),
+    ("github-attestations", "false"),
 ];
 
 impl ActionInputs {
@@ -154,6 +159,8 @@ impl ActionInputs {
             concurrency,
             dry_run: flag(get("dry-run")),
             ca_bundle: optional(get("ca-bundle")).map(PathBuf::from),
+            github_attestations: flag(get("github-attestations")),
+            github_token: optional(get("github-token")).map(Secret::new),
             deprecated_used,
         })
     }

@@ -40,6 +40,10 @@ pub fn outputs(report: &PublishReport, report_path: &Path) -> Vec<(&'static str,
         ("release-urls", json!(urls).to_string()),
         ("hashes", json!(hashes).to_string()),
         ("attestations", json!(attestations(report)).to_string()),
+        (
+            "github-attestation-ids",
+            github_attestation_ids(std::slice::from_ref(report)),
+        ),
         ("report", report_path.display().to_string()),
     ]
 }
@@ -109,6 +113,7 @@ pub fn outputs_all(
         ("release-urls", union("release-urls").to_string()),
         ("hashes", union("hashes").to_string()),
         ("attestations", union("attestations").to_string()),
+        ("github-attestation-ids", github_attestation_ids(reports)),
         ("destinations", json!(destinations).to_string()),
         ("report", report_path.display().to_string()),
     ]
@@ -126,6 +131,17 @@ pub fn write_outputs(path: &Path, outputs: &[(&str, String)]) -> std::io::Result
         writeln!(file, "{name}<<{delimiter}\n{value}\n{delimiter}")?;
     }
     Ok(())
+}
+
+/// The ids GitHub's attestation store gave, by file name, over every destination (a file
+/// sent to several is stored once).
+fn github_attestation_ids(reports: &[PublishReport]) -> String {
+    let ids: BTreeMap<&str, u64> = reports
+        .iter()
+        .flat_map(|r| &r.github_attestations)
+        .map(|(file, id)| (file.as_str(), *id))
+        .collect();
+    json!(ids).to_string()
 }
 
 /// Paths of the attestations sent with uploaded files.
@@ -458,5 +474,24 @@ mod tests {
             destinations[1]["skipped"],
             json!(["a-1.0-py3-none-any.whl"])
         );
+    }
+
+    /// The ids GitHub's attestation store gave, by file, merged over the destinations;
+    /// `{}` when nothing was stored.
+    #[test]
+    fn the_stored_attestation_ids_are_an_output() {
+        let stored = |pairs: &[(&str, u64)]| PublishReport {
+            github_attestations: pairs.iter().map(|(f, id)| (f.to_string(), *id)).collect(),
+            ..Default::default()
+        };
+        let one = stored(&[("a.whl", 7)]);
+        let outputs = outputs(&one, Path::new("r.json"));
+        assert_eq!(output(&outputs, "github-attestation-ids"), r#"{"a.whl":7}"#);
+        let both = [one, stored(&[("a.whl", 7), ("b.tar.gz", 9)])];
+        let outputs = outputs_all(&both, true, Path::new("r.json"));
+        let ids = output(&outputs, "github-attestation-ids");
+        assert_eq!(ids, r#"{"a.whl":7,"b.tar.gz":9}"#);
+        let none = outputs_all(&[stored(&[])], true, Path::new("r.json"));
+        assert_eq!(output(&none, "github-attestation-ids"), "{}");
     }
 }

@@ -17,7 +17,9 @@
 //! 6. **upload** — the new files, wheels before sdists, at most N at a time; the first
 //!    refusal of the URL or the credentials stops the rest;
 //! 7. **report** — one row per file;
-//! 8. **burn** — with trusted publishing, revoke every upload token minted for the run,
+//! 8. **store** — with `github-attestations`, the attestations of the files just uploaded go
+//!    to the repository's attestation store too (a refusal is a warning);
+//! 9. **burn** — with trusted publishing, revoke every upload token minted for the run,
 //!    however it ended (on a signal, at once).
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -34,6 +36,7 @@ use crate::index::{Index, Refusal, UploadOutcome, url};
 
 mod burn;
 mod destinations;
+mod github_store;
 mod outcome;
 mod plan;
 mod prove;
@@ -59,6 +62,8 @@ pub struct PublishOptions {
     pub verify_metadata: bool,
     /// Sign and send PEP 740 attestations with this session (`None`: send none).
     pub attestations: Option<Arc<crate::attest::Session>>,
+    /// GitHub's attestation store, where each uploaded file's attestation goes too.
+    pub github_store: Option<Arc<crate::attest::github_store::GithubStore>>,
     /// Whose rules the preflight applies (`None`: the index's own; with several
     /// destinations, the strictest among them, so that nothing is sent anywhere first).
     pub preflight_target: Option<Target>,
@@ -148,7 +153,15 @@ async fn run(
     let (outcomes, stopped) = upload_all(options, index, &planned, attestations, reporter).await;
 
     // 7. Report.
-    record(planned, outcomes, stopped, attestations, index, report)
+    let result = record(planned, outcomes, stopped, attestations, index, report);
+
+    // 8. Store the uploaded files' attestations in GitHub's store (not after a signal).
+    if let Some(store) = &options.github_store
+        && crate::interrupt::received().is_none()
+    {
+        github_store::store_uploaded(store, attestations, reporter, report).await;
+    }
+    result
 }
 
 /// A dry run: every file still to send would be uploaded.

@@ -92,6 +92,10 @@ pub struct PublishReport {
     pub dry_run: bool,
     /// The upload URL (without credentials).
     pub repository_url: String,
+    /// The ids GitHub's attestation store gave the attestations this run stored there, by
+    /// file name (`github-attestations`).
+    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub github_attestations: std::collections::BTreeMap<String, u64>,
     /// What a dry run proved beyond the plan (the token exchange, the credentials, the
     /// signing identity), one line each.
     #[serde(skip_serializing_if = "Vec::is_empty")]

@@ -21,6 +21,7 @@ fn raw() -> RawSettings {
         rekor_url: None,
         sigstore_staging: false,
         provenance_check: crate::provenance::Check::Warn,
+        github_store: Default::default(),
     }
 }
 

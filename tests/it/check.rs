@@ -4,6 +4,8 @@
 
 mod address_oracle;
 mod packaging_oracle;
+mod wheel_files_oracle;
+mod zip_archive;
 
 use crate::common;
 
@@ -100,23 +102,12 @@ fn bad_corpus(dir: &Path) -> Vec<Case> {
         "no nometa-1.0.dist-info/METADATA in the archive",
     );
 
-    let mut members = wheel_members("twometa-1.0", &metadata("twometa", "1.0", ""));
-    members.push((
-        "other-2.0.dist-info/METADATA".into(),
-        metadata("other", "2.0", "").into_bytes(),
-    ));
-    wheel_owned(dir, "twometa-1.0-py3-none-any.whl", &members);
-    case(
-        "twometa-1.0-py3-none-any.whl".into(),
-        "more than one .dist-info/METADATA",
-    );
-
     let mut members = wheel_members("nowheel-1.0", &metadata("nowheel", "1.0", ""));
     members.retain(|(n, _)| !n.ends_with("/WHEEL"));
     wheel_owned(dir, "nowheel-1.0-py3-none-any.whl", &members);
     case(
         "nowheel-1.0-py3-none-any.whl".into(),
-        "wheel has no nowheel-1.0.dist-info/WHEEL",
+        "Invalid distribution file. WHEEL not found at nowheel-1.0.dist-info/WHEEL",
     );
 
     // A METADATA member of 20 MiB of zeros: a zip bomb aimed at the metadata reader.

@@ -7,7 +7,8 @@
 //!   Sigstore stand-in.
 //! - `check`: the preflight on good and bad corpora and hostile archives; versions,
 //!   specifiers and requirements judged as the real `packaging` judges them.
-//! - `real_corpus`: `check` against 208 real files PyPI accepted or refused.
+//! - `real_corpus`: `check` against 560 real files PyPI accepted or refused (352 of them
+//!   uploaded since 2026-08-20, under PyPI's 2025–26 archive rules).
 //! - `rst_corpus`: the reStructuredText validator against the real `readme_renderer`.
 //! - `properties`: parsers and archive readers under proptest: no panic, bounded time.
 //! - `upload_test_index`: uploads to the Warehouse-faithful test index (form, order,
@@ -24,6 +25,8 @@
 //!   entries submitted together.
 //! - `attest_bundles`: existing Sigstore bundles (made by the Python `sigstore` client)
 //!   converted to PEP 740 attestations and sent instead of signing.
+//! - `attest_github`: one signature in two stores: attestations also stored in GitHub's
+//!   attestation store (a loopback stand-in), verified by the Python `sigstore` client.
 //! - `attest_gitlab`: attestations from GitLab CI, verified with a GitLab publisher policy.
 //! - `provenance`: the provenance grade PyPI will give a release, reached by real runs of
 //!   trusted publishing against the test index's Integrity API; `--provenance-check fail`.
@@ -35,6 +38,7 @@ mod common;
 mod action_contract;
 mod attest;
 mod attest_bundles;
+mod attest_github;
 mod attest_gitlab;
 mod check;
 mod container;

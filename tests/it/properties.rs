@@ -333,6 +333,66 @@ fn edits() -> impl Strategy<Value = (Vec<(usize, u8, u8)>, Option<usize>)> {
     )
 }
 
+/// One change to one member of a record-by-record wheel.
+#[derive(Debug, Clone)]
+enum RecordEdit {
+    Flags(usize, u16),
+    Method(usize, u16),
+    LocalExtra(usize, Vec<u8>),
+    CentralExtra(usize, Vec<u8>),
+    Comment(usize, Vec<u8>),
+    LocalSizes(usize, u32, u32),
+    Name(usize, Vec<u8>),
+    Local(usize, bool),
+    Central(usize, usize),
+    Records(u16),
+    Offset(u32),
+}
+
+fn record_edit() -> impl Strategy<Value = RecordEdit> {
+    let bytes = || proptest::collection::vec(any::<u8>(), 0..24);
+    let i = || 0usize..6;
+    prop_oneof![
+        (i(), any::<u16>()).prop_map(|(i, v)| RecordEdit::Flags(i, v)),
+        (i(), any::<u16>()).prop_map(|(i, v)| RecordEdit::Method(i, v)),
+        (i(), bytes()).prop_map(|(i, v)| RecordEdit::LocalExtra(i, v)),
+        (i(), bytes()).prop_map(|(i, v)| RecordEdit::CentralExtra(i, v)),
+        (i(), bytes()).prop_map(|(i, v)| RecordEdit::Comment(i, v)),
+        (i(), any::<u32>(), any::<u32>()).prop_map(|(i, a, b)| RecordEdit::LocalSizes(i, a, b)),
+        (i(), bytes()).prop_map(|(i, v)| RecordEdit::Name(i, v)),
+        (i(), any::<bool>()).prop_map(|(i, v)| RecordEdit::Local(i, v)),
+        (i(), 0usize..3).prop_map(|(i, v)| RecordEdit::Central(i, v)),
+        any::<u16>().prop_map(RecordEdit::Records),
+        any::<u32>().prop_map(RecordEdit::Offset),
+    ]
+}
+
+/// A valid wheel written record by record, with `edits` applied to its headers.
+fn crafted(metadata: &[u8], edits: &[RecordEdit], prepend: Vec<u8>, append: Vec<u8>) -> Vec<u8> {
+    use common::zipcraft::{Craft, wheel};
+    let mut craft = Craft::of(wheel("demo-1.0", &String::from_utf8_lossy(metadata), &[]));
+    craft.prepend = prepend;
+    craft.append = append;
+    let n = craft.members.len();
+    for edit in edits {
+        let m = |i: usize| i % n;
+        match edit.clone() {
+            RecordEdit::Flags(i, v) => craft.members[m(i)].flags = v,
+            RecordEdit::Method(i, v) => craft.members[m(i)].method = v,
+            RecordEdit::LocalExtra(i, v) => craft.members[m(i)].local_extra = v,
+            RecordEdit::CentralExtra(i, v) => craft.members[m(i)].central_extra = v,
+            RecordEdit::Comment(i, v) => craft.members[m(i)].comment = v,
+            RecordEdit::LocalSizes(i, a, b) => craft.members[m(i)].local_sizes = Some((a, b)),
+            RecordEdit::Name(i, v) => craft.members[m(i)].name = v,
+            RecordEdit::Local(i, v) => craft.members[m(i)].local = v,
+            RecordEdit::Central(i, v) => craft.members[m(i)].central = v,
+            RecordEdit::Records(v) => craft.records = Some(v),
+            RecordEdit::Offset(v) => craft.offset = Some(v),
+        }
+    }
+    craft.build()
+}
+
 /// Checks `bytes` as the file `name` against both rule sets; only a panic or time fails.
 fn check_bytes(dir: &Path, name: &str, bytes: &[u8]) {
     let path = dir.join(name);
@@ -463,6 +523,8 @@ fn archive_readers() {
         MutatedTar((Vec<(usize, u8, u8)>, Option<usize>)),
         MutatedGz((Vec<(usize, u8, u8)>, Option<usize>)),
         SdistZip(Vec<(String, Vec<u8>, bool)>),
+        /// A wheel written record by record with its headers changed (the ZIP walk).
+        Crafted(Vec<RecordEdit>, Vec<u8>, Vec<u8>),
     }
     let input = prop_oneof![
         proptest::collection::vec(member.clone(), 0..8).prop_map(Input::Wheel),
@@ -471,6 +533,12 @@ fn archive_readers() {
         edits().prop_map(Input::MutatedTar),
         edits().prop_map(Input::MutatedGz),
         proptest::collection::vec(member, 0..6).prop_map(Input::SdistZip),
+        (
+            proptest::collection::vec(record_edit(), 0..6),
+            proptest::collection::vec(any::<u8>(), 0..40),
+            proptest::collection::vec(any::<u8>(), 0..40),
+        )
+            .prop_map(|(edits, prepend, append)| Input::Crafted(edits, prepend, append)),
     ];
     fuzz("archive", input, 384, |input| {
         let (name, bytes) = match input {
@@ -482,6 +550,10 @@ fn archive_readers() {
             Input::MutatedTar((e, c)) => ("demo-1.0.tar.gz", gzip(&mutate(tar.clone(), &e, c))),
             Input::MutatedGz((e, c)) => ("demo-1.0.tar.gz", mutate(gzip(&tar), &e, c)),
             Input::SdistZip(m) => ("demo-1.0.zip", zip_bytes(&m)),
+            Input::Crafted(edits, prepend, append) => (
+                "demo-1.0-py3-none-any.whl",
+                crafted(&good_meta, &edits, prepend, append),
+            ),
         };
         check_bytes(dir.path(), name, &bytes);
         Ok(())

@@ -20,6 +20,7 @@ import argparse
 import concurrent.futures
 import hashlib
 import os
+import re
 import pathlib
 import shutil
 import subprocess
@@ -60,7 +61,8 @@ def pip_target(filename: str) -> tuple[str, str, str, str]:
 
     tags = sorted(parse_wheel_filename(filename)[3], key=lambda t: (t.interpreter.startswith("py2"), str(t)))
     tag = tags[0]
-    impl, digits = tag.interpreter[:2], tag.interpreter[2:]
+    # The implementation is every letter before the version: `cp314`, `pp311`, `graalpy313`.
+    impl, digits = re.fullmatch(r"([a-z]+)(\d*)", tag.interpreter).groups()
     version = digits[0] + ("." + digits[1:] if len(digits) > 1 else "")
     return impl, version, tag.abi, tag.platform
 

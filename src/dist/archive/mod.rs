@@ -4,9 +4,19 @@
 //! compressed stream may expand (mirroring PyPI's compression-ratio rule), so a corrupt,
 //! truncated or hostile archive gives an error, never a hang or unbounded memory.
 
+pub mod entry_points;
 pub mod malware;
+pub mod record;
 mod tar_gz;
+mod zip_central;
 mod zip_file;
+mod zip_walk;
+
+/// Wheels written record by record, shared with the integration tests.
+#[cfg(test)]
+#[allow(dead_code, unreachable_pub)]
+#[path = "../../../tests/it/common/zipcraft.rs"]
+mod zipcraft;
 
 use std::fs::File;
 use std::io::{self, Read};
@@ -40,6 +50,8 @@ pub struct ArchiveContents {
     /// PyPI's rules about the archive itself that this file breaks (SPEC §1 "What PyPI
     /// rejects about the archive itself"); the metadata was still read.
     pub refusals: Vec<Refusal>,
+    /// Findings about the archive PyPI accepts but reports (a RECORD that does not match).
+    pub notes: Vec<Refusal>,
 }
 
 /// A rule PyPI applies to the archive itself (not its metadata), broken by this file. PyPI
@@ -75,9 +87,6 @@ pub enum ArchiveError {
     /// More than one `.dist-info/METADATA`.
     #[error("more than one .dist-info/METADATA ({0})")]
     MultipleMetadata(String),
-    /// A wheel lacks `WHEEL` or `RECORD`.
-    #[error("wheel has no {0}")]
-    MissingWheelMember(String),
     /// The metadata member is larger than [`MAX_METADATA_SIZE`].
     #[error("{path} is larger than {limit} bytes")]
     MetadataTooLarge {
@@ -99,14 +108,9 @@ pub enum ArchiveError {
     /// More entries than [`MAX_ENTRIES`].
     #[error("archive has more than {MAX_ENTRIES} entries")]
     TooManyEntries,
-    /// A zip member compressed with something PyPI refuses.
-    #[error("File does not use a supported compression type ({member}: {method})")]
-    Compression {
-        /// Member path.
-        member: String,
-        /// The method found.
-        method: String,
-    },
+    /// A rule of PyPI's is broken in a way that leaves nothing else to read.
+    #[error("{}", .0.message)]
+    Refused(Refusal),
     /// An sdist must have exactly one top-level folder.
     #[error("Incorrect number of top-level directories in sdist")]
     TopLevel,
@@ -114,9 +118,10 @@ pub enum ArchiveError {
 
 /// Reads the metadata of a distribution file.
 pub fn read(path: &Path, filename: &DistFilename) -> Result<ArchiveContents, ArchiveError> {
-    let file = File::open(path).map_err(ArchiveError::Io)?;
+    let mut file = File::open(path).map_err(ArchiveError::Io)?;
     let compressed = file.metadata().map_err(ArchiveError::Io)?.len();
-    match &filename.detail {
+    let polyglot = is_polyglot(&mut file, compressed, filename)?;
+    let mut contents = match &filename.detail {
         FilenameDetail::Wheel { .. } => zip_file::read_wheel(file, compressed, filename),
         FilenameDetail::Sdist {
             format: SdistFormat::Zip,
@@ -124,7 +129,41 @@ pub fn read(path: &Path, filename: &DistFilename) -> Result<ArchiveContents, Arc
         FilenameDetail::Sdist {
             format: SdistFormat::TarGz,
         } => tar_gz::read_sdist_tar(file, compressed),
+    }?;
+    if polyglot {
+        // `_is_valid_dist_file` asks this first (warehouse#19638).
+        contents.refusals.insert(
+            0,
+            Refusal {
+                code: "polyglot",
+                message: "Invalid distribution file. File is both a zip and a tar file".into(),
+                member: None,
+            },
+        );
     }
+    Ok(contents)
+}
+
+/// Whether PyPI's `zipfile.is_zipfile` and `tarfile.is_tarfile` both take the file. A
+/// `.tar.gz` is a tar; the question is whether it is a ZIP too. A ZIP is a tar when its
+/// first block parses as a tar header (it cannot be compressed: it starts with `PK`).
+fn is_polyglot(file: &mut File, len: u64, filename: &DistFilename) -> Result<bool, ArchiveError> {
+    use std::io::Seek;
+    let answer = match &filename.detail {
+        FilenameDetail::Sdist {
+            format: SdistFormat::TarGz,
+        } => zip_file::is_zipfile(file, len)?,
+        _ => {
+            let mut block = Vec::with_capacity(512);
+            file.by_ref()
+                .take(512)
+                .read_to_end(&mut block)
+                .map_err(ArchiveError::Io)?;
+            zip_file::is_tar_header(&block)
+        }
+    };
+    file.rewind().map_err(ArchiveError::Io)?;
+    Ok(answer)
 }
 
 pub(super) fn check_ratio(expanded: u64, compressed: u64) -> Result<(), ArchiveError> {

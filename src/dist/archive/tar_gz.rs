@@ -138,6 +138,7 @@ pub(super) fn read_sdist_tar(file: File, compressed: u64) -> Result<ArchiveConte
                 members,
                 dist_info: None,
                 refusals: Vec::new(),
+                notes: Vec::new(),
             })
         }
         _ => Err(ArchiveError::NoMetadata { expected }),

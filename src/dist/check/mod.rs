@@ -248,6 +248,15 @@ fn read_and_check(
     // ratio, top-level directory, PKG-INFO / WHEEL) and `file_upload` (RECORD, METADATA).
     let contents = match archive::read(path, &filename) {
         Ok(c) => c,
+        Err(archive::ArchiveError::Refused(refusal)) => {
+            // Nothing else could be read: an error whatever the index.
+            f.error(
+                refusal.code,
+                refusal.message,
+                refusal.member.unwrap_or_default(),
+            );
+            return None;
+        }
         Err(e) => {
             let found = std::error::Error::source(&e)
                 .map(ToString::to_string)
@@ -333,6 +342,18 @@ fn check_filename_matches(
     }
     match &filename.detail {
         FilenameDetail::Wheel { platform_tags, .. } => {
+            // Warehouse `file_upload` writes `<filename>.metadata` beside the upload: at 247
+            // bytes and more that name is over the file system's 255 ("Filename is too long",
+            // `reason:filename-too-long`). An artefact of PyPI's storage, not of wheels.
+            if filename.as_str().len() >= 247 {
+                let rule = format!("Filename is too long: '{}'", filename.as_str());
+                let found = format!("{} bytes; PyPI takes at most 246", filename.as_str().len());
+                if target == Target::Pypi {
+                    f.error("filename-too-long", rule, found);
+                } else {
+                    f.warn("filename-too-long", rule, found);
+                }
+            }
             // Warehouse `_valid_platform_tag` (`unsupported-platform-tag`).
             if target == Target::Pypi {
                 for tag in platform_tags.iter().filter(|t| !is_pypi_platform_tag(t)) {
@@ -395,18 +416,29 @@ fn check_filename_matches(
 }
 
 /// PyPI's rules about the archive itself (SPEC §1; each cited where the archive readers
-/// decide it): errors for PyPI, warnings elsewhere, since other indexes do not apply them.
+/// decide it): errors for PyPI, warnings elsewhere, since other indexes do not apply them —
+/// except a wheel without `WHEEL` or a readable `RECORD`, which breaks the wheel format
+/// itself (PEP 427) and is an error everywhere, as it always was.
 fn check_archive_rules(contents: &ArchiveContents, target: Target, f: &mut Findings<'_>) {
     for refusal in &contents.refusals {
-        let found = match &refusal.member {
-            Some(member) => format!("{member}; PyPI refuses this archive"),
-            None => "PyPI refuses this archive".to_string(),
-        };
-        if target == Target::Pypi {
+        let found = refusal.member.clone().unwrap_or_default();
+        let everywhere = matches!(refusal.code, "wheel-wheel" | "wheel-record");
+        if target == Target::Pypi || everywhere {
             f.error(refusal.code, refusal.message.clone(), found);
         } else {
-            f.warn(refusal.code, refusal.message.clone(), found);
+            f.warn(
+                refusal.code,
+                format!("PyPI would refuse this file: {}", refusal.message),
+                found,
+            );
         }
+    }
+    for note in &contents.notes {
+        f.warn(
+            note.code,
+            note.message.clone(),
+            note.member.clone().unwrap_or_default(),
+        );
     }
 }
 

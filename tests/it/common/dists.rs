@@ -20,9 +20,19 @@ pub fn wheel(dir: &Path, filename: &str, files: &[(&str, &[u8])]) -> PathBuf {
     let mut zip = zip::ZipWriter::new(std::fs::File::create(&path).unwrap());
     let options = zip::write::SimpleFileOptions::default()
         .compression_method(zip::CompressionMethod::Deflated);
+    // An empty RECORD is written listing every member, as a build backend writes it (PyPI
+    // accepts a RECORD that does not match, but the preflight warns about it).
+    let listing: String = files
+        .iter()
+        .map(|(name, _)| format!("{name},,\n"))
+        .collect();
     for (name, bytes) in files {
         zip.start_file(*name, options).unwrap();
-        zip.write_all(bytes).unwrap();
+        if name.ends_with(".dist-info/RECORD") && bytes.is_empty() {
+            zip.write_all(listing.as_bytes()).unwrap();
+        } else {
+            zip.write_all(bytes).unwrap();
+        }
     }
     zip.finish().unwrap();
     path

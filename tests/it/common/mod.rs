@@ -5,9 +5,11 @@
 pub mod attest;
 pub mod dists;
 pub mod fault_proxy;
+pub mod github_api;
 pub mod http1;
 pub mod servers;
 pub mod tls;
+pub mod zipcraft;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -146,6 +148,10 @@ pub fn publish_env(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
         "PYPI_PUBLISH_ATTESTATIONS",
         "PYPI_PUBLISH_FULCIO_URL",
         "PYPI_PUBLISH_REKOR_URL",
+        "PYPI_PUBLISH_GITHUB_ATTESTATIONS",
+        "GITHUB_TOKEN",
+        "GH_TOKEN",
+        "GITHUB_API_URL",
     ] {
         cmd.env_remove(k);
     }
