@@ -16,6 +16,8 @@ use common::{Run, publish, publish_env, tempdir};
 
 /// The same repository's second workflow, registered as a publisher of demo-pkg too.
 const PUBLISH_YML: &str = r#"{"project": "demo-pkg", "repository": "demo", "repository_owner": "octo-org", "repository_owner_id": "4242", "workflow_filename": "publish.yml"}"#;
+/// The same project on GitLab: another kind of publisher.
+const GITLAB: &str = r#"{"project": "demo-pkg", "namespace": "octo-org", "repository": "demo", "workflow_filepath": "release.yml"}"#;
 
 struct Scene {
     tmp: tempfile::TempDir,
@@ -35,6 +37,8 @@ impl Scene {
             PUBLISHER,
             "--publisher",
             PUBLISH_YML,
+            "--gitlab-publisher",
+            GITLAB,
         ]);
         let sigstore = Sigstore::start(tmp.path());
         Scene {
@@ -57,6 +61,19 @@ impl Scene {
         dir
     }
 
+    /// `upload DIR` from a GitLab job (its `id_tokens:` for PyPI and Sigstore) with
+    /// attestations on.
+    fn upload_gitlab(&self, dir: &Path) -> (Run, serde_json::Value) {
+        let pypi = issuer_token(&self.index, "pypi", "&shape=gitlab");
+        let sigstore = issuer_token(&self.index, "sigstore", "&shape=gitlab");
+        let env = [
+            ("GITLAB_CI", "true"),
+            ("PYPI_ID_TOKEN", pypi.as_str()),
+            ("SIGSTORE_ID_TOKEN", sigstore.as_str()),
+        ];
+        self.run(dir, &["--attestations", "on"], &env)
+    }
+
     /// `upload DIR` with `args`; `workflow`: from a GitHub job of that workflow (trusted
     /// publishing, attestations on unless `args` say otherwise), `None`: `-t SECRET`.
     /// Returns the run and its JSON report.
@@ -66,25 +83,9 @@ impl Scene {
         workflow: Option<&str>,
         args: &[&str],
     ) -> (Run, serde_json::Value) {
-        let report = dir.join("report.json");
-        let _ = std::fs::remove_file(&report);
-        let url = self.sigstore.server.url.as_str();
-        let upload_url = self.index.upload_url();
-        let mut all = vec![
-            "upload",
-            dir.to_str().unwrap(),
-            "--repository-url",
-            &upload_url,
-            "--no-progress",
-            "--json",
-            report.to_str().unwrap(),
-            "--fulcio-url",
-            url,
-            "--rekor-url",
-            url,
-        ];
         let request_url;
         let mut env = vec![];
+        let mut all = vec![];
         match workflow {
             Some(workflow) => {
                 let workflow_ref =
@@ -105,8 +106,37 @@ impl Scene {
             None => all.extend(["-t", "SECRET"]),
         }
         all.extend_from_slice(args);
-        let out = publish_env(self.tmp.path(), &all, &env);
+        self.run(dir, &all, &env)
+    }
+
+    /// `upload DIR` to the test index with `args` and `env`, against the local Sigstore;
+    /// the run and its JSON report.
+    fn run(&self, dir: &Path, args: &[&str], env: &[(&str, &str)]) -> (Run, serde_json::Value) {
+        let report = dir.join("report.json");
+        let _ = std::fs::remove_file(&report);
+        let url = self.sigstore.server.url.as_str();
+        let upload_url = self.index.upload_url();
+        let mut all = vec![
+            "upload",
+            dir.to_str().unwrap(),
+            "--repository-url",
+            &upload_url,
+            "--no-progress",
+            "--json",
+            report.to_str().unwrap(),
+            "--fulcio-url",
+            url,
+            "--rekor-url",
+            url,
+        ];
+        all.extend_from_slice(args);
+        let out = publish_env(self.tmp.path(), &all, env);
         assert!(!out.all().contains("test-request-token"), "{}", out.all());
+        for (name, value) in env.iter().filter(|(_, v)| v.starts_with("eyJ")) {
+            if let Some(claims) = value.split('.').nth(1) {
+                assert!(!out.all().contains(claims), "{name} leaked:\n{}", out.all());
+            }
+        }
         let report = std::fs::read(&report)
             .map(|b| serde_json::from_slice(&b).unwrap())
             .unwrap_or_default();
@@ -380,6 +410,35 @@ fn every_grade_is_reached_by_a_real_run() {
     ok(&out);
     assert!(report.get("provenance").is_none(), "{report}");
     assert!(!out.stderr.contains("provenance of"), "{}", out.stderr);
+}
+
+/// A GitLab job after a GitHub one: another kind of publisher, so changed, though the path
+/// and the workflow file are the same; the next GitLab release is full again.
+#[test]
+fn a_gitlab_publisher_after_a_github_one_is_a_change() {
+    let s = Scene::start();
+    let (out, _) = s.upload(&s.dist("0.1", "0.1", &["wheel"]), None, &[]);
+    assert_eq!(out.code, Some(0), "{}", out.all());
+    let (out, _) = s.upload(&s.dist("1.0", "1.0", &["wheel"]), Some("release.yml"), &[]);
+    assert_eq!(out.code, Some(0), "{}", out.all());
+    let (out, report) = s.upload_gitlab(&s.dist("1.1", "1.1", &["wheel"]));
+    assert_eq!(out.code, Some(0), "{}", out.all());
+    assert_eq!(
+        predicted(&report, "1.1"),
+        (
+            "changed".into(),
+            states(&["changed", "full"]),
+            "changed: 1.0 was published by octo-org/demo release.yml, this run is GitLab octo-org/demo release.yml".into()
+        )
+    );
+    let object = s.index.stored("demo_pkg-1.1-py3-none-any.whl").unwrap()["provenance"].clone();
+    assert_eq!(
+        object["attestation_bundles"][0]["publisher"],
+        serde_json::json!({"kind": "GitLab", "repository": "octo-org/demo", "workflow_filepath": "release.yml", "environment": null})
+    );
+    let (out, report) = s.upload_gitlab(&s.dist("1.2", "1.2", &["wheel"]));
+    assert_eq!(out.code, Some(0), "{}", out.all());
+    assert_eq!(predicted(&report, "1.2").1, states(&["full"]));
 }
 
 /// Indexes that keep no provenance: the grade is unknown, and `fail` never refuses.
