@@ -5,13 +5,12 @@
 //!    upload form needs, is computed in step 6 for the files about to be sent);
 //! 3. **plan** — ask the index once per project what it has, and classify every file as new,
 //!    already present (same sha256) or a conflict (same name, other bytes); any conflict
-//!    stops the run before the first upload;
-//!    the provenance of the releases' files and of the release each is compared with is
-//!    read too;
+//!    stops the run before the first upload; the provenance the index holds for the
+//!    releases' files, and for the release each is compared with, is read too;
 //! 4. **authenticate** — with trusted publishing, mint the upload token now (only when
 //!    something is to be uploaded), so a refused exchange stops the run before any upload;
-//!    Then **provenance**: the grade PyPI will give each release, said before anything is
-//!    sent (`--provenance-check fail` stops here on a loss or change);
+//!    then **provenance**: the grade PyPI will give each release is said (with
+//!    `--provenance-check fail`, a loss, change or inconsistency stops the run here);
 //! 5. **attest** — with attestations on, find or sign one for every file about to be sent
 //!    (never for a file already present: each signature is a public log entry);
 //! 6. **upload** — the new files, wheels before sdists, at most N at a time; the first
