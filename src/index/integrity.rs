@@ -8,11 +8,14 @@ use std::time::Duration;
 use super::{Index, LookupError, MAX_REDIRECTS};
 use crate::http::body::message_from_body;
 use crate::http::retry::{is_transient_status, retry_after};
-use crate::http::{Failure, SafeUrl, retry};
+use crate::http::{Failure, RetryPolicy, SafeUrl, retry};
 
 /// Warehouse offers these two, its own first.
 const ACCEPT: &str = "application/vnd.pypi.integrity.v1+json, application/json;q=0.9";
-const TIMEOUT: Duration = Duration::from_secs(60);
+const TIMEOUT: Duration = Duration::from_secs(30);
+/// Retries of one object stop after this: a grade is advice, and an object that will not
+/// come makes it `unknown` rather than holding the release back for a lookup's 3 minutes.
+const BUDGET: Duration = Duration::from_secs(20);
 
 impl Index {
     /// The provenance object at `url` (`Ok(None)`: 404, the file has none).
@@ -21,7 +24,11 @@ impl Index {
             url: self.upload_url(),
             reason: format!("provenance URL '{url}': {e}"),
         })?;
-        let fetch = retry(&self.lookup_retry, |_| get(&self.client, &start));
+        let policy = RetryPolicy {
+            budget: self.lookup_retry.budget.min(BUDGET),
+            ..self.lookup_retry.clone()
+        };
+        let fetch = retry(&policy, |_| get(&self.client, &start));
         tokio::select! {
             got = fetch => got,
             () = self.cancel.cancelled() => Err(LookupError::Interrupted),

@@ -173,6 +173,53 @@ mod tests {
         assert!(publishers(&no_publisher).is_none());
     }
 
+    /// A lookup that fails makes the grade unknown: never a refusal.
+    #[tokio::test]
+    async fn an_object_that_cannot_be_read_is_unknown() {
+        let upload = crate::http::SafeUrl::parse("http://127.0.0.1:1/legacy/").unwrap();
+        let mut index = Index::new(reqwest::Client::new(), upload, None, None);
+        index.lookup_retry.max_attempts = Some(1);
+        let now: jiff::Timestamp = "2026-12-05T10:00:00Z".parse().unwrap();
+        let unreachable = "http://127.0.0.1:1/integrity/demo/1.0/demo-1.0.tar.gz/provenance";
+        let files: ProjectFiles = [(
+            "demo-1.0.tar.gz".to_string(),
+            Listed {
+                sha256: None,
+                uploaded: Some(now - jiff::SignedDuration::from_hours(24)),
+                provenance: ProvenanceLink::Url(unreachable.into()),
+            },
+        )]
+        .into_iter()
+        .collect();
+        let on = read(&index, Some(&files), "1.1", false, now).await.unwrap();
+        assert_eq!(on.fetched, 1);
+        let Earlier::Release { version, files } = &on.earlier else {
+            panic!("{:?}", on.earlier);
+        };
+        assert_eq!(version, "1.0");
+        assert!(
+            matches!(&files[0], Attested::Unknown(why) if why.starts_with("cannot read the provenance of demo-1.0.tar.gz")),
+            "{files:?}"
+        );
+        let graded = grade::grade(&grade::Facts {
+            version: "1.1".into(),
+            existing: on.existing,
+            new_files: 1,
+            publisher: None,
+            sends_attestations: false,
+            earlier: on.earlier,
+        });
+        assert!(!graded.grade.refused() && graded.grade == super::super::Grade::Unknown);
+        // An index that lists no provenance at all: unknown before anything is fetched.
+        let unlisted: ProjectFiles = [("demo-1.0.tar.gz".to_string(), Listed::default())]
+            .into_iter()
+            .collect();
+        let why = read(&index, Some(&unlisted), "1.1", false, now)
+            .await
+            .unwrap_err();
+        assert!(why.contains("lists no provenance"), "{why}");
+    }
+
     #[test]
     fn the_listing_is_grouped_by_release_with_its_first_upload() {
         let at = |s: &str| Some(s.parse::<jiff::Timestamp>().unwrap());
