@@ -50,6 +50,27 @@ impl From<AttestationsArg> for crate::attest::Mode {
     }
 }
 
+/// `--provenance-check` (the library's [`crate::provenance::Check`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ProvenanceCheckArg {
+    /// Do not look.
+    Off,
+    /// Say the grade PyPI will give; a loss or change is a warning.
+    Warn,
+    /// Stop before any signature or upload when it would be lost, changed or inconsistent.
+    Fail,
+}
+
+impl From<ProvenanceCheckArg> for crate::provenance::Check {
+    fn from(arg: ProvenanceCheckArg) -> Self {
+        match arg {
+            ProvenanceCheckArg::Off => Self::Off,
+            ProvenanceCheckArg::Warn => Self::Warn,
+            ProvenanceCheckArg::Fail => Self::Fail,
+        }
+    }
+}
+
 /// Publish Python distributions to PyPI, TestPyPI or any index with the legacy upload API.
 #[derive(Debug, Parser)]
 #[command(name = "pypi-publish", version, about, max_term_width = 100)]
@@ -221,6 +242,17 @@ pub struct UploadArgs {
         env = "PYPI_PUBLISH_ATTESTATIONS"
     )]
     pub attestations: AttestationsArg,
+    /// The provenance PyPI will show for each release (full, partial, inconsistent, lost,
+    /// changed or none), told before anything is sent: `warn` says it, `fail` also stops
+    /// the run when it would be lost, changed or inconsistent, `off` does not look.
+    #[arg(
+        long,
+        value_enum,
+        value_name = "MODE",
+        default_value = "warn",
+        env = "PYPI_PUBLISH_PROVENANCE_CHECK"
+    )]
+    pub provenance_check: ProvenanceCheckArg,
     /// Sigstore services for attestations.
     #[command(flatten)]
     pub sigstore: SigstoreArgs,

@@ -141,6 +141,8 @@ pub struct RawSettings {
     pub rekor_url: Option<String>,
     /// Sigstore's staging instance.
     pub sigstore_staging: bool,
+    /// `--provenance-check`.
+    pub provenance_check: crate::provenance::Check,
     /// `github-attestations` and its token.
     pub github_store: attest::github_store::Requested,
 }
@@ -186,6 +188,8 @@ pub struct RunSettings {
     pub attestations: crate::attest::Mode,
     /// Where attestations are signed.
     pub sigstore: crate::attest::Services,
+    /// `--provenance-check`.
+    pub provenance_check: crate::provenance::Check,
     /// GitHub's attestation store, when uploaded files' attestations go there too.
     pub github_store: Option<Arc<attest::github_store::GithubStore>>,
 }
@@ -304,6 +308,7 @@ impl RunSettings {
             stall_timeout: raw.stall_timeout.max(Duration::from_secs(1)),
             attestations: raw.attestations,
             sigstore,
+            provenance_check: raw.provenance_check,
             github_store: github_store.map(Arc::new),
         })
     }
@@ -409,6 +414,7 @@ impl RunSettings {
             verify_metadata: self.verify_metadata,
             attestations,
             preflight_target: None,
+            provenance_check: self.provenance_check,
             github_store: self.github_store.clone(),
         }
     }

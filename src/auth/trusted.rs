@@ -104,6 +104,8 @@ pub struct TrustedPublishing {
     /// Every token minted: to burn when the run ends, and to scrub answers of (without
     /// waiting on `state`).
     minted: BurnList,
+    /// The claims of the OIDC token behind the last minted one: who the run publishes as.
+    claims: std::sync::Mutex<Option<Claims>>,
 }
 
 impl std::fmt::Debug for TrustedPublishing {
@@ -133,7 +135,14 @@ impl TrustedPublishing {
                 minted: None,
             }),
             minted: BurnList::default(),
+            claims: std::sync::Mutex::new(None),
         }
+    }
+
+    /// The claims of the OIDC token the last upload token was minted from (unverified: the
+    /// index verified them; read to predict the publisher PyPI records).
+    pub fn claims(&self) -> Option<Claims> {
+        self.claims.lock().expect("not poisoned").clone()
     }
 
     /// Upload tokens minted so far.
@@ -256,6 +265,7 @@ impl TrustedPublishing {
             Credentials::token(minted.token.clone(), CredentialSource::TrustedPublishing);
         (self.on_mint)(&credentials);
         self.minted.push(minted.token.clone());
+        *self.claims.lock().expect("not poisoned") = Claims::decode(&jwt);
         state.minted = Some(minted);
         Ok(credentials)
     }

@@ -45,6 +45,7 @@ fn raw(inputs: &ActionInputs, env: &impl Fn(&str) -> Option<String>) -> RawSetti
         fulcio_url: var("PYPI_PUBLISH_FULCIO_URL"),
         rekor_url: var("PYPI_PUBLISH_REKOR_URL"),
         sigstore_staging: false,
+        provenance_check: inputs.provenance_check,
         github_store: crate::attest::github_store::Requested {
             enabled: inputs.github_attestations,
             token: inputs.github_token.clone(),

@@ -35,6 +35,7 @@ fn raw(args: &UploadArgs) -> RawSettings {
         fulcio_url: args.sigstore.fulcio_url.clone(),
         rekor_url: args.sigstore.rekor_url.clone(),
         sigstore_staging: args.sigstore.sigstore_staging,
+        provenance_check: args.provenance_check.into(),
         // The token from GITHUB_TOKEN (or GH_TOKEN), read by the resolver.
         github_store: crate::attest::github_store::Requested {
             enabled: args.github_attestations,

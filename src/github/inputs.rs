@@ -28,6 +28,8 @@ pub struct ActionInputs {
     pub print_hash: bool,
     /// `attestations`.
     pub attestations: bool,
+    /// `provenance-check`: off, warn or fail.
+    pub provenance_check: crate::provenance::Check,
     /// `trusted-publishing`: auto, always or never.
     pub trusted_publishing: crate::auth::TrustedPublishingMode,
     /// `check-url`, one per line in the order of `repository-url` (none or empty: derived).
@@ -76,6 +78,7 @@ const DEFAULTS: &[(&str, &str)] = &[
     ("user", "__token__"),
     ("verbose", "true"),
     ("attestations", "true"),
+    ("provenance-check", "warn"),
     ("trusted-publishing", "auto"),
     ("concurrency", "8"),
     ("dry-run", "false"),
@@ -123,6 +126,12 @@ impl ActionInputs {
                 });
             }
         };
+        let provenance_check = get("provenance-check");
+        let provenance_check = provenance_check.parse().map_err(|expected| InputError {
+            name: "provenance-check",
+            value: provenance_check.clone(),
+            expected,
+        })?;
         let concurrency_raw = get("concurrency");
         let concurrency = match concurrency_raw.parse::<usize>() {
             Ok(n) if (1..=64).contains(&n) => n,
@@ -144,6 +153,7 @@ impl ActionInputs {
             verbose: flag(get("verbose")),
             print_hash: flag(get("print-hash")),
             attestations: flag(get("attestations")),
+            provenance_check,
             trusted_publishing,
             check_urls: lines(&get("check-url")).map(str::to_string).collect(),
             concurrency,
@@ -191,6 +201,15 @@ mod tests {
         );
         let bad = ActionInputs::read(|k| (k == "INPUT_CONCURRENCY").then(|| "0".to_string()));
         assert!(bad.is_err());
+        assert_eq!(i.provenance_check, crate::provenance::Check::Warn);
+        let fail = |k: &str| (k == "INPUT_PROVENANCE-CHECK").then(|| "Fail".to_string());
+        let i = ActionInputs::read(fail).unwrap();
+        assert_eq!(i.provenance_check, crate::provenance::Check::Fail);
+        let bad = ActionInputs::read(|k| (k == "INPUT_PROVENANCE-CHECK").then(|| "strict".into()));
+        assert_eq!(
+            bad.unwrap_err().to_string(),
+            "input 'provenance-check' has an invalid value 'strict': off, warn or fail"
+        );
     }
 
     /// The inputs `action.yml` declares (its `inputs:` keys, aliases included).

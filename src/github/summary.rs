@@ -203,6 +203,7 @@ fn titled(report: &PublishReport, title: &str, identity: &str, failure: Option<&
             signed.len()
         ));
     }
+    md.push_str(&provenance(report));
     if let Some(failure) = failure {
         md.push_str(&format!(
             "> [!CAUTION]\n> {}\n\n",
@@ -240,6 +241,24 @@ fn titled(report: &PublishReport, title: &str, identity: &str, failure: Option<&
                 f.sha256,
             ));
         }
+    }
+    md
+}
+
+/// The provenance grade PyPI will show for each release (nothing when not looked at).
+fn provenance(report: &PublishReport) -> String {
+    let Some(provenance) = &report.provenance else {
+        return String::new();
+    };
+    let mut md = String::new();
+    for p in &provenance.releases {
+        let mark = if p.grade.refused() { "⚠️ " } else { "" };
+        md.push_str(&format!(
+            "Provenance of {} {}: {mark}{}\n\n",
+            p.project,
+            p.version,
+            cell(&p.reason)
+        ));
     }
     md
 }
@@ -295,6 +314,41 @@ mod tests {
             hint: None,
             attestation: attestation.map(Into::into),
         }
+    }
+
+    #[test]
+    fn the_summary_says_the_provenance_grade() {
+        let prediction = |grade, reason: &str| crate::provenance::Prediction {
+            project: "demo".into(),
+            version: "1.1".into(),
+            grade,
+            states: vec![grade],
+            reason: reason.into(),
+            compared_with: None,
+        };
+        let mut report = PublishReport {
+            files: vec![row("a-1.1-py3-none-any.whl", FileStatus::Uploaded, None)],
+            ..PublishReport::default()
+        };
+        assert!(!markdown(&report, "token", None).contains("Provenance"));
+        report.provenance = Some(crate::provenance::ProvenanceReport {
+            check: crate::provenance::Check::Warn,
+            publisher: None,
+            attestations: true,
+            grade: crate::provenance::Grade::Changed,
+            releases: vec![prediction(
+                crate::provenance::Grade::Changed,
+                "changed: 1.0 was published by o/r release.yml, this run is o/r publish.yml",
+            )],
+            objects_read: 1,
+        });
+        assert!(
+            markdown(&report, "token", None).contains(
+                "Provenance of demo 1.1: ⚠️ changed: 1.0 was published by o/r release.yml, this run is o/r publish.yml\n"
+            ),
+            "{}",
+            markdown(&report, "token", None)
+        );
     }
 
     fn output<'a>(outputs: &'a [(&str, String)], name: &str) -> &'a str {

@@ -2,6 +2,7 @@
 //! simple API to see what is already there.
 
 pub mod form;
+mod integrity;
 mod outcome;
 pub mod probe;
 pub mod response;
@@ -14,7 +15,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 pub use self::response::{Answer, Refusal, RefusalKind};
-pub use self::simple::{Listed, LookupError, ProjectFiles};
+pub use self::simple::{Listed, LookupError, ProjectFiles, ProvenanceLink};
 pub use self::upload::{AttemptError, UploadError, UploadErrorKind, UploadOutcome};
 
 use std::sync::Arc;

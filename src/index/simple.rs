@@ -27,6 +27,20 @@ pub struct Listed {
     /// When it was uploaded (PEP 700 `upload-time`: PyPI's JSON API gives it; devpi,
     /// pypiserver and HTML pages do not).
     pub uploaded: Option<jiff::Timestamp>,
+    /// Its PEP 740 provenance, as the JSON simple API lists it.
+    pub provenance: ProvenanceLink,
+}
+
+/// What the simple API says of a file's provenance (PEP 740; API version 1.3).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum ProvenanceLink {
+    /// Nothing: the index does not list provenance (an HTML page, devpi, pypiserver).
+    #[default]
+    Unlisted,
+    /// `"provenance": null`: the file has none.
+    Absent,
+    /// The URL of its provenance object (PyPI: the Integrity API on the web host).
+    Url(String),
 }
 
 /// Why a lookup failed.
@@ -193,6 +207,9 @@ fn parse_json(body: &str) -> Result<ProjectFiles, String> {
         hashes: BTreeMap<String, String>,
         #[serde(default, rename = "upload-time")]
         upload_time: Option<String>,
+        // Absent key: unlisted; `null`: none (`deserialize_with` only runs when present).
+        #[serde(default, deserialize_with = "provenance_link")]
+        provenance: ProvenanceLink,
     }
     let page: Page = serde_json::from_str(body).map_err(|e| e.to_string())?;
     Ok(page
@@ -204,10 +221,16 @@ fn parse_json(body: &str) -> Result<ProjectFiles, String> {
                 // An unreadable time is treated as absent: the 14-day rule then does not
                 // apply, and the index itself has the last word.
                 uploaded: f.upload_time.and_then(|t| t.parse().ok()),
+                provenance: f.provenance,
             };
             (f.filename, listed)
         })
         .collect())
+}
+
+fn provenance_link<'de, D: serde::Deserializer<'de>>(d: D) -> Result<ProvenanceLink, D::Error> {
+    let url: Option<String> = serde::Deserialize::deserialize(d)?;
+    Ok(url.map_or(ProvenanceLink::Absent, ProvenanceLink::Url))
 }
 
 /// PEP 503: one anchor per file; the text is the filename, the URL fragment `#sha256=…`.
@@ -247,7 +270,7 @@ fn parse_html(body: &str, base: &SafeUrl) -> ProjectFiles {
         if !filename.is_empty() {
             let listed = Listed {
                 sha256,
-                uploaded: None,
+                ..Listed::default()
             };
             files.insert(filename, listed);
         }
@@ -305,13 +328,22 @@ mod tests {
 
     #[test]
     fn parses_pep_691_json() {
-        let json = r#"{"meta":{"api-version":"1.1"},"name":"demo","files":[{"filename":"demo-1.0.tar.gz","url":"x","hashes":{"sha256":"AB"},"upload-time":"2026-01-02T03:04:05.123456Z"},{"filename":"demo-1.0-py3-none-any.whl","url":"y","hashes":{},"upload-time":"yesterday"}]}"#;
+        let json = r#"{"meta":{"api-version":"1.1"},"name":"demo","files":[{"filename":"demo-1.0.tar.gz","url":"x","hashes":{"sha256":"AB"},"upload-time":"2026-01-02T03:04:05.123456Z"},{"filename":"demo-1.0-py3-none-any.whl","url":"y","hashes":{},"upload-time":"yesterday","provenance":null},{"filename":"demo-1.1.tar.gz","url":"z","provenance":"https://pypi.org/integrity/demo/1.1/demo-1.1.tar.gz/provenance"}]}"#;
         let files = parse_json(json).unwrap();
         let sdist = &files["demo-1.0.tar.gz"];
         assert_eq!(sdist.sha256, Some(Sha256Hex::new("ab")));
         assert_eq!(sdist.uploaded.map(|t| t.as_second()), Some(1_767_323_045));
         let wheel = &files["demo-1.0-py3-none-any.whl"];
         assert_eq!((wheel.sha256.as_ref(), wheel.uploaded), (None, None));
+        // PEP 740: no key, `null`, or the provenance object's URL.
+        assert_eq!(sdist.provenance, ProvenanceLink::Unlisted);
+        assert_eq!(wheel.provenance, ProvenanceLink::Absent);
+        assert_eq!(
+            files["demo-1.1.tar.gz"].provenance,
+            ProvenanceLink::Url(
+                "https://pypi.org/integrity/demo/1.1/demo-1.1.tar.gz/provenance".into()
+            )
+        );
     }
 
     #[test]

@@ -5,9 +5,12 @@
 //!    upload form needs, is computed in step 6 for the files about to be sent);
 //! 3. **plan** — ask the index once per project what it has, and classify every file as new,
 //!    already present (same sha256) or a conflict (same name, other bytes); any conflict
-//!    stops the run before the first upload;
+//!    stops the run before the first upload; the provenance the index holds for the
+//!    releases' files, and for the release each is compared with, is read too;
 //! 4. **authenticate** — with trusted publishing, mint the upload token now (only when
 //!    something is to be uploaded), so a refused exchange stops the run before any upload;
+//!    then **provenance**: the grade PyPI will give each release is said (with
+//!    `--provenance-check fail`, a loss, change or inconsistency stops the run here);
 //! 5. **attest** — with attestations on, find or sign one for every file about to be sent
 //!    (never for a file already present: each signature is a public log entry);
 //! 6. **upload** — the new files, wheels before sdists, at most N at a time; the first
@@ -36,6 +39,7 @@ mod github_store;
 mod outcome;
 mod plan;
 mod prove;
+mod provenance;
 mod send;
 
 use self::plan::plan;
@@ -62,6 +66,8 @@ pub struct PublishOptions {
     /// Whose rules the preflight applies (`None`: the index's own; with several
     /// destinations, the strictest among them, so that nothing is sent anywhere first).
     pub preflight_target: Option<Target>,
+    /// `--provenance-check`: off, warn or fail.
+    pub provenance_check: crate::provenance::Check,
 }
 
 struct Planned {
@@ -117,7 +123,8 @@ async fn run(
     let mut planned = hash_all(dists).await?;
 
     // 3. Plan against the index.
-    let known_projects = plan(index, &mut planned, report, reporter).await?;
+    let (known_projects, listed) = plan(index, &mut planned, report, reporter).await?;
+    let looked = provenance::look(options, index, &planned, &listed).await;
 
     // 4. Authenticate, only when something is to be sent: a re-run with everything already
     // present needs no token at all. A dry run mints too, and proves the credentials.
@@ -128,6 +135,9 @@ async fn run(
             prove::credentials(index, &planned, reporter, report).await?;
         }
     }
+
+    // The provenance each release will get, before anything is signed or sent.
+    provenance::judge(options, index, looked, &planned, reporter, report)?;
 
     // 5. Attest what will be sent (after authenticating: a refused exchange must not
     // leave public log entries behind).

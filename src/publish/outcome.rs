@@ -100,6 +100,10 @@ pub struct PublishReport {
     /// signing identity), one line each.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub proven: Vec<String>,
+    /// The provenance grade PyPI will give each release (none with `--provenance-check
+    /// off`, or when nothing is sent).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub provenance: Option<crate::provenance::ProvenanceReport>,
 }
 
 impl PublishReport {
@@ -187,6 +191,15 @@ pub enum PublishError {
     /// Attestations could not be prepared; nothing was uploaded.
     #[error(transparent)]
     Attest(#[from] crate::attest::AttestError),
+    /// `--provenance-check fail`: a release would lose or change its provenance, or mix
+    /// publishers; nothing was signed or uploaded.
+    #[error("provenance-check: {}; nothing was signed or uploaded", .reasons.join("; "))]
+    Provenance {
+        /// `project version: grade: why`, per release refused.
+        reasons: Vec<String>,
+        /// How to get past it.
+        hint: String,
+    },
     /// Some uploads failed (the report says which).
     #[error("{failed} of {total} file(s) failed to upload")]
     Uploads {
@@ -247,6 +260,7 @@ impl PublishError {
             PublishError::TrustedPublishing { hint, .. } => hint.clone(),
             PublishError::Conflicts(errors) => errors.first().and_then(UploadError::hint),
             PublishError::Attest(e) => e.hint(),
+            PublishError::Provenance { hint, .. } => Some(hint.clone()),
             PublishError::Uploads {
                 rerun_may_help: true,
                 ..

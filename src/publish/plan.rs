@@ -9,20 +9,23 @@ use futures_util::{StreamExt, stream};
 use super::{FileStatus, Planned, PublishError, PublishReport, row};
 use crate::dist::check::pep440;
 use crate::events::Reporter;
-use crate::index::{Index, LookupError, UploadError, UploadErrorKind};
+use crate::index::{Index, LookupError, ProjectFiles, UploadError, UploadErrorKind};
 
-/// Classifies every file against the index; returns whether the index knows each project.
+/// Whether the index knows each project, and what it lists for those it knows.
+type Known = (BTreeMap<String, bool>, BTreeMap<String, ProjectFiles>);
+
+/// Classifies every file against the index; returns what the index knows of each project.
 pub(super) async fn plan(
     index: &Index,
     planned: &mut [Planned],
     report: &mut PublishReport,
     reporter: &dyn Reporter,
-) -> Result<BTreeMap<String, bool>, PublishError> {
+) -> Result<Known, PublishError> {
     if index.check_url().is_none() {
         reporter.warning(
             "no simple index is known for this repository URL: files cannot be compared with what the index has (pass --check-url to enable skip-identical)",
         );
-        return Ok(BTreeMap::new());
+        return Ok(Default::default());
     }
     let projects: BTreeSet<String> = planned
         .iter()
@@ -87,7 +90,7 @@ pub(super) async fn plan(
         report.files = planned.iter().map(|p| row(p, index)).collect();
         return Err(PublishError::Conflicts(conflicts));
     }
-    Ok(exists)
+    Ok((exists, known))
 }
 
 /// Warehouse `MAXIMUM_AGE_FOR_NEW_UPLOADS_DAYS`: PyPI takes no new files into a release

@@ -20,6 +20,7 @@ fn raw() -> RawSettings {
         fulcio_url: None,
         rekor_url: None,
         sigstore_staging: false,
+        provenance_check: crate::provenance::Check::Warn,
         github_store: Default::default(),
     }
 }

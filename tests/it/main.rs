@@ -29,6 +29,8 @@
 //! - `attest_github`: one signature in two stores: attestations also stored in GitHub's
 //!   attestation store (a loopback stand-in), verified by the Python `sigstore` client.
 //! - `attest_gitlab`: attestations from GitLab CI, verified with a GitLab publisher policy.
+//! - `provenance`: the provenance grade PyPI will give a release, reached by real runs of
+//!   trusted publishing against the test index's Integrity API; `--provenance-check fail`.
 //! - `action_contract`: the binary run as the GitHub runner runs the container.
 //! - `container`: the image itself, run by podman.
 
@@ -43,6 +45,7 @@ mod check;
 mod container;
 mod faults;
 mod properties;
+mod provenance;
 mod real_corpus;
 mod refusals;
 mod rst_corpus;

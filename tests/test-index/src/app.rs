@@ -12,7 +12,7 @@ use crate::auth::TokenTable;
 use crate::config::Config;
 use crate::stats::Stats;
 use crate::store::Store;
-use crate::{legacy, oidc, simple, stats};
+use crate::{integrity, legacy, oidc, simple, stats};
 
 /// Everything the handlers share.
 pub struct AppState {
@@ -58,6 +58,10 @@ pub fn build(config: Config) -> Result<Router, String> {
         .route("/simple/{name}/", get(simple::detail))
         .route("/simple/{name}", get(simple::detail_no_slash))
         .route("/files/{filename}", get(simple::file))
+        .route(
+            "/integrity/{project}/{version}/{filename}/provenance",
+            get(integrity::provenance),
+        )
         .route("/_/stats", get(stats::get_stats))
         .route("/_/reset-stats", post(stats::reset_stats))
         .route("/_/forms/{filename}", get(stats::get_form))

@@ -85,6 +85,19 @@ pub fn check(identity: &Identity, raw: &str, filename: &str, sha256: &str) -> Re
     Ok(())
 }
 
+/// Warehouse `IntegrityService.build_provenance`: one bundle, the uploading publisher's
+/// identity and the attestations as accepted. `None` for an upload that is no publisher's.
+pub fn provenance(identity: &Identity, raw: &str) -> Option<serde_json::Value> {
+    let Identity::Publisher(token) = identity else {
+        return None;
+    };
+    let attestations: serde_json::Value = serde_json::from_str(raw).ok()?;
+    Some(serde_json::json!({
+        "version": 1,
+        "attestation_bundles": [{"publisher": token.publisher, "attestations": attestations}],
+    }))
+}
+
 /// The statement checks of `Attestation.verify` that follow the signature check, with
 /// pypi-attestations' messages. Returns the predicate type.
 fn verify(a: &Attestation, filename: &str, sha256: &str) -> Result<String, String> {

@@ -41,6 +41,9 @@ pub struct MintedToken {
     pub projects: Vec<String>,
     pub not_before: u64,
     pub expires_at: u64,
+    /// The publisher that minted it, as its provenance objects name it (Warehouse
+    /// `OIDCPublisher.attestation_identity`).
+    pub publisher: serde_json::Value,
 }
 
 /// The authenticated identity of an upload.

@@ -12,6 +12,7 @@ mod auth;
 mod config;
 mod form;
 mod httpexc;
+mod integrity;
 mod legacy;
 mod names;
 mod oidc;

@@ -1,7 +1,8 @@
 //! The simple repository API as PyPI serves it (API version 1.4): PEP 503 HTML or
 //! PEP 691 JSON by `Accept` (no header or no match → HTML), 301 to the normalized
 //! project URL, a plain "404 Not Found" for unknown projects, PEP 700 `size` /
-//! `upload-time` / `versions`, PEP 658 `core-metadata` for wheels. Files are served
+//! `upload-time` / `versions`, PEP 658 `core-metadata` for wheels, PEP 740 `provenance` (the
+//! Integrity API URL of a file uploaded with attestations, else null). Files are served
 //! from `/files/<filename>`.
 
 use std::sync::Arc;
@@ -192,7 +193,9 @@ pub async fn detail(
                     "yanked": false,
                     "data-dist-info-metadata": metadata,
                     "core-metadata": metadata,
-                    "provenance": null,
+                    "provenance": f.provenance.as_ref().map(|_| {
+                        crate::integrity::url(&base, &normalized, &f.version, &f.filename)
+                    }),
                 })
             })
             .collect();

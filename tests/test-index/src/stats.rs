@@ -25,6 +25,8 @@ pub struct Stats {
     pub uploads_stored: AtomicU64,
     /// Requests under `/simple/`.
     pub simple_requests: AtomicU64,
+    /// Requests to the Integrity API (`/integrity/…/provenance`).
+    pub provenance_requests: AtomicU64,
     /// Upload tokens minted by trusted publishing.
     pub tokens_minted: AtomicU64,
     /// POSTs to `/_/oidc/burn-token`, whatever their body and answer.
@@ -44,6 +46,7 @@ impl Stats {
             &self.files_received,
             &self.uploads_stored,
             &self.simple_requests,
+            &self.provenance_requests,
             &self.tokens_minted,
             &self.burn_requests,
             &self.tokens_burned,
@@ -90,6 +93,7 @@ pub async fn get_stats(State(state): State<Arc<AppState>>) -> Json<Value> {
                 "upload_time_us": f.upload_time_us,
                 "via_trusted_publishing": f.via_trusted_publishing,
                 "has_attestations": f.attestations.is_some(),
+                "provenance": f.provenance,
             })
         })
         .collect();
@@ -99,6 +103,7 @@ pub async fn get_stats(State(state): State<Arc<AppState>>) -> Json<Value> {
         "files_received": stats.files_received.load(Ordering::Relaxed),
         "uploads_stored": stats.uploads_stored.load(Ordering::Relaxed),
         "simple_requests": stats.simple_requests.load(Ordering::Relaxed),
+        "provenance_requests": stats.provenance_requests.load(Ordering::Relaxed),
         "tokens_minted": stats.tokens_minted.load(Ordering::Relaxed),
         "burn_requests": stats.burn_requests.load(Ordering::Relaxed),
         "tokens_burned": stats.tokens_burned.load(Ordering::Relaxed),

@@ -34,6 +34,9 @@ pub struct FileRecord {
     pub via_trusted_publishing: bool,
     /// The `attestations` form field, when sent (not verified).
     pub attestations: Option<String>,
+    /// Its PEP 740 provenance object, built when it came with attestations.
+    #[serde(default)]
+    pub provenance: Option<serde_json::Value>,
     /// The accepted upload form in received order, `content` described, not included.
     pub form: Vec<(String, serde_json::Value)>,
 }

@@ -425,6 +425,9 @@ pub async fn upload(
             requires_python: release_requires_python,
             metadata_sha256,
             via_trusted_publishing: matches!(identity, Identity::Publisher(_)),
+            provenance: attestations
+                .as_deref()
+                .and_then(|raw| crate::attestations::provenance(&identity, raw)),
             attestations,
             form: received,
         },

@@ -45,6 +45,16 @@ impl GitLabPublisher {
         self.projects.iter().map(|p| canonicalize_name(p)).collect()
     }
 
+    /// `GitLabPublisher.attestation_identity` (pypi-attestations' `GitLabPublisher`).
+    pub fn attestation_identity(&self) -> Value {
+        json!({
+            "kind": "GitLab",
+            "repository": self.project_path(),
+            "workflow_filepath": self.workflow_filepath,
+            "environment": (!self.environment.is_empty()).then_some(&self.environment),
+        })
+    }
+
     fn project_path(&self) -> String {
         format!("{}/{}", self.namespace, self.project)
     }

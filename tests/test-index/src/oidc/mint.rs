@@ -152,11 +152,14 @@ pub async fn mint_token(State(state): State<Arc<AppState>>, body: Bytes) -> Resp
     let used_jti = |jti: &str| oidc.used_jtis.lock().expect("jti lock").contains(jti);
 
     if from_gitlab {
-        let projects = match gitlab::find(&oidc.gitlab_publishers, &claims, &used_jti) {
-            Ok(publisher) => publisher.normalized_projects(),
+        let (projects, identity) = match gitlab::find(&oidc.gitlab_publishers, &claims, &used_jti) {
+            Ok(publisher) => (
+                publisher.normalized_projects(),
+                publisher.attestation_identity(),
+            ),
             Err(e) => return refused(e),
         };
-        return mint(&state, jti, projects);
+        return mint(&state, jti, projects, identity);
     }
 
     // A pending publisher first: it creates its project.
@@ -199,7 +202,12 @@ pub async fn mint_token(State(state): State<Arc<AppState>>, body: Bytes) -> Resp
         find(&publishers, &claims, false, &used_jti).cloned()
     };
     match found {
-        Ok(publisher) => mint(&state, jti, publisher.normalized_projects()),
+        Ok(publisher) => mint(
+            &state,
+            jti,
+            publisher.normalized_projects(),
+            publisher.attestation_identity(),
+        ),
         Err(e) => refused(e),
     }
 }
@@ -216,7 +224,12 @@ fn refused(e: LookupError) -> Response {
 }
 
 /// Records the `jti` and mints an upload token for `projects`.
-fn mint(state: &AppState, jti: Option<String>, projects: Vec<String>) -> Response {
+fn mint(
+    state: &AppState,
+    jti: Option<String>,
+    projects: Vec<String>,
+    publisher: Value,
+) -> Response {
     let oidc = state.oidc.as_ref().expect("oidc enabled");
     if let Some(jti) = jti
         && !oidc.used_jtis.lock().expect("jti lock").insert(jti)
@@ -233,6 +246,7 @@ fn mint(state: &AppState, jti: Option<String>, projects: Vec<String>) -> Respons
             projects,
             not_before,
             expires_at,
+            publisher,
         },
     );
     crate::stats::Stats::bump(&state.stats.tokens_minted);

@@ -58,6 +58,17 @@ impl Publisher {
         self.projects.iter().map(|p| canonicalize_name(p)).collect()
     }
 
+    /// `GitHubPublisher.attestation_identity`: what its files' provenance objects name
+    /// (pypi-attestations' `GitHubPublisher`, `environment` null when it names none).
+    pub fn attestation_identity(&self) -> Value {
+        serde_json::json!({
+            "kind": "GitHub",
+            "repository": format!("{}/{}", self.repository_owner, self.repository_name),
+            "workflow": self.workflow_filename,
+            "environment": (!self.environment.is_empty()).then_some(&self.environment),
+        })
+    }
+
     /// `GitHubPublisher.job_workflow_ref` (without the `@ref`).
     fn job_workflow_ref(&self) -> String {
         format!(
