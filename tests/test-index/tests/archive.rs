@@ -360,7 +360,9 @@ fn an_sdist_of_two_gzip_members_is_taken() {
     use std::io::Read;
     let one = sdist(SDIST, b"print('two members')\n");
     let mut tar = Vec::new();
-    GzDecoder::new(&one.bytes[..]).read_to_end(&mut tar).unwrap();
+    GzDecoder::new(&one.bytes[..])
+        .read_to_end(&mut tar)
+        .unwrap();
     let half = tar.len() / 2;
     let mut bytes = Vec::new();
     for part in [&tar[..half], &tar[half..]] {
