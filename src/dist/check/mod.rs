@@ -155,6 +155,9 @@ impl Findings<'_> {
     }
 }
 
+/// What checking one file gives: the distribution when it could be read, and its problems.
+type Checked = (Option<Distribution>, Vec<Problem>);
+
 /// Checks every file, a few at a time in parallel, then the rules that span files (one
 /// sdist per release). A fixed number of workers, not a thread per file: what a release of
 /// 2,000 files holds at once stays what a few files need.
@@ -163,26 +166,25 @@ pub fn check_files(paths: &[PathBuf], target: Target) -> Report {
         .map_or(2, |n| n.get() * 2)
         .min(paths.len().max(1));
     let next = std::sync::atomic::AtomicUsize::new(0);
-    let mut results: Vec<(usize, (Option<Distribution>, Vec<Problem>))> =
-        std::thread::scope(|scope| {
-            let handles: Vec<_> = (0..workers)
-                .map(|_| {
-                    scope.spawn(|| {
-                        let mut done = Vec::new();
-                        loop {
-                            let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                            let Some(path) = paths.get(i) else { break };
-                            done.push((i, check_file(path, target)));
-                        }
-                        done
-                    })
+    let mut results: Vec<(usize, Checked)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..workers)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut done = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let Some(path) = paths.get(i) else { break };
+                        done.push((i, check_file(path, target)));
+                    }
+                    done
                 })
-                .collect();
-            handles
-                .into_iter()
-                .flat_map(|h| h.join().expect("checking a file never panics"))
-                .collect()
-        });
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().expect("checking a file never panics"))
+            .collect()
+    });
     results.sort_by_key(|(i, _)| *i);
     let results = results.into_iter().map(|(_, r)| r);
     let mut report = Report::default();
