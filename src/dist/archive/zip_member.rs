@@ -140,3 +140,158 @@ fn read_to(mut reader: impl Read, size: u64) -> Result<(Vec<u8>, bool), MemberEr
     };
     Ok((bytes, ended))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::zip_central;
+    use super::super::zipcraft::{Craft, MODULE, Member, valid, with};
+    use super::*;
+
+    const META: &str = "Metadata-Version: 2.4\nName: demo\nVersion: 1.0\n";
+
+    /// Reads `name` from `bytes` as the wheel reader does.
+    fn read_from(bytes: &[u8], name: &str, limit: u64) -> Result<Vec<u8>, MemberError> {
+        let mut src = io::Cursor::new(bytes);
+        let central = zip_central::read(&mut src, bytes.len() as u64, 100).unwrap();
+        let entry = central.entries.iter().rfind(|e| e.lookup == name).unwrap();
+        read(&mut src, entry, limit)
+    }
+
+    fn bad(result: Result<Vec<u8>, MemberError>) -> String {
+        match result {
+            Err(MemberError::Bad(m)) => m,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    fn crash(result: Result<Vec<u8>, MemberError>) -> String {
+        match result {
+            Err(MemberError::Crash(m)) => m,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    fn deflated(data: &[u8]) -> Vec<u8> {
+        use std::io::Write;
+        let mut e = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::best());
+        e.write_all(data).unwrap();
+        e.finish().unwrap()
+    }
+
+    #[test]
+    fn stored_and_deflated_members_read_back() {
+        let bytes = Craft::of(valid(META)).build();
+        assert_eq!(read_from(&bytes, MODULE, 100).unwrap(), b"x = 1\n");
+        // Deflated: the central sizes are the compressed ones, the CRC the plain data's.
+        let text = b"print('hello')\n".repeat(50);
+        let mut members = valid(META);
+        members.push(Member {
+            method: 8,
+            ..Member::new("demo/big.py", &text)
+        });
+        let mut craft = Craft::of(members);
+        let plain = craft.build();
+        // The writer stores `data` as given: put the deflated bytes in, keep the plain CRC
+        // and size by patching the central record after building.
+        let packed = deflated(&text);
+        craft.members.last_mut().unwrap().data = packed.clone();
+        let mut bytes = craft.build();
+        let central =
+            zip_central::read(&mut io::Cursor::new(&plain), plain.len() as u64, 100).unwrap();
+        let crc = central.entries.last().unwrap().crc.to_le_bytes();
+        let at = bytes.len() - 22 - (46 + "demo/big.py".len());
+        bytes[at + 16..at + 20].copy_from_slice(&crc);
+        bytes[at + 24..at + 28].copy_from_slice(&(text.len() as u32).to_le_bytes());
+        assert_eq!(read_from(&bytes, "demo/big.py", 10_000).unwrap(), text);
+        // Larger than the caller reads.
+        assert!(matches!(
+            read_from(&bytes, "demo/big.py", 10),
+            Err(MemberError::TooLarge(10))
+        ));
+        // Corrupt deflate data is zlib's error, not zipfile's.
+        let mut broken = bytes.clone();
+        let data_at = broken
+            .windows(packed.len())
+            .position(|w| w == packed.as_slice())
+            .unwrap();
+        broken[data_at] = 0xff;
+        broken[data_at + 1] = 0xff;
+        assert!(crash(read_from(&broken, "demo/big.py", 10_000)).starts_with("Error -3"));
+    }
+
+    #[test]
+    fn a_wrong_crc_is_bad_zip_file_once_the_data_ends() {
+        let bytes = Craft::of(with(META, MODULE, |m| m.data = b"x = 2\n".to_vec())).build();
+        assert!(read_from(&bytes, MODULE, 100).is_ok());
+        // Change the data after the CRC was computed: same length, other bytes.
+        let mut changed = bytes.clone();
+        let at = changed.windows(6).position(|w| w == b"x = 2\n").unwrap();
+        changed[at + 4] = b'3';
+        assert_eq!(
+            bad(read_from(&changed, MODULE, 100)),
+            format!("Bad CRC-32 for file {MODULE:?}")
+        );
+        // Stopped at a declared size shorter than the data: no CRC check.
+        let mut short = changed.clone();
+        let cd = short.windows(4).position(|w| w == b"PK\x01\x02").unwrap();
+        short[cd + 24..cd + 28].copy_from_slice(&3u32.to_le_bytes());
+        assert_eq!(read_from(&short, MODULE, 100).unwrap(), b"x =");
+    }
+
+    #[test]
+    fn the_local_header_must_be_there_and_name_the_member() {
+        let bytes = Craft::of(valid(META)).build();
+        let mut moved = bytes.clone();
+        moved[0] = b'Q';
+        assert_eq!(
+            bad(read_from(&moved, MODULE, 100)),
+            "Bad magic number for file header"
+        );
+        let renamed = Craft::of(with(META, MODULE, |m| {
+            m.central_name = Some(b"demo/__init__.pz".to_vec());
+        }))
+        .build();
+        assert_eq!(
+            bad(read_from(&renamed, "demo/__init__.pz", 100)),
+            "File name in directory \"demo/__init__.pz\" and header \"demo/__init__.py\" differ."
+        );
+        // A header that starts past the end of the file.
+        let mut truncated = bytes.clone();
+        let cd = truncated
+            .windows(4)
+            .position(|w| w == b"PK\x01\x02")
+            .unwrap();
+        truncated[cd + 42..cd + 46].copy_from_slice(&(bytes.len() as u32 - 10).to_le_bytes());
+        assert_eq!(
+            bad(read_from(&truncated, MODULE, 100)),
+            "Truncated file header"
+        );
+        // The local name is decoded by the local header's own UTF-8 flag.
+        let flagged = Craft::of(with(META, MODULE, |m| {
+            m.name = "demo/é.py".as_bytes().to_vec();
+            m.flags = 0x0800;
+        }))
+        .build();
+        assert!(read_from(&flagged, "demo/é.py", 100).is_ok());
+    }
+
+    #[test]
+    fn encrypted_and_patched_members_are_not_zipfiles_to_read() {
+        for (flag, words) in [
+            (0x0001u16, "is encrypted, password required for extraction"),
+            (0x0020, "compressed patched data (flag bit 5)"),
+            (0x0040, "strong encryption (flag bit 6)"),
+        ] {
+            let bytes = Craft::of(with(META, MODULE, |m| m.flags = flag)).build();
+            assert!(
+                crash(read_from(&bytes, MODULE, 100)).ends_with(words),
+                "{flag:#x}"
+            );
+        }
+        let bytes = Craft::of(with(META, MODULE, |m| m.method = 12)).build();
+        assert!(matches!(
+            read_from(&bytes, MODULE, 100),
+            Err(MemberError::Unsupported(12))
+        ));
+    }
+}
