@@ -7,7 +7,9 @@
 //!   Sigstore stand-in.
 //! - `check`: the preflight on good and bad corpora and hostile archives; versions,
 //!   specifiers and requirements judged as the real `packaging` judges them; `.tar.gz`
-//!   sdists built byte by byte and judged as PyPI's `tarfile` reads them.
+//!   sdists built byte by byte and judged as PyPI's `tarfile` reads them; wheels written
+//!   record by record, one per rule of PyPI's ZIP walk, judged with Python's `zipfile`;
+//!   `entry_points.txt` and `RECORD` judged against the real `configparser` and `csv`.
 //! - `real_corpus`: `check` against 560 real files PyPI accepted or refused (352 of them
 //!   uploaded since 2026-08-20, under PyPI's 2025–26 archive rules).
 //! - `rst_corpus`: the reStructuredText validator against the real `readme_renderer`.
