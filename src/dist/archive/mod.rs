@@ -9,6 +9,7 @@ pub mod entry_points;
 pub mod malware;
 pub mod record;
 mod tar_gz;
+mod wheel;
 mod zip_central;
 mod zip_file;
 mod zip_member;
@@ -125,7 +126,7 @@ pub fn read(path: &Path, filename: &DistFilename) -> Result<ArchiveContents, Arc
     let compressed = file.metadata().map_err(ArchiveError::Io)?.len();
     let polyglot = is_polyglot(&mut file, compressed, filename)?;
     let mut contents = match &filename.detail {
-        FilenameDetail::Wheel { .. } => zip_file::read_wheel(file, compressed, filename),
+        FilenameDetail::Wheel { .. } => wheel::read(file, compressed, filename),
         FilenameDetail::Sdist {
             format: SdistFormat::Zip,
         } => zip_file::read_sdist_zip(file, compressed),

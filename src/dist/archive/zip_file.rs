@@ -1,8 +1,8 @@
-//! ZIP archives: wheels and legacy `.zip` sdists, read as PyPI reads them — the central
-//! directory as Python's `zipfile` reads it ([`super::zip_central`]), the record walk
-//! ([`super::zip_walk`]), compression, members read as `zipfile` reads them
-//! ([`super::zip_member`]), and the wheel's `WHEEL`, `RECORD`, `METADATA` and
-//! `entry_points.txt` where Warehouse looks for them.
+//! ZIP archives (wheels and legacy `.zip` sdists) opened as PyPI opens them: the central
+//! directory as Python's `zipfile` reads it ([`super::zip_central`]), the ratio and
+//! compression rules, the malware scan, the record walk ([`super::zip_walk`]), members read
+//! as `zipfile` reads them ([`super::zip_member`]). A wheel's own members are looked for in
+//! [`super::wheel`].
 
 use std::collections::HashMap;
 use std::fs::File;
@@ -13,14 +13,13 @@ use super::zip_member::{self, MemberError};
 use super::zip_walk::{self, WalkError};
 use super::{
     ArchiveContents, ArchiveError, MAX_ENTRIES, MAX_METADATA_SIZE, RATIO_MIN_SIZE, RATIO_THRESHOLD,
-    Refusal, entry_points, malware, record, split_top,
+    Refusal, malware, split_top,
 };
-use crate::dist::filename::DistFilename;
 
 /// The link to PyPI's page on archives that its ZIP refusals end with.
 const ARCHIVES_DOC: &str = "See https://docs.pypi.org/archives for more information";
 
-fn invalid(code: &'static str, what: String, member: Option<String>) -> Refusal {
+pub(super) fn invalid(code: &'static str, what: String, member: Option<String>) -> Refusal {
     Refusal {
         code,
         message: format!("Invalid distribution file. {what}"),
@@ -29,17 +28,17 @@ fn invalid(code: &'static str, what: String, member: Option<String>) -> Refusal 
 }
 
 /// An open ZIP: the file, its central directory, and PyPI's refusals so far.
-struct Opened {
+pub(super) struct Opened {
     file: BufReader<File>,
     central: Central,
     /// `ZipFile.NameToInfo`: the member each name finds (the last of a name wins).
     by_name: HashMap<String, usize>,
-    refusals: Vec<Refusal>,
+    pub(super) refusals: Vec<Refusal>,
 }
 
 impl Opened {
     /// `ZipFile.namelist()`.
-    fn names(&self) -> Vec<String> {
+    pub(super) fn names(&self) -> Vec<String> {
         self.central
             .entries
             .iter()
@@ -47,12 +46,12 @@ impl Opened {
             .collect()
     }
 
-    fn has(&self, name: &str) -> bool {
+    pub(super) fn has(&self, name: &str) -> bool {
         self.by_name.contains_key(name)
     }
 
     /// `ZipFile.read(name)` of a member known to be there.
-    fn read(&mut self, name: &str, limit: u64) -> Result<Vec<u8>, MemberError> {
+    pub(super) fn read(&mut self, name: &str, limit: u64) -> Result<Vec<u8>, MemberError> {
         let entry = &self.central.entries[self.by_name[name]];
         zip_member::read(&mut self.file, entry, limit)
     }
@@ -60,7 +59,7 @@ impl Opened {
     /// Reads a member PyPI reads after validating the archive (`RECORD`, `METADATA`,
     /// `entry_points.txt`): there, whatever `zipfile` raises is a 500. The member is
     /// needed to go on, so a failure ends the reading with the first refusal.
-    fn read_needed(&mut self, name: &str) -> Result<Vec<u8>, ArchiveError> {
+    pub(super) fn read_needed(&mut self, name: &str) -> Result<Vec<u8>, ArchiveError> {
         self.read(name, MAX_METADATA_SIZE).map_err(|e| match e {
             MemberError::Io(e) => ArchiveError::Io(e),
             MemberError::TooLarge(limit) => ArchiveError::MetadataTooLarge {
@@ -80,7 +79,7 @@ impl Opened {
 
 /// Opens a ZIP as `_is_valid_dist_file` does: `zipfile` reads the central directory, then
 /// the ratio and compression rules, the scan, then the record walk.
-fn open(file: File, len: u64) -> Result<Opened, ArchiveError> {
+pub(super) fn open(file: File, len: u64) -> Result<Opened, ArchiveError> {
     let mut reader = BufReader::new(file);
     let central = zip_central::read(&mut reader, len, MAX_ENTRIES).map_err(|e| match e {
         CentralError::Io(e) => ArchiveError::Io(e),
@@ -142,7 +141,7 @@ fn open(file: File, len: u64) -> Result<Opened, ArchiveError> {
 
 /// What reading a member during `_is_valid_dist_file` (`WHEEL`, the scan) gives PyPI:
 /// `BadZipFile` is "Invalid distribution file. None", anything else a 500.
-fn validation_failure(name: &str, e: MemberError) -> Result<Refusal, ArchiveError> {
+pub(super) fn validation_failure(name: &str, e: MemberError) -> Result<Refusal, ArchiveError> {
     match e {
         MemberError::Io(e) => Err(ArchiveError::Io(e)),
         MemberError::Bad(why) => Ok(invalid(
@@ -185,179 +184,6 @@ fn scan_members(opened: &mut Opened) -> Result<(), ArchiveError> {
         }
     }
     Ok(())
-}
-
-/// Reads a wheel. Warehouse finds its `.dist-info` folder from the filename's first two
-/// `-`-separated parts, verbatim, and reads `WHEEL`, `RECORD`, `entry_points.txt` and
-/// `METADATA` there.
-pub(super) fn read_wheel(
-    file: File,
-    len: u64,
-    filename: &DistFilename,
-) -> Result<ArchiveContents, ArchiveError> {
-    let mut opened = open(file, len)?;
-    let names = opened.names();
-    let mut parts = filename.as_str().splitn(3, '-');
-    let expected = format!(
-        "{}-{}.dist-info",
-        parts.next().unwrap_or_default(),
-        parts.next().unwrap_or_default()
-    );
-    let file_name = filename.as_str();
-    let mut notes = Vec::new();
-
-    // `_is_valid_dist_file`: "WHEEL not found at …".
-    let wheel = format!("{expected}/WHEEL");
-    if !opened.has(&wheel) {
-        opened.refusals.push(invalid(
-            "wheel-wheel",
-            format!("WHEEL not found at {wheel}"),
-            None,
-        ));
-    } else if let Err(e) = opened.read(&wheel, MAX_METADATA_SIZE) {
-        // `zfp.read(target_file)`: reading WHEEL whole (its CRC checked) is part of the test.
-        if !matches!(e, MemberError::Unsupported(_) | MemberError::TooLarge(_)) {
-            let refusal = validation_failure(&wheel, e)?;
-            opened.refusals.push(refusal);
-        }
-    }
-    // `file_upload` → `validate_record` (warehouse#19135): refused when missing or
-    // unreadable; a RECORD that does not match the contents is only e-mailed to owners.
-    let record_path = format!("{expected}/RECORD");
-    let record_text = if opened.has(&record_path) {
-        Some(opened.read_needed(&record_path)?)
-    } else {
-        None
-    };
-    let verdict = match &record_text {
-        Some(bytes) => record::check(bytes, &names, &expected),
-        None => record::RecordVerdict::Unreadable {
-            reason: "no such member".into(),
-        },
-    };
-    match verdict {
-        record::RecordVerdict::Ok => {}
-        record::RecordVerdict::Unreadable { reason } => opened.refusals.push(Refusal {
-            code: "wheel-record",
-            message: format!(
-                "Wheel '{file_name}' does not contain the required RECORD file: {record_path}"
-            ),
-            member: Some(reason),
-        }),
-        record::RecordVerdict::Crash { line } => opened.refusals.push(Refusal {
-            code: "wheel-record",
-            message: "PyPI fails on this wheel's RECORD with a 500 Internal Server Error: it has a blank line".into(),
-            member: Some(format!("{record_path}, line {line}")),
-        }),
-        record::RecordVerdict::Mismatch {
-            record_is_missing,
-            wheel_is_missing,
-        } => notes.push(Refusal {
-            code: "wheel-record-mismatch",
-            message: "RECORD does not list the wheel's files exactly: PyPI accepts the wheel and e-mails the project's owners".into(),
-            member: Some(describe_mismatch(&record_is_missing, &wheel_is_missing)),
-        }),
-    }
-    // `file_upload` → `validate_entrypoints` (warehouse#20081).
-    let entry_points = format!("{expected}/entry_points.txt");
-    if opened.has(&entry_points) {
-        let bytes = opened.read_needed(&entry_points)?;
-        if let Err(why) = entry_points::check(&bytes) {
-            opened.refusals.push(Refusal {
-                code: "entry-points",
-                message: format!(
-                    "Wheel '{file_name}' has invalid entry points defined in the entry_points.txt file"
-                ),
-                member: Some(why.to_string()),
-            });
-        }
-    }
-    // `file_upload`: METADATA where the filename says; elsewhere it is not found.
-    let metadata_path = if opened.has(&format!("{expected}/METADATA")) {
-        let others: Vec<&String> = names
-            .iter()
-            .filter(|n| is_top_metadata(n) && !n.starts_with(&format!("{expected}/")))
-            .collect();
-        if !others.is_empty() {
-            // PyPI reads only the folder the filename names; pip refuses the install.
-            notes.push(Refusal {
-                code: "wheel-dist-info",
-                message: "more than one .dist-info folder: PyPI accepts the wheel, pip will not install it".into(),
-                member: Some(others.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")),
-            });
-        }
-        format!("{expected}/METADATA")
-    } else {
-        let wanted = format!("{expected}/METADATA");
-        // Without it nothing else can be judged: PyPI's first refusal explains it best.
-        let found = find_metadata(&names, filename).map_err(|e| match opened.refusals.first() {
-            Some(refusal) => ArchiveError::Refused(refusal.clone()),
-            None => e,
-        })?;
-        opened.refusals.push(Refusal {
-            code: "wheel-metadata-path",
-            message: format!(
-                "Wheel '{file_name}' does not contain the required METADATA file: {wanted}"
-            ),
-            member: Some(format!("the metadata is at {found}")),
-        });
-        found
-    };
-    let dist_info = metadata_path.trim_end_matches("/METADATA").to_string();
-    let metadata = opened.read_needed(&metadata_path)?;
-    Ok(ArchiveContents {
-        metadata_path,
-        metadata,
-        members: names,
-        dist_info: Some(dist_info),
-        refusals: opened.refusals,
-        notes,
-    })
-}
-
-/// The first few names on each side of a RECORD that does not match, in one line.
-fn describe_mismatch(record_is_missing: &[String], wheel_is_missing: &[String]) -> String {
-    let few = |names: &[String]| {
-        let mut text = names.iter().take(3).cloned().collect::<Vec<_>>().join(", ");
-        if names.len() > 3 {
-            text.push_str(&format!(" and {} more", names.len() - 3));
-        }
-        text
-    };
-    match (record_is_missing.is_empty(), wheel_is_missing.is_empty()) {
-        (false, true) => format!("not in RECORD: {}", few(record_is_missing)),
-        (true, false) => format!("in RECORD, not in the wheel: {}", few(wheel_is_missing)),
-        _ => format!(
-            "not in RECORD: {}; in RECORD, not in the wheel: {}",
-            few(record_is_missing),
-            few(wheel_is_missing)
-        ),
-    }
-}
-
-/// Whether a member is a top-level `*.dist-info/METADATA`.
-fn is_top_metadata(name: &str) -> bool {
-    name.strip_suffix("/METADATA")
-        .is_some_and(|dir| dir.ends_with(".dist-info") && !dir.contains('/'))
-}
-
-/// The one top-level `*.dist-info/METADATA` of a wheel whose folder is not where the
-/// filename says.
-fn find_metadata(names: &[String], filename: &DistFilename) -> Result<String, ArchiveError> {
-    let found: Vec<&String> = names.iter().filter(|n| is_top_metadata(n)).collect();
-    match found.as_slice() {
-        [one] => Ok((*one).clone()),
-        [] => Err(ArchiveError::NoMetadata {
-            expected: format!(
-                "{}-{}.dist-info/METADATA",
-                filename.name, filename.version_str
-            ),
-        }),
-        many => {
-            let list: Vec<&str> = many.iter().map(|s| s.as_str()).collect();
-            Err(ArchiveError::MultipleMetadata(list.join(", ")))
-        }
-    }
 }
 
 /// Reads a legacy `.zip` sdist (PyPI refuses these by name since PEP 625; other indexes
