@@ -25,6 +25,13 @@
 //! - `attest_gitlab`: attestations from GitLab CI, verified with a GitLab publisher policy.
 //! - `action_contract`: the binary run as the GitHub runner runs the container.
 //! - `container`: the image itself, run by podman.
+//! - `composite`: the composite action (macOS and Windows runners): its inputs and outputs
+//!   against action.yml's, its steps run with bash against a local release download.
+//!
+//! Unix only: the tests drive Unix tools (bash, podman, the venv's `bin/`) and measure
+//! children through `libc`; on Windows this crate compiles to nothing, and `cargo check
+//! --target x86_64-pc-windows-gnu` (scripts/test) holds the library and binary to Windows.
+#![cfg(unix)]
 
 mod common;
 
@@ -33,6 +40,7 @@ mod attest;
 mod attest_bundles;
 mod attest_gitlab;
 mod check;
+mod composite;
 mod container;
 mod faults;
 mod properties;
