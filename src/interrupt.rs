@@ -1,7 +1,9 @@
-//! Interruption: the first SIGINT or SIGTERM stops a publish cleanly — no new upload starts,
-//! the ones in flight are abandoned and then looked up on the index, and the report says
-//! what was and was not uploaded. A second signal quits at once. The exit status follows the
-//! shell convention, 128 + the signal number (130 for SIGINT, 143 for SIGTERM).
+//! Interruption: the first SIGINT or SIGTERM (on Windows, Ctrl-C or Ctrl-Break) stops a
+//! publish cleanly — no new upload starts, the ones in flight are abandoned and then looked
+//! up on the index, and the report says what was and was not uploaded. A second signal quits
+//! at once. The exit status follows the shell convention, 128 + the signal number (130 for
+//! SIGINT, 143 for SIGTERM), on Windows too (Ctrl-C is 130, Ctrl-Break 143), so scripts and
+//! the action read one set of codes everywhere.
 //!
 //! The token is process-wide because a signal is: [`crate::index::Index`] takes it by
 //! default, so every upload and lookup of the run sees the same cancellation.
@@ -14,16 +16,19 @@ use tokio_util::sync::CancellationToken;
 /// A signal that stops a publish.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Signal {
-    /// SIGINT (Ctrl-C; what a GitHub runner sends first on cancel).
+    /// SIGINT, or Ctrl-C on Windows (what a GitHub runner sends first on cancel).
     Interrupt,
-    /// SIGTERM (`kill`, container stop, the runner's second step).
+    /// SIGTERM (`kill`, container stop), or Ctrl-Break on Windows (the runner's second step
+    /// on cancel, there).
     Terminate,
 }
 
 impl Signal {
-    /// Its name, as people know it.
+    /// Its name, as people know it on this platform.
     pub fn name(self) -> &'static str {
         match self {
+            Signal::Interrupt if cfg!(windows) => "Ctrl-C",
+            Signal::Terminate if cfg!(windows) => "Ctrl-Break",
             Signal::Interrupt => "SIGINT",
             Signal::Terminate => "SIGTERM",
         }
@@ -56,20 +61,55 @@ pub fn received() -> Option<Signal> {
     }
 }
 
-/// Starts listening for SIGINT and SIGTERM; call from inside the runtime.
+/// The two signal streams of this platform.
+struct Signals {
+    #[cfg(unix)]
+    interrupt: tokio::signal::unix::Signal,
+    #[cfg(unix)]
+    terminate: tokio::signal::unix::Signal,
+    #[cfg(windows)]
+    interrupt: tokio::signal::windows::CtrlC,
+    #[cfg(windows)]
+    terminate: tokio::signal::windows::CtrlBreak,
+}
+
+impl Signals {
+    #[cfg(unix)]
+    fn new() -> std::io::Result<Self> {
+        use tokio::signal::unix::{SignalKind, signal};
+        Ok(Signals {
+            interrupt: signal(SignalKind::interrupt())?,
+            terminate: signal(SignalKind::terminate())?,
+        })
+    }
+
+    #[cfg(windows)]
+    fn new() -> std::io::Result<Self> {
+        use tokio::signal::windows::{ctrl_break, ctrl_c};
+        Ok(Signals {
+            interrupt: ctrl_c()?,
+            terminate: ctrl_break()?,
+        })
+    }
+
+    async fn next(&mut self) -> Signal {
+        tokio::select! {
+            _ = self.interrupt.recv() => Signal::Interrupt,
+            _ = self.terminate.recv() => Signal::Terminate,
+        }
+    }
+}
+
+/// Starts listening for SIGINT and SIGTERM (Ctrl-C and Ctrl-Break on Windows); call from
+/// inside the runtime.
 // The signal's acknowledgement goes straight to the terminal: no reporter is in reach of a
 // signal handler, and the user must see it at once.
 #[allow(clippy::print_stderr)]
 pub fn listen() -> std::io::Result<()> {
-    use tokio::signal::unix::{SignalKind, signal};
-    let mut interrupt = signal(SignalKind::interrupt())?;
-    let mut terminate = signal(SignalKind::terminate())?;
+    let mut signals = Signals::new()?;
     tokio::spawn(async move {
         loop {
-            let signal = tokio::select! {
-                _ = interrupt.recv() => Signal::Interrupt,
-                _ = terminate.recv() => Signal::Terminate,
-            };
+            let signal = signals.next().await;
             let code = i32::from(signal.exit_code());
             if RECEIVED
                 .compare_exchange(0, code, Ordering::SeqCst, Ordering::SeqCst)

@@ -185,7 +185,12 @@ pub fn discover(paths: &[PathBuf]) -> Result<Discovered, DiscoverError> {
 /// files only, so the `dist/old/` beside them stays out, as with a shell.
 fn glob(pattern: &Path, c: &mut Collector) -> Result<(), DiscoverError> {
     let text = pattern.to_string_lossy().into_owned();
-    let last = text.trim_end_matches('/').rsplit('/').next().unwrap_or("");
+    // `/`, and `\` too on Windows.
+    let last = text
+        .trim_end_matches(std::path::is_separator)
+        .rsplit(std::path::is_separator)
+        .next()
+        .unwrap_or("");
     let names_folders = !last.contains(['*', '?', '[']);
     // `*` stays within one path component; `**` crosses folders (the shell's globstar).
     let options = glob::MatchOptions {
@@ -289,7 +294,11 @@ mod tests {
     fn the_same_file_reached_twice_is_kept_once() {
         let dir = tree();
         let root = dir.path();
+        #[cfg(unix)]
         std::os::unix::fs::symlink(root.join("dist"), root.join("link")).unwrap();
+        // Needs developer mode or the symlink privilege on Windows.
+        #[cfg(windows)]
+        std::os::windows::fs::symlink_dir(root.join("dist"), root.join("link")).unwrap();
         let found = discover(&[
             root.join("dist"),
             format!("{}/dist/*.whl", root.display()).into(),

@@ -45,6 +45,8 @@ impl GitHub {
                 .collect()
         });
         match found.get(file) {
+            // Annotations name files with `/`, as the repository does, on Windows too.
+            Some(path) if cfg!(windows) => path.display().to_string().replace('\\', "/"),
             Some(path) => path.display().to_string(),
             None => file.to_string(),
         }

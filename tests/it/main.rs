@@ -35,6 +35,13 @@
 //!   trusted publishing against the test index's Integrity API; `--provenance-check fail`.
 //! - `action_contract`: the binary run as the GitHub runner runs the container.
 //! - `container`: the image itself, run by podman.
+//! - `composite`: the composite action (macOS and Windows runners): its inputs and outputs
+//!   against action.yml's, its steps run with bash against a local release download.
+//!
+//! Unix only: the tests drive Unix tools (bash, podman, the venv's `bin/`) and measure
+//! children through `libc`; on Windows this crate compiles to nothing, and `cargo check
+//! --target x86_64-pc-windows-gnu` (scripts/test) holds the library and binary to Windows.
+#![cfg(unix)]
 
 mod common;
 
@@ -44,6 +51,7 @@ mod attest_bundles;
 mod attest_github;
 mod attest_gitlab;
 mod check;
+mod composite;
 mod container;
 mod faults;
 mod properties;

@@ -96,8 +96,8 @@ async fn main() -> std::process::ExitCode {
         .expect("a bound socket has an address");
     println!("latency-proxy listening on {local}");
     let counters = Arc::new(Counters::default());
-    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-        .expect("a SIGTERM handler");
+    let terminated = terminated();
+    tokio::pin!(terminated);
     loop {
         tokio::select! {
             accepted = listener.accept() => {
@@ -105,7 +105,7 @@ async fn main() -> std::process::ExitCode {
                 counters.connections.fetch_add(1, Ordering::Relaxed);
                 tokio::spawn(serve(client, options.clone(), counters.clone()));
             }
-            _ = term.recv() => break,
+            _ = &mut terminated => break,
             _ = tokio::signal::ctrl_c() => break,
         }
     }
@@ -190,4 +190,18 @@ async fn pipe(
         }
     };
     tokio::join!(reader, writer);
+}
+
+/// SIGTERM; never on Windows, which has none (Ctrl-C and Ctrl-Break reach `ctrl_c`).
+#[cfg(unix)]
+async fn terminated() {
+    tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        .expect("a SIGTERM handler")
+        .recv()
+        .await;
+}
+
+#[cfg(not(unix))]
+async fn terminated() {
+    std::future::pending::<()>().await
 }
