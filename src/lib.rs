@@ -18,6 +18,7 @@ pub mod github;
 pub mod http;
 pub mod index;
 pub mod interrupt;
+pub mod known_index;
 pub mod provenance;
 pub mod publish;
 pub mod report;

@@ -1,8 +1,8 @@
 //! One resolve step between the front doors and the engine (uv's `PublishSettings`): the
 //! CLI's arguments and the action's inputs are handed, raw, to [`RunSettings::resolve`],
-//! which checks the URLs, works out which index this is ([`KnownIndex`], decided here and
-//! nowhere else) and returns everything a run needs. Adding an option means one field here
-//! and one line in each front door.
+//! which checks the URLs, works out which index this is ([`KnownIndex`], a leaf the stages
+//! below read too) and returns everything a run needs. Adding an option means one field
+//! here and one line in each front door.
 //!
 //! Where each value comes from, first found wins: **flags, then environment variables,
 //! then the files users already keep** — a repository of `~/.pypirc` (`-r NAME`,
@@ -21,84 +21,12 @@ use std::sync::Arc;
 
 use crate::attest;
 use crate::auth::exchange::Exchange;
-use crate::auth::{Auth, CredentialSource, Credentials, TrustedPublishing};
+use crate::auth::{Auth, CredentialSource, Credentials, OnMint, TrustedPublishing};
 use crate::http::client::ClientError;
 use crate::http::{RetryPolicy, SafeUrl};
 use crate::index::Index;
 use crate::index::url::{self, UrlError};
-
-/// PyPI, TestPyPI, or another index: the one place the host decides which rules, links,
-/// audiences and diagnoses apply.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum KnownIndex {
-    /// pypi.org (uploads at upload.pypi.org).
-    Pypi,
-    /// test.pypi.org.
-    TestPypi,
-    /// Anything else (devpi, pypiserver, Artifactory, a test index…).
-    Other,
-}
-
-impl KnownIndex {
-    /// The index an upload (or simple-index) URL belongs to.
-    pub fn of(url: &::url::Url) -> Self {
-        match url.host_str() {
-            Some("upload.pypi.org" | "pypi.org") => KnownIndex::Pypi,
-            Some("test.pypi.org") => KnownIndex::TestPypi,
-            _ => KnownIndex::Other,
-        }
-    }
-
-    /// The host of its web pages (project and settings pages).
-    pub fn web_host(self) -> Option<&'static str> {
-        match self {
-            KnownIndex::Pypi => Some("pypi.org"),
-            KnownIndex::TestPypi => Some("test.pypi.org"),
-            KnownIndex::Other => None,
-        }
-    }
-
-    /// Its simple index.
-    pub fn simple_url(self) -> Option<&'static str> {
-        match self {
-            KnownIndex::Pypi => Some("https://pypi.org/simple/"),
-            KnownIndex::TestPypi => Some("https://test.pypi.org/simple/"),
-            KnownIndex::Other => None,
-        }
-    }
-
-    /// Its upload endpoint.
-    pub fn upload_url(self) -> Option<&'static str> {
-        match self {
-            KnownIndex::Pypi => Some(url::PYPI_UPLOAD),
-            KnownIndex::TestPypi => Some(url::TESTPYPI_UPLOAD),
-            KnownIndex::Other => None,
-        }
-    }
-
-    /// The OIDC audience it expects (known before asking it: for messages).
-    pub fn audience(self) -> &'static str {
-        match self {
-            KnownIndex::TestPypi => "testpypi",
-            _ => "pypi",
-        }
-    }
-
-    /// Whether it is PyPI or TestPyPI (Warehouse's rules, PEP 740 attestations).
-    pub fn is_warehouse(self) -> bool {
-        self != KnownIndex::Other
-    }
-}
-
-impl From<KnownIndex> for crate::dist::Target {
-    fn from(index: KnownIndex) -> Self {
-        if index.is_warehouse() {
-            crate::dist::Target::Pypi
-        } else {
-            crate::dist::Target::Other
-        }
-    }
-}
+use crate::known_index::KnownIndex;
 
 /// What a front door was given, before any of it is checked.
 #[derive(Debug, Clone)]
@@ -483,9 +411,6 @@ impl SettingsError {
         }
     }
 }
-
-/// Called with every minted upload token.
-pub type OnMint = Box<dyn Fn(&Credentials) + Send + Sync>;
 
 /// Why attestations cannot be set up for an upload.
 #[derive(Debug, thiserror::Error)]

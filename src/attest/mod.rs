@@ -106,7 +106,7 @@ pub fn classify(credentials: Option<&Credentials>) -> CredentialKind {
 pub fn enabled(
     mode: Mode,
     kind: CredentialKind,
-    index: crate::settings::KnownIndex,
+    index: crate::known_index::KnownIndex,
 ) -> Result<bool, AttestError> {
     match mode {
         Mode::Off => Ok(false),
@@ -160,7 +160,7 @@ mod tests {
 
     #[test]
     fn auto_is_on_only_for_trusted_publishing_to_pypi() {
-        use crate::settings::KnownIndex;
+        use crate::known_index::KnownIndex;
         let (pypi, other) = (KnownIndex::Pypi, KnownIndex::Other);
         let tp = Credentials::token(Secret::new("t"), CredentialSource::TrustedPublishing);
         let tp = classify(Some(&tp));

@@ -68,7 +68,7 @@ pub fn describe(auth: &Auth, mode: Mode) -> Option<String> {
 }
 
 /// The fix for a failed choice of credentials.
-pub fn hint(e: &ChooseError, index: crate::settings::KnownIndex) -> Option<String> {
+pub fn hint(e: &ChooseError, index: crate::known_index::KnownIndex) -> Option<String> {
     match e {
         ChooseError::Identity(e) => {
             // The audience is only known after asking the index; these are PyPI's.

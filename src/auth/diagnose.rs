@@ -20,7 +20,7 @@ pub struct Context {
 
 impl Context {
     /// The context for an index: PyPI's and TestPyPI's settings pages are known.
-    pub fn for_index(index: crate::settings::KnownIndex) -> Self {
+    pub fn for_index(index: crate::known_index::KnownIndex) -> Self {
         Self {
             web_host: index.web_host().map(str::to_string),
             ..Self::default()
@@ -175,7 +175,7 @@ mod tests {
 
     #[test]
     fn settings_pages_are_known_for_pypi_and_testpypi_only() {
-        use crate::settings::KnownIndex;
+        use crate::known_index::KnownIndex;
         let host = |i| Context::for_index(i).web_host;
         assert_eq!(host(KnownIndex::Pypi).as_deref(), Some("pypi.org"));
         assert_eq!(host(KnownIndex::TestPypi).as_deref(), Some("test.pypi.org"));

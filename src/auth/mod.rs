@@ -15,4 +15,6 @@ pub mod trusted;
 
 pub use choose::{Auth, ChooseError, choose};
 pub use credentials::{CredentialSource, Credentials};
-pub use trusted::{Mode as TrustedPublishingMode, TrustedPublishing, TrustedPublishingError};
+pub use trusted::{
+    Mode as TrustedPublishingMode, OnMint, TrustedPublishing, TrustedPublishingError,
+};

@@ -94,12 +94,15 @@ struct State {
     minted: Option<Minted>,
 }
 
+/// Called with every minted upload token (the action masks it in the log).
+pub type OnMint = Box<dyn Fn(&Credentials) + Send + Sync>;
+
 /// Trusted publishing against one index, minting lazily and again before expiry.
 pub struct TrustedPublishing {
     exchange: Exchange,
     client: reqwest::Client,
     identity: IdentitySource,
-    on_mint: Box<dyn Fn(&Credentials) + Send + Sync>,
+    on_mint: OnMint,
     state: Mutex<State>,
     /// Every token minted: to burn when the run ends, and to scrub answers of (without
     /// waiting on `state`).
@@ -123,7 +126,7 @@ impl TrustedPublishing {
         exchange: Exchange,
         client: reqwest::Client,
         identity: IdentitySource,
-        on_mint: Box<dyn Fn(&Credentials) + Send + Sync>,
+        on_mint: OnMint,
     ) -> Self {
         Self {
             exchange,

@@ -9,10 +9,11 @@ use crate::auth::credentials::TOKEN_USERNAME;
 use crate::auth::{Auth, CredentialSource, Credentials, TrustedPublishingMode, choose};
 use crate::github::workflow::{annotation, mask, mask_minted};
 use crate::github::{ActionInputs, reporter::GitHub, summary};
+use crate::known_index::KnownIndex;
 use crate::publish::publish_in_order;
 use crate::report::errors::{describe, with_hint};
 use crate::report::terminal::{print_failure, print_report};
-use crate::settings::{Destination, KnownIndex, RawSettings, RunSettings};
+use crate::settings::{Destination, RawSettings, RunSettings};
 
 /// The inputs, as the resolver takes them. The reference action's `attestations: true`
 /// signs only with trusted publishing to PyPI/TestPyPI (what `auto` means), with

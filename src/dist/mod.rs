@@ -27,6 +27,17 @@ pub use name::ProjectName;
 
 use std::path::PathBuf;
 
+/// Warehouse's rules for PyPI and TestPyPI, the general ones for any other index.
+impl From<crate::known_index::KnownIndex> for Target {
+    fn from(index: crate::known_index::KnownIndex) -> Self {
+        if index.is_warehouse() {
+            Target::Pypi
+        } else {
+            Target::Other
+        }
+    }
+}
+
 /// One distribution file with everything read from it before upload.
 #[derive(Debug, Clone)]
 pub struct Distribution {

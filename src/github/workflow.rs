@@ -19,7 +19,7 @@ pub fn mask(value: &str) -> String {
 
 /// What to do with each token trusted publishing mints: in GitHub Actions, print
 /// `::add-mask::` for it before anything else can show it; elsewhere nothing.
-pub fn mask_minted(in_github: bool) -> crate::settings::OnMint {
+pub fn mask_minted(in_github: bool) -> crate::auth::OnMint {
     if !in_github {
         return Box::new(|_| {});
     }

@@ -22,7 +22,7 @@ use std::sync::Arc;
 
 use crate::auth::{Credentials, TrustedPublishing, TrustedPublishingError};
 use crate::http::{RetryPolicy, SafeUrl, retry};
-use crate::settings::KnownIndex;
+use crate::known_index::KnownIndex;
 
 /// Reads the process environment (the timing knobs of [`retry::response_timeout`]).
 fn env(key: &str) -> Option<String> {

@@ -2,13 +2,8 @@
 //! already has (simple API), and the rules for deriving one from the other.
 
 use crate::http::SafeUrl;
+pub use crate::known_index::{KnownIndex, PYPI_UPLOAD, TESTPYPI_UPLOAD};
 use crate::secret::redact_str;
-use crate::settings::KnownIndex;
-
-/// PyPI's upload endpoint.
-pub const PYPI_UPLOAD: &str = "https://upload.pypi.org/legacy/";
-/// TestPyPI's upload endpoint.
-pub const TESTPYPI_UPLOAD: &str = "https://test.pypi.org/legacy/";
 
 /// Why a repository URL cannot be used.
 #[derive(Debug, thiserror::Error)]

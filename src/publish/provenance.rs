@@ -12,10 +12,10 @@ use futures_util::{StreamExt, stream};
 use super::{FileStatus, Planned, PublishError, PublishOptions, PublishReport, prove, row};
 use crate::events::Reporter;
 use crate::index::{Index, ProjectFiles};
+use crate::known_index::KnownIndex;
 use crate::provenance::grade::{self, Facts, Graded};
 use crate::provenance::read::{self, OnIndex};
 use crate::provenance::{Check, Grade, Prediction, ProvenanceReport, Publisher, worst};
-use crate::settings::KnownIndex;
 
 /// One release this run adds files to, and what the index holds of it.
 pub(super) struct Looked {

@@ -167,14 +167,3 @@ fn index_gives_the_publish_url_and_its_url_as_the_check_url() {
     .unwrap_err();
     assert!(err.to_string().contains("index 'nope' is not in"), "{err}");
 }
-
-#[test]
-fn the_host_decides_the_index_once() {
-    let of = |u: &str| KnownIndex::of(&::url::Url::parse(u).unwrap());
-    assert_eq!(of(url::PYPI_UPLOAD), KnownIndex::Pypi);
-    assert_eq!(of("https://pypi.org/simple/"), KnownIndex::Pypi);
-    assert_eq!(of(url::TESTPYPI_UPLOAD), KnownIndex::TestPypi);
-    assert_eq!(of("http://127.0.0.1:8080/legacy/"), KnownIndex::Other);
-    assert_eq!(KnownIndex::TestPypi.audience(), "testpypi");
-    assert_eq!(KnownIndex::Pypi.web_host(), Some("pypi.org"));
-}

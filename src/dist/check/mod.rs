@@ -42,7 +42,7 @@ pub enum Target {
 impl Target {
     /// PyPI's rules for PyPI and TestPyPI hosts, the general ones elsewhere.
     pub fn for_url(url: &url::Url) -> Self {
-        crate::settings::KnownIndex::of(url).into()
+        crate::known_index::KnownIndex::of(url).into()
     }
 }
 
