@@ -2,7 +2,8 @@
 //! no upload endpoint (a site's front page answers 405, a plain web server 501) and
 //! credentials the index refuses (403). Each is neither retried nor repeated per file: the
 //! run stops at the first with one message naming the URL and what was expected, and the
-//! files not tried are reported as not attempted.
+//! files not tried are reported as not attempted. Issue 23: the first upload goes alone, so
+//! such a refusal costs one file's bytes, and the others then go together.
 //!
 //! Issue 21: refusals about one file, as PyPI words them: archives that break PyPI's
 //! archive rules, sent with `--no-verify-metadata` so the index is the one to refuse them.
@@ -13,7 +14,7 @@ use crate::common;
 use std::path::Path;
 
 use common::dists::{metadata, wheel_members, wheel_owned};
-use common::fault_proxy::{FaultProxy, Plan};
+use common::fault_proxy::{FaultProxy, Plan, Tally};
 use common::servers::{TestIndex, http};
 use common::{Run, Upload, tempdir};
 
@@ -302,4 +303,105 @@ fn issue21_archives_pypi_refuses_fail_with_its_message() {
         );
         assert_eq!(status, 404, "{project} exists");
     }
+}
+
+/// Issue 23: eight wheels of eight projects, 2 MB of incompressible bytes each; the size of
+/// the largest.
+fn heavy_release(dir: &Path) -> u64 {
+    let mut rng = fastrand::Rng::with_seed(23);
+    let mut largest = 0;
+    for p in 0..8 {
+        let (name, stem) = (format!("heavy-p{p}"), format!("heavy_p{p}-1.0"));
+        let mut members = wheel_members(&stem, &metadata(&name, "1.0", ""));
+        let payload: Vec<u8> = std::iter::repeat_with(|| rng.u8(..))
+            .take(2 << 20)
+            .collect();
+        members.push((format!("heavy_p{p}/payload.bin"), payload));
+        let path = wheel_owned(dir, &format!("{stem}-py3-none-any.whl"), &members);
+        largest = largest.max(std::fs::metadata(path).unwrap().len());
+    }
+    largest
+}
+
+/// The eight heavy wheels to `url`, eight at a time; the run, its report and the size of
+/// the largest wheel.
+fn upload_heavy(url: &str, password: &str) -> (Run, serde_json::Value, u64) {
+    let dir = tempdir();
+    let largest = heavy_release(dir.path());
+    let report = dir.path().join("report.json");
+    let run = Upload::to(url)
+        .token(password)
+        .args(&["--concurrency", "8", "--json", report.to_str().unwrap()])
+        .env("PYPI_PUBLISH_RETRY_DELAYS_MS", "10,50")
+        .run(dir.path());
+    let json = serde_json::from_slice(&std::fs::read(&report).unwrap()).unwrap();
+    (run, json, largest)
+}
+
+/// What a refusal of the configuration may cost at most: one file, its form fields beside.
+fn assert_one_file_sent(run: &Run, report: &serde_json::Value, tally: &Tally, largest: u64) {
+    assert_eq!(run.code, Some(1), "{}", run.all());
+    assert!(
+        tally.posted_bytes <= largest + 16 * 1024,
+        "{} bytes received for files of at most {largest}: {}",
+        tally.posted_bytes,
+        run.all()
+    );
+    assert_eq!(tally.posts, 1, "{}", run.all());
+    let statuses = statuses(report);
+    assert_eq!(statuses.iter().filter(|s| **s == "failed").count(), 1);
+    assert_eq!(
+        statuses.iter().filter(|s| **s == "not-attempted").count(),
+        7
+    );
+    says(&run.stderr, "; 7 file(s) not attempted");
+}
+
+/// Issue 23: an upload URL that refuses uploads (401, 404, 405, 501) receives one file
+/// before the run stops, not the eight `--concurrency 8` would have in flight.
+#[test]
+fn a_refused_upload_url_costs_at_most_one_file() {
+    let index = TestIndex::start(&["--token", TOKEN]);
+    for status in [401, 404, 405, 501] {
+        let plan = Plan {
+            refuse_posts: Some(status),
+            ..Plan::none()
+        };
+        let proxy = FaultProxy::start(&index.server.url, plan);
+        let (run, report, largest) = upload_heavy(&format!("{}/legacy/", proxy.url), TOKEN);
+        assert_one_file_sent(&run, &report, &proxy.tally(), largest);
+        says(&run.stderr, &format!("({status}: "));
+    }
+}
+
+/// Issue 23: credentials the index refuses (403) cost one file too.
+#[test]
+fn refused_credentials_cost_at_most_one_file() {
+    let index = TestIndex::start(&["--token", TOKEN]);
+    let proxy = FaultProxy::start(&index.server.url, Plan::none());
+    let url = format!("{}/legacy/", proxy.url);
+    let (run, report, largest) = upload_heavy(&url, "pypi-NotTheToken-0000");
+    assert_one_file_sent(&run, &report, &proxy.tally(), largest);
+    says(&run.stderr, "refused the credentials (403");
+    assert_eq!(index.stats()["files_received"], 1);
+}
+
+/// Issue 23: the pilot holds the others back only until the index has taken it; then the
+/// other seven go together (the index answers each upload 300 ms late, so they overlap).
+#[test]
+fn after_the_first_upload_the_rest_go_together() {
+    let index = TestIndex::start(&["--token", TOKEN, "--upload-delay-ms", "300"]);
+    let proxy = FaultProxy::start(&index.server.url, Plan::none());
+    let url = format!("{}/legacy/", proxy.url);
+    let (run, report, _) = upload_heavy(&url, TOKEN);
+    assert_eq!(run.code, Some(0), "{}", run.all());
+    assert!(
+        statuses(&report).iter().all(|s| *s == "uploaded"),
+        "{report}"
+    );
+    assert_eq!(index.stats()["uploads_stored"], 8);
+    let tally = proxy.tally();
+    assert_eq!(tally.posts, 8, "{:#?}", tally.log);
+    assert_eq!(tally.posts_before_first_answer, Some(1), "{:#?}", tally.log);
+    assert!(tally.most_posts_in_flight >= 4, "{:#?}", tally.log);
 }

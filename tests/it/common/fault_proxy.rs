@@ -134,6 +134,12 @@ pub struct Tally {
     pub authorizations: Vec<String>,
     /// One line per request: time, method and path (and file), what happened.
     pub log: Vec<String>,
+    /// Bytes of upload bodies received (what a refusal cost).
+    pub posted_bytes: u64,
+    /// The most upload POSTs in flight at once (head received, answer not yet written).
+    pub most_posts_in_flight: u64,
+    /// Upload POSTs received before the first upload's answer was written.
+    pub posts_before_first_answer: Option<u64>,
 }
 
 impl Tally {
@@ -153,6 +159,28 @@ struct State {
     tally: Tally,
     /// When a file got a 429, and how long it was told to wait.
     told_to_wait: BTreeMap<String, (Instant, Duration)>,
+    /// Upload POSTs in flight now.
+    posts_in_flight: u64,
+}
+
+/// Counts an upload POST in flight until dropped (every way out of its handling).
+struct InFlight(Arc<Mutex<State>>);
+
+impl InFlight {
+    fn start(state: &Arc<Mutex<State>>) -> Self {
+        let mut s = state.lock().unwrap();
+        s.posts_in_flight += 1;
+        s.tally.most_posts_in_flight = s.tally.most_posts_in_flight.max(s.posts_in_flight);
+        InFlight(state.clone())
+    }
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        if let Ok(mut s) = self.0.lock() {
+            s.posts_in_flight -= 1;
+        }
+    }
 }
 
 /// What to do with one request.
@@ -190,6 +218,7 @@ impl FaultProxy {
             burst: None,
             tally: Tally::default(),
             told_to_wait: BTreeMap::new(),
+            posts_in_flight: 0,
         }));
         let shared = state.clone();
         let (server, addr) = super::http1::Background::serve(|listener| async move {
@@ -299,6 +328,7 @@ async fn serve(stream: TcpStream, id: u64, upstream: SocketAddr, state: Arc<Mute
     };
     while let Some(head) = conn.head().await {
         let is_post = head.first.starts_with("POST ");
+        let _in_flight = is_post.then(|| InFlight::start(&state));
         let action = {
             let mut s = state.lock().unwrap();
             if is_post {
@@ -321,12 +351,14 @@ async fn serve(stream: TcpStream, id: u64, upstream: SocketAddr, state: Arc<Mute
         match action {
             Action::Fault(Fault::ResetMidBody) => {
                 let partial = conn.partial_body(&head).await;
+                state.lock().unwrap().tally.posted_bytes += partial.len() as u64;
                 note_file(&state, &partial, None);
                 conn.reset();
                 return;
             }
             Action::Fault(Fault::Stall) => {
                 let partial = conn.partial_body(&head).await;
+                state.lock().unwrap().tally.posted_bytes += partial.len() as u64;
                 note_file(&state, &partial, None);
                 hold(&mut conn).await;
                 return;
@@ -336,6 +368,9 @@ async fn serve(stream: TcpStream, id: u64, upstream: SocketAddr, state: Arc<Mute
         let Some(body) = conn.body(&head, false).await else {
             return;
         };
+        if is_post {
+            state.lock().unwrap().tally.posted_bytes += body.len() as u64;
+        }
         let file = is_post.then(|| upload_filename(&body)).flatten();
         if let Some(file) = &file {
             let mut s = state.lock().unwrap();
@@ -349,6 +384,8 @@ async fn serve(stream: TcpStream, id: u64, upstream: SocketAddr, state: Arc<Mute
             Action::Status(status) => {
                 note_file(&state, &body, None);
                 let reason = match status {
+                    401 => "Unauthorized",
+                    404 => "Not Found",
                     405 => "Method Not Allowed",
                     501 => "Unsupported method ('POST')",
                     502 => "Bad Gateway",
@@ -448,6 +485,11 @@ async fn serve(stream: TcpStream, id: u64, upstream: SocketAddr, state: Arc<Mute
                 reply
             }
         };
+        if is_post {
+            let mut s = state.lock().unwrap();
+            s.tally.posts_before_first_answer =
+                s.tally.posts_before_first_answer.or(Some(s.tally.posts));
+        }
         if conn.stream.write_all(&reply).await.is_err() {
             return;
         }
