@@ -3,7 +3,8 @@
 //!
 //! The folders follow a publish: [`dist`] (find, parse, check, hash) → [`auth`]
 //! (credentials) → [`attest`] (PEP 740) → [`index`] (look, upload) → [`publish`] (the orchestration) → [`report`];
-//! [`http`] is the client, retry driver and safe URL they all talk through.
+//! [`http`] is the client, retry driver and safe URL they all talk through, and
+//! [`known_index`] says, from the host alone, which index a URL is (PyPI, TestPyPI, other).
 #![warn(missing_docs)]
 #![warn(clippy::print_stdout, clippy::print_stderr, unreachable_pub)]
 
