@@ -13,9 +13,9 @@
 //!    `--provenance-check fail`, a loss, change or inconsistency stops the run here);
 //! 5. **attest** — with attestations on, find or sign one for every file about to be sent
 //!    (never for a file already present: each signature is a public log entry);
-//! 6. **upload** — the new files, wheels before sdists: one alone first (a refusal of the
-//!    URL or the credentials then costs one file), then at most N at a time; the first
-//!    refusal of the URL or the credentials stops the rest;
+//! 6. **upload** — the new files: one alone first (a refusal of the URL or the credentials
+//!    then costs one file), then at most N at a time, each project's wheels before its
+//!    sdist; the first refusal of the URL or the credentials stops the rest;
 //! 7. **report** — one row per file;
 //! 8. **store** — with `github-attestations`, the attestations of the files just uploaded go
 //!    to the repository's attestation store too (a refusal is a warning);

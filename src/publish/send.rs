@@ -1,5 +1,6 @@
-//! Step 6 of a publish: sending the files the index does not have, wheels first, a few at a
-//! time; the first refusal of the run's configuration stops the rest.
+//! Step 6 of a publish: sending the files the index does not have, one alone and then a few
+//! at a time, each project's wheels before its sdist; the first refusal of the run's
+//! configuration stops the rest.
 //!
 //! **The pilot.** One file goes alone first — the smallest of the first kind to send — and
 //! the others start only once the index has answered it without refusing the run's
@@ -16,8 +17,9 @@
 //! answer anyway; and an acceptance can be wrong (an index that reads the form before the
 //! credentials answers it 400 whatever the token), so the gate would open for every file
 //! to be refused again. Only a real upload's answer decides. The pilot's price is its time
-//! alone on the wire: one round trip for a small file (the many-files benchmark,
-//! docs/benchmarks.md), its transfer for a large one.
+//! alone on the wire: one round trip for a small file, its transfer for a large one. The
+//! many-files benchmark (docs/benchmarks.md) gets that round trip back from the one queue
+//! below, where all wheels and then all sdists had left slots idle between them.
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
@@ -31,8 +33,10 @@ use crate::index::form::Progress;
 use crate::index::upload::Interruption;
 use crate::index::{Index, Refusal, UploadError, UploadErrorKind, UploadOutcome};
 
-/// Uploads the files still to send, wheels first (installers never see an sdist-only
-/// release): the pilot alone, then the rest at most `concurrency` at a time. The first
+/// Uploads the files still to send: the pilot alone, then the rest at most `concurrency`
+/// at a time, wheels first and each project's sdist only once its wheels are done
+/// (installers never see an sdist-only release; one queue for both kinds keeps every slot
+/// busy, where a pause between all wheels and all sdists would leave slots idle). The first
 /// refusal that is about the run's configuration (the URL, the credentials) stops the rest:
 /// they stay not attempted, and uploads already in flight that meet it too are not reported
 /// a second time.
@@ -57,24 +61,83 @@ pub(super) async fn upload_all(
         outcomes.extend(result.map(|r| (file, r)));
     }
     let is_pilot = |p: &Planned| pilot.is_some_and(|pilot| std::ptr::eq(pilot, p));
-    for kind in [DistKind::Wheel, DistKind::Sdist] {
-        let batch = planned
-            .iter()
-            .filter(pending)
-            .filter(|p| p.dist.filename.kind() == kind && !is_pilot(p));
-        let results: Vec<(String, Option<Result<UploadOutcome, UploadError>>)> =
-            stream::iter(batch)
-                .map(|p| run.send(p))
-                .buffer_unordered(options.concurrency.max(1))
-                .collect()
-                .await;
-        outcomes.extend(
-            results
-                .into_iter()
-                .filter_map(|(file, result)| Some((file, result?))),
-        );
-    }
+    let mut rest: Vec<&Planned> = planned
+        .iter()
+        .filter(pending)
+        .filter(|p| !is_pilot(p))
+        .collect();
+    // Wheels first in the queue: an sdist waits only for wheels already started.
+    rest.sort_by_key(|p| p.dist.filename.kind() != DistKind::Wheel);
+    let wheels = WheelsLeft::of(&rest);
+    let results: Vec<(String, Option<Result<UploadOutcome, UploadError>>)> = stream::iter(rest)
+        .map(|p| async {
+            let project = p.dist.filename.normalized_name();
+            let wheel = p.dist.filename.kind() == DistKind::Wheel;
+            if !wheel {
+                wheels.all_done(&project).await;
+            }
+            let sent = run.send(p).await;
+            if wheel {
+                wheels.one_done(&project);
+            }
+            sent
+        })
+        .buffer_unordered(options.concurrency.max(1))
+        .collect()
+        .await;
+    outcomes.extend(
+        results
+            .into_iter()
+            .filter_map(|(file, result)| Some((file, result?))),
+    );
     (outcomes, run.stop.into_inner().expect("not poisoned"))
+}
+
+/// The wheels of each project still to finish (uploaded, failed or given up), which its
+/// sdist waits for.
+struct WheelsLeft {
+    left: Mutex<BTreeMap<String, usize>>,
+    one_done: tokio::sync::Notify,
+}
+
+impl WheelsLeft {
+    fn of(files: &[&Planned]) -> Self {
+        let mut left = BTreeMap::new();
+        for p in files
+            .iter()
+            .filter(|p| p.dist.filename.kind() == DistKind::Wheel)
+        {
+            *left.entry(p.dist.filename.normalized_name()).or_default() += 1;
+        }
+        WheelsLeft {
+            left: Mutex::new(left),
+            one_done: tokio::sync::Notify::new(),
+        }
+    }
+
+    fn one_done(&self, project: &str) {
+        if let Some(n) = self.left.lock().expect("not poisoned").get_mut(project) {
+            *n -= 1;
+        }
+        self.one_done.notify_waiters();
+    }
+
+    async fn all_done(&self, project: &str) {
+        loop {
+            // Made before the look, so a wheel finishing in between still wakes it.
+            let woken = self.one_done.notified();
+            let left = self
+                .left
+                .lock()
+                .expect("not poisoned")
+                .get(project)
+                .copied();
+            if left.unwrap_or(0) == 0 {
+                return;
+            }
+            woken.await;
+        }
+    }
 }
 
 /// The outcome of each upload tried, by file name.

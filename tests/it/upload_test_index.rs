@@ -847,3 +847,55 @@ fn the_preflight_counts_errors_and_sends_nothing() {
     );
     assert_eq!(index.stats()["upload_requests"], 0);
 }
+
+/// Issue 23: wheels and sdists share one queue after the first upload, and a project's
+/// sdist waits for that project's wheels only. Three 4 MB wheels and a tiny sdist of one
+/// project, a tiny wheel and sdist of another (the tiny wheel goes first, alone): were the
+/// sdist not held back it would be stored first, its upload being the shortest.
+#[test]
+fn a_projects_sdist_waits_for_its_own_wheels() {
+    let index = TestIndex::start(&["--token", TOKEN, "--upload-delay-ms", "200"]);
+    let dir = tempdir();
+    let mut rng = fastrand::Rng::with_seed(23);
+    let heavy = metadata("heavy", "1.0", "");
+    let tags = [
+        "py3-none-any",
+        "cp312-cp312-win_amd64",
+        "cp313-cp313-win_amd64",
+    ];
+    for tag in tags {
+        let mut members = wheel_members("heavy-1.0", &heavy);
+        let payload: Vec<u8> = std::iter::repeat_with(|| rng.u8(..))
+            .take(4 << 20)
+            .collect();
+        members.push(("heavy/payload.bin".into(), payload));
+        wheel_owned(dir.path(), &format!("heavy-1.0-{tag}.whl"), &members);
+    }
+    let light = metadata("light", "1.0", "");
+    let light_wheel = wheel_members("light-1.0", &light);
+    wheel_owned(dir.path(), "light-1.0-py3-none-any.whl", &light_wheel);
+    for (name, meta) in [("heavy", &heavy), ("light", &light)] {
+        let pkg_info = format!("{name}-1.0/PKG-INFO");
+        let pyproject = format!("{name}-1.0/pyproject.toml");
+        let members: [(&str, &[u8]); 2] = [(&pkg_info, meta.as_bytes()), (&pyproject, b"")];
+        sdist_tar(dir.path(), &format!("{name}-1.0.tar.gz"), &members);
+    }
+    let url = index.upload_url();
+    let args = ["upload", ".", "--repository-url", &url, "--token", TOKEN];
+    let run = publish(dir.path(), &[&args[..], &["--no-progress"]].concat());
+    assert_eq!(run.code, Some(0), "{}", run.all());
+    let stored_at = |file: &str| {
+        index.stored(file).unwrap()["upload_time_us"]
+            .as_u64()
+            .unwrap()
+    };
+    let sdist = stored_at("heavy-1.0.tar.gz");
+    for tag in tags {
+        let wheel = stored_at(&format!("heavy-1.0-{tag}.whl"));
+        assert!(
+            wheel < sdist,
+            "heavy's sdist went up before its {tag} wheel"
+        );
+    }
+    assert!(stored_at("light-1.0-py3-none-any.whl") < stored_at("light-1.0.tar.gz"));
+}
