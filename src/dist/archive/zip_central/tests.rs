@@ -228,3 +228,44 @@ fn is_zipfile_wants_a_directory_where_the_end_record_points() {
     short.extend_from_slice(b"PK\x05\x06\0\0\0\0\x01\0\x01\0\x10\0\0\0\x10\0\0\0\0\0");
     assert!(!is_zip(&short));
 }
+
+#[test]
+fn the_end_record_is_found_as_zipfile_finds_it() {
+    // Its offset field spelling the end record's signature: the last 22 bytes are the end
+    // record (no comment), so it is taken as it is, not searched for.
+    let signature_offset = u32::from_le_bytes(*b"PK\x05\x06");
+    let mut craft = Craft::of(valid(META));
+    craft.offset = Some(signature_offset);
+    assert_eq!(central(&craft.build()).unwrap().entries.len(), 4);
+    // A comment that ends in two NULs: the last 22 bytes are not an end record.
+    let mut craft = Craft::of(valid(META));
+    craft.comment = b"made by hand\0\0".to_vec();
+    assert_eq!(central(&craft.build()).unwrap().entries.len(), 4);
+    // The longest comment there can be: the search reaches back exactly far enough.
+    craft.comment = vec![b'c'; 65535];
+    assert_eq!(central(&craft.build()).unwrap().entries.len(), 4);
+    assert!(is_zip(&craft.build()));
+}
+
+#[test]
+fn an_empty_archive_is_one_by_the_zip64_end_records_counts() {
+    // ZIP64 end record: 1 entry, a directory of 0 bytes at 0; locator; an end record of
+    // zeros. Not empty (one entry), and no directory where it says: not a zip.
+    let mut bytes = b"PK\x06\x06".to_vec();
+    bytes.extend_from_slice(&44u64.to_le_bytes());
+    bytes.extend_from_slice(&[45, 0, 45, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+    bytes.extend_from_slice(&1u64.to_le_bytes());
+    bytes.extend_from_slice(&1u64.to_le_bytes());
+    bytes.extend_from_slice(&0u64.to_le_bytes());
+    bytes.extend_from_slice(&0u64.to_le_bytes());
+    bytes.extend_from_slice(b"PK\x06\x07\0\0\0\0");
+    bytes.extend_from_slice(&0u64.to_le_bytes());
+    bytes.extend_from_slice(&1u32.to_le_bytes());
+    bytes.extend_from_slice(b"PK\x05\x06");
+    bytes.extend_from_slice(&[0; 18]);
+    assert!(!is_zip(&bytes));
+    // The same with no entries is an empty archive, which is a zip.
+    bytes[24..32].copy_from_slice(&0u64.to_le_bytes());
+    bytes[32..40].copy_from_slice(&0u64.to_le_bytes());
+    assert!(is_zip(&bytes));
+}
