@@ -33,6 +33,7 @@ pub(super) struct Opened {
     central: Central,
     /// `ZipFile.NameToInfo`: the member each name finds (the last of a name wins).
     by_name: HashMap<String, usize>,
+    inflater: zip_member::Inflater,
     pub(super) refusals: Vec<Refusal>,
 }
 
@@ -53,7 +54,7 @@ impl Opened {
     /// `ZipFile.read(name)` of a member known to be there.
     pub(super) fn read(&mut self, name: &str, limit: u64) -> Result<Vec<u8>, MemberError> {
         let entry = &self.central.entries[self.by_name[name]];
-        zip_member::read(&mut self.file, entry, limit)
+        zip_member::read(&mut self.file, entry, limit, &mut self.inflater)
     }
 
     /// Reads a member PyPI reads after validating the archive (`RECORD`, `METADATA`,
@@ -129,6 +130,7 @@ pub(super) fn open(file: File, len: u64) -> Result<Opened, ArchiveError> {
         file: reader,
         central,
         by_name,
+        inflater: zip_member::Inflater::new(),
         refusals,
     };
     // PyPI scans before it walks the records, and stops at its first refusal: after a

@@ -1,15 +1,13 @@
 //! A member's bytes, read as Python's `zipfile` reads them (`ZipFile.open` and `ZipExtFile`):
 //! from the local header the central directory points at, whose name must be the central
 //! one, through stored or deflate data, at most the declared size, its CRC-32 checked when
-//! the data ends.
+//! the data ends (the declared size counts as an end).
 //!
 //! PyPI reads `WHEEL`, `RECORD`, `METADATA`, `entry_points.txt` and every scanned `.py` this
 //! way; what `zipfile` raises decides PyPI's answer: `BadZipFile` is a refusal ("Invalid
 //! distribution file. None" while PyPI validates the archive), anything else a 500.
 
 use std::io::{self, Read, Seek, SeekFrom};
-
-use flate2::read::DeflateDecoder;
 
 use super::zip_central::{CentralEntry, SIG_LOCAL, decode_name};
 
@@ -42,6 +40,7 @@ pub(super) fn read<R: Read + Seek>(
     src: &mut R,
     entry: &CentralEntry,
     limit: u64,
+    inflater: &mut Inflater,
 ) -> Result<Vec<u8>, MemberError> {
     if entry.size > limit {
         return Err(MemberError::TooLarge(limit));
@@ -91,54 +90,78 @@ pub(super) fn read<R: Read + Seek>(
             entry.name
         )));
     }
-    let data = src.take(entry.compressed);
-    let (bytes, ended) = match entry.method {
-        0 => read_to(data, entry.size)?,
-        8 => read_to(DeflateDecoder::new(data), entry.size)?,
+    let bytes = match entry.method {
+        0 => {
+            let mut bytes = Vec::new();
+            src.take(entry.compressed.min(entry.size))
+                .read_to_end(&mut bytes)
+                .map_err(MemberError::Io)?;
+            bytes
+        }
+        8 => inflater.inflate(src, entry)?,
         other => return Err(MemberError::Unsupported(other)),
     };
-    // `ZipExtFile` checks the CRC once the data has ended, not when it stops at the
-    // declared size first.
-    if ended {
-        let mut crc = flate2::Crc::new();
-        crc.update(&bytes);
-        if crc.sum() != entry.crc {
-            return Err(MemberError::Bad(format!(
-                "Bad CRC-32 for file {:?}",
-                entry.name
-            )));
-        }
+    // `ZipExtFile` checks the CRC when its data ends: the stream's end, the compressed
+    // bytes running out, or the declared size reached, whichever comes first.
+    let mut crc = flate2::Crc::new();
+    crc.update(&bytes);
+    if crc.sum() != entry.crc {
+        return Err(MemberError::Bad(format!(
+            "Bad CRC-32 for file {:?}",
+            entry.name
+        )));
     }
     Ok(bytes)
 }
 
-/// Reads at most `size` bytes, and whether the data ended there (nothing more to read).
-/// A deflate stream that is corrupt is `zlib.error`; one cut short just ends.
-fn read_to(mut reader: impl Read, size: u64) -> Result<(Vec<u8>, bool), MemberError> {
-    let mut bytes = Vec::new();
-    let fail = |e: io::Error| match e.kind() {
-        io::ErrorKind::UnexpectedEof => None,
-        io::ErrorKind::InvalidInput | io::ErrorKind::InvalidData => Some(MemberError::Crash(
-            format!("Error -3 while decompressing data: {e}"),
-        )),
-        _ => Some(MemberError::Io(e)),
-    };
-    match reader.by_ref().take(size).read_to_end(&mut bytes) {
-        Ok(_) => {}
-        Err(e) => match fail(e) {
-            Some(err) => return Err(err),
-            None => return Ok((bytes, true)),
-        },
+/// One raw-deflate decompressor and input buffer, reused for every member of an archive (a
+/// fresh decoder per member costs more than inflating a small `.py`).
+pub(super) struct Inflater {
+    z: flate2::Decompress,
+    input: Vec<u8>,
+}
+
+impl Inflater {
+    pub(super) fn new() -> Self {
+        Inflater {
+            z: flate2::Decompress::new(false),
+            input: Vec::new(),
+        }
     }
-    let mut one = [0u8; 1];
-    let ended = match reader.read(&mut one) {
-        Ok(n) => n == 0,
-        Err(e) => match fail(e) {
-            Some(err) => return Err(err),
-            None => true,
-        },
-    };
-    Ok((bytes, ended))
+
+    /// At most `entry.size` bytes out of its compressed data. A corrupt stream is
+    /// `zlib.error`; one cut short just ends.
+    fn inflate(
+        &mut self,
+        src: &mut impl Read,
+        entry: &CentralEntry,
+    ) -> Result<Vec<u8>, MemberError> {
+        self.z.reset(false);
+        self.input.clear();
+        src.take(entry.compressed)
+            .read_to_end(&mut self.input)
+            .map_err(MemberError::Io)?;
+        let size = usize::try_from(entry.size).map_err(|_| MemberError::TooLarge(entry.size))?;
+        let mut out = Vec::with_capacity(size);
+        let mut at = 0usize;
+        while out.len() < size {
+            let before = (self.z.total_in(), out.len());
+            let status = self
+                .z
+                .decompress_vec(&self.input[at..], &mut out, flate2::FlushDecompress::None)
+                .map_err(|e| {
+                    MemberError::Crash(format!("Error -3 while decompressing data: {e}"))
+                })?;
+            at = usize::try_from(self.z.total_in())
+                .unwrap_or(usize::MAX)
+                .min(self.input.len());
+            let stuck = (self.z.total_in(), out.len()) == before;
+            if status == flate2::Status::StreamEnd || stuck {
+                break;
+            }
+        }
+        Ok(out)
+    }
 }
 
 #[cfg(test)]
@@ -154,7 +177,7 @@ mod tests {
         let mut src = io::Cursor::new(bytes);
         let central = zip_central::read(&mut src, bytes.len() as u64, 100).unwrap();
         let entry = central.entries.iter().rfind(|e| e.lookup == name).unwrap();
-        read(&mut src, entry, limit)
+        read(&mut src, entry, limit, &mut Inflater::new())
     }
 
     fn bad(result: Result<Vec<u8>, MemberError>) -> String {
@@ -231,11 +254,14 @@ mod tests {
             bad(read_from(&changed, MODULE, 100)),
             format!("Bad CRC-32 for file {MODULE:?}")
         );
-        // Stopped at a declared size shorter than the data: no CRC check.
-        let mut short = changed.clone();
+        // Stopped at a declared size shorter than the data: the CRC is checked there too.
+        let mut short = bytes.clone();
         let cd = short.windows(4).position(|w| w == b"PK\x01\x02").unwrap();
         short[cd + 24..cd + 28].copy_from_slice(&3u32.to_le_bytes());
-        assert_eq!(read_from(&short, MODULE, 100).unwrap(), b"x =");
+        assert_eq!(
+            bad(read_from(&short, MODULE, 100)),
+            format!("Bad CRC-32 for file {MODULE:?}")
+        );
     }
 
     #[test]

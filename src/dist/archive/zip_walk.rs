@@ -67,12 +67,14 @@ impl<R: Read + Seek> Cursor<R> {
     }
 
     /// `_seek_check`: moves on, past the end if asked (the next read then fails).
+    /// A relative seek, so that a buffered source keeps its buffer over small members.
     fn skip(&mut self, n: u64) -> Result<(), WalkError> {
+        let from = self.pos;
         self.pos = self.pos.saturating_add(n);
         if self.pos <= self.len {
-            self.src
-                .seek(SeekFrom::Start(self.pos))
-                .map_err(WalkError::Io)?;
+            let step = i64::try_from(n).expect("within the file's length");
+            debug_assert_eq!(from + n, self.pos);
+            self.src.seek_relative(step).map_err(WalkError::Io)?;
         }
         Ok(())
     }
