@@ -9,8 +9,7 @@
 
 use std::io::{self, Read, Seek, SeekFrom};
 
-use flate2::read::DeflateDecoder;
-
+use super::inflater::InflateReader;
 use super::zip_central::{CentralEntry, SIG_LOCAL, decode_name};
 
 /// Why a member could not be read.
@@ -94,7 +93,7 @@ pub(super) fn read<R: Read + Seek>(
     let data = src.take(entry.compressed);
     let (bytes, ended) = match entry.method {
         0 => read_to(data, entry.size)?,
-        8 => read_to(DeflateDecoder::new(data), entry.size)?,
+        8 => read_to(InflateReader::new(io::BufReader::new(data)), entry.size)?,
         other => return Err(MemberError::Unsupported(other)),
     };
     // `ZipExtFile` checks the CRC once the data has ended, not when it stops at the
