@@ -75,6 +75,7 @@ fn a_release_of_2000_files_lands_whole_and_its_rerun_sends_nothing() {
 
     let summary_path = commands.path().join("step_summary");
     let size = std::fs::metadata(&summary_path).unwrap().len();
+    eprintln!("job summary: {size} bytes");
     assert!(size < SUMMARY_LIMIT, "summary of {size} bytes");
     let summary = read_expected(&summary_path);
     let counts = format!("**{files} files**: {files} ✅ uploaded.");
