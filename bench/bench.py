@@ -6,6 +6,8 @@ Scenarios:
          then the same upload again with everything present (the idempotent re-run)
   big    one 200 MB and one 20 MB wheel (incompressible) straight to the index, next to
          `sha256sum` + `b2sum` of the same file (the machine's hashing limit)
+  shaped 20 wheels of 20 MB through the latency proxy shaping the link to 100 Mbit/s each
+         way (shared by every connection) with a 50 ms round trip: bandwidth-bound
   cold   `--version`, a dry run of one file, the binary's size
   sign   PEP 740 attestations for 20 files (`pypi-publish attest`) against the local Sigstore
          (Fulcio + Rekor v1) behind a 150 ms-each-way latency proxy; `--sign-baseline DIR`
@@ -122,6 +124,28 @@ class Bench:
             wheel.unlink()
         self.results["big"] = out
 
+    # Scenario 7.
+    def shaped(self) -> None:
+        """A bandwidth-bound release: every tool against the link's own transfer time."""
+        a = self.args
+        files = dists.shaped(self.work / "shaped", a.shaped_files, a.shaped_mb)
+        size = max(f.stat().st_size for f in files)
+        rows = {t: [] for t in TOOLS}
+        for i in range(a.runs):
+            for tool in rotate(TOOLS, i):
+                self.log(f"shaped: run {i + 1}/{a.runs} {tool}")
+                with Index(self.bin, self.work, latency_ms=a.shaped_latency_ms,
+                           max_file_size=2 * size, rate_mbit=a.shaped_mbit) as index:
+                    argv, env = self.tools.upload(tool, index.url, files)
+                    s = self.run(argv, env, index, len(files), f"{tool} shaped")
+                    s.extra.update(index.restart_proxy())
+                    rows[tool].append(s)
+        self.results["shaped"] = {"files": len(files), "mbit": a.shaped_mbit,
+                                  "latency_ms": a.shaped_latency_ms,
+                                  "bytes": sum(f.stat().st_size for f in files), "rows": rows}
+        for f in files:
+            f.unlink()
+
     # Scenario 5.
     def release(self) -> None:
         """Re-running a large release against a real devpi where every file is present:
@@ -230,10 +254,14 @@ def main() -> int:
     root = Path(__file__).resolve().parent.parent
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--runs", type=int, default=5)
-    p.add_argument("--scenarios", default="many,big,cold,release,sign")
+    p.add_argument("--scenarios", default="many,big,shaped,cold,release,sign")
     p.add_argument("--projects", type=int, default=20)
     p.add_argument("--latency-ms", type=int, default=25)
     p.add_argument("--big-mb", type=lambda s: [int(x) for x in s.split(",")], default=[200, 20])
+    p.add_argument("--shaped-files", type=int, default=20)
+    p.add_argument("--shaped-mb", type=int, default=20)
+    p.add_argument("--shaped-mbit", type=int, default=100)
+    p.add_argument("--shaped-latency-ms", type=int, default=25)
     p.add_argument("--sign-files", type=int, default=20)
     p.add_argument("--sign-latency-ms", type=int, default=150)
     p.add_argument("--sign-baseline", help="a folder with an older pypi-publish to compare")
@@ -250,6 +278,7 @@ def main() -> int:
         a.runs, a.projects, a.latency_ms, a.big_mb = 1, 2, 5, [2]
         a.release_files, a.release_mb = 4, 2
         a.sign_files, a.sign_latency_ms = 4, 5
+        a.shaped_files, a.shaped_mb, a.shaped_latency_ms = 2, 1, 5
     (root / "target").mkdir(exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="bench-", dir=a.work or root / "target") as tmp:
         a.work = tmp

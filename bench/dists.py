@@ -153,6 +153,19 @@ def release(out: Path, files: int, total_mb: int, version: str = "1.0.0") -> lis
     return paths
 
 
+def shaped(out: Path, files: int, megabytes: int, version: str = "1.0.0") -> list[Path]:
+    """`files` wheels of about `megabytes` MB each (random bytes, stored), ten versions of a
+    project per project: a bandwidth-bound release."""
+    out.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for i in range(files):
+        name = f"bench-shaped-{i // 10:02d}"
+        pkg = name.replace("-", "_")
+        paths.append(write_wheel(out, name, f"{version}.{i % 10}", {f"{pkg}/__init__.py": b""},
+                                 big=(f"{pkg}/data.bin", megabytes * 10**6)))
+    return paths
+
+
 def big(out: Path, megabytes: int, version: str = "1.0.0") -> Path:
     """One wheel of about `megabytes` MB (MiB-free: 10**6 bytes), almost all random data."""
     out.mkdir(parents=True, exist_ok=True)

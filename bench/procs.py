@@ -180,7 +180,7 @@ class Index:
     """The test index on a fresh data dir, optionally behind the latency proxy."""
 
     def __init__(self, binaries: Path, work: Path, latency_ms: int = 0,
-                 max_file_size: int | None = None):
+                 max_file_size: int | None = None, rate_mbit: int = 0):
         self.data = Path(tempfile.mkdtemp(prefix="index-", dir=work))
         argv = [str(binaries / "test-index"), "--bind", "127.0.0.1:0",
                 "--data-dir", str(self.data), "--token", TOKEN]
@@ -190,6 +190,7 @@ class Index:
         self.server = Server(argv, "test-index listening on", work / "test-index.log")
         self.direct = self.server.address.rstrip("/")
         self.binaries, self.work, self.latency_ms = binaries, work, latency_ms
+        self.rate_mbit = rate_mbit
         self.proxy = None
         self.url = self.direct
         if latency_ms:
@@ -199,8 +200,9 @@ class Index:
         """A fresh proxy (fresh counters); returns the old one's counts."""
         counts = self._stop_proxy()
         upstream = self.direct.removeprefix("http://")
+        shaped = ["--rate-mbit", str(self.rate_mbit)] if self.rate_mbit else []
         self.proxy = Server([str(self.binaries / "latency-proxy"), "--upstream", upstream,
-                             "--latency-ms", str(self.latency_ms)],
+                             "--latency-ms", str(self.latency_ms), *shaped],
                             "latency-proxy listening on", self.work / "latency-proxy.log")
         self.url = f"http://{self.proxy.address}"
         return counts
@@ -255,6 +257,7 @@ class Sigstore:
                               str(self.trust_root)], "listening on", work / "sigstore.log")
         self.direct = self.server.address.rstrip("/")
         self.binaries, self.work, self.latency_ms = binaries, work, latency_ms
+        self.rate_mbit = rate_mbit
         self.proxy = None
         self.url = self.direct
         if latency_ms:

@@ -48,6 +48,8 @@ def render(results: dict, smoke: bool = False) -> str:
         out += many(results["many"], targets)
     if "big" in results:
         out += big(results["big"], targets)
+    if "shaped" in results:
+        out += shaped(results["shaped"], targets)
     if "cold" in results:
         out += cold(results["cold"])
     if "release" in results:
@@ -146,6 +148,46 @@ def big(r: dict, targets: list) -> list[str]:
         spread = abs(rss[sizes[-1]] - rss[sizes[0]])
         targets.append((f"peak RSS same (±2 MB) for {sizes[0]} MB and {sizes[-1]} MB",
                         f"{spread:.1f} MB apart", spread <= 2))
+    return out
+
+
+def shaped(r: dict, targets: list) -> list[str]:
+    """Each tool's wall against the link's transfer time: the bytes it sent up × 8 / rate,
+    plus one round trip per connection it opened (each new connection's handshake)."""
+    rate, rtt = r["mbit"] * 1e6, 2 * r["latency_ms"] / 1e3
+    floor = r["bytes"] * 8 / rate + rtt
+    out = [
+        f"**Shaped link**: {r['files']} wheels of {r['bytes'] / r['files'] / 1e6:.0f} MB "
+        f"({r['bytes'] / 1e6:.0f} MB) through the latency proxy at {r['mbit']} Mbit/s each way, "
+        f"shared by all connections, {2 * r['latency_ms']} ms round trip. The release alone "
+        f"takes {floor:.2f} s on this link (bytes × 8 / rate + one round trip).",
+        "",
+        "| tool | wall s | CPU s | peak RSS MB | MB sent up | connections | link time s | "
+        "wall / link time |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    ratios = {}
+    for t in TOOLS:
+        s = r["rows"][t]
+        link = med(s, lambda x: x.extra.get("up", 0) * 8 / rate
+                   + x.extra.get("connections", 1) * rtt)
+        ratios[t] = med(s, wall) / link
+        out.append(
+            f"| {t} | {med(s, wall):.2f} | {med(s, cpu):.2f} | {med(s, rss_mb):.1f} | "
+            f"{med(s, extra('up')) / 1e6:.1f} | {med(s, extra('connections')):.0f} | "
+            f"{link:.2f} | {ratios[t]:.3f} |")
+    ours = med(r["rows"][OURS], wall)
+    out += ["", f"pypi-publish / the release's own link time = **{ours / floor:.3f}**; "
+            f"pypi-publish / uv publish = **{ours / med(r['rows'][UV], wall):.2f}**, "
+            f"pypi-publish / twine = **{ours / med(r['rows'][TWINE], wall):.2f}**.", ""]
+    targets += [
+        ("shaped link: wall ≤ 1.1 × link time", f"{ratios[OURS]:.3f} ×", ratios[OURS] <= 1.1),
+        ("shaped link: no slower than uv publish",
+         f"{ours / med(r['rows'][UV], wall):.2f} × uv", ours <= med(r["rows"][UV], wall)),
+        ("shaped link: no slower than twine",
+         f"{ours / med(r['rows'][TWINE], wall):.2f} × twine",
+         ours <= med(r["rows"][TWINE], wall)),
+    ]
     return out
 
 

@@ -5,6 +5,7 @@
 pub mod inputs;
 pub mod reporter;
 pub mod summary;
+mod summary_files;
 pub mod workflow;
 
 pub use inputs::ActionInputs;

@@ -6,8 +6,8 @@ use std::path::Path;
 
 use serde_json::json;
 
+use super::summary_files::{FULL_LIST_BYTES, files, problems};
 use crate::publish::{FileStatus, PublishReport};
-use crate::report::table::human_size;
 
 /// The outputs, as `(name, single-line JSON value)`.
 pub fn outputs(report: &PublishReport, report_path: &Path) -> Vec<(&'static str, String)> {
@@ -156,7 +156,7 @@ fn attestations(report: &PublishReport) -> Vec<String> {
 
 /// The job summary in Markdown.
 pub fn markdown(report: &PublishReport, identity: &str, failure: Option<&str>) -> String {
-    titled(report, "PyPI publish", identity, failure)
+    titled(report, "PyPI publish", identity, failure, FULL_LIST_BYTES)
 }
 
 /// The job summary of a run with several destinations: one section each, in order (the
@@ -173,7 +173,8 @@ pub fn markdown_all(
         let title = format!("PyPI publish: destination {} of {total}", i + 1);
         let identity = identities.get(i).map_or("", String::as_str);
         let failed = failure.filter(|_| i + 1 == reports.len());
-        md.push_str(&titled(report, &title, identity, failed));
+        let budget = FULL_LIST_BYTES / reports.len();
+        md.push_str(&titled(report, &title, identity, failed, budget));
         md.push('\n');
     }
     for url in not_reached {
@@ -184,7 +185,13 @@ pub fn markdown_all(
     md
 }
 
-fn titled(report: &PublishReport, title: &str, identity: &str, failure: Option<&str>) -> String {
+fn titled(
+    report: &PublishReport,
+    title: &str,
+    identity: &str,
+    failure: Option<&str>,
+    budget: usize,
+) -> String {
     let mut md = format!("## {title}\n\n");
     md.push_str(&format!(
         "Index: `{}` · credentials: {identity}",
@@ -210,38 +217,8 @@ fn titled(report: &PublishReport, title: &str, identity: &str, failure: Option<&
             failure.replace('\n', "\n> ")
         ));
     }
-    if !report.problems.is_empty() {
-        md.push_str("| file | problem |\n|---|---|\n");
-        for p in &report.problems {
-            md.push_str(&format!(
-                "| `{}` | {} |\n",
-                p.file,
-                cell(&format!("{} ({})", p.rule, p.found))
-            ));
-        }
-        md.push('\n');
-    }
-    if !report.files.is_empty() {
-        md.push_str("| file | size | sha256 | status | link |\n|---|---:|---|---|---|\n");
-        for f in &report.files {
-            let status = match (&f.status, &f.error) {
-                (FileStatus::Failed, Some(e)) => format!("❌ failed: {}", cell(e)),
-                (FileStatus::Uploaded, _) => "✅ uploaded".to_string(),
-                (FileStatus::AlreadyPresent, _) => "⏭️ already present".to_string(),
-                (s, _) => s.label().to_string(),
-            };
-            let link = f
-                .url
-                .as_deref()
-                .map_or(String::new(), |u| format!("[view]({u})"));
-            md.push_str(&format!(
-                "| `{}` | {} | `{}` | {status} | {link} |\n",
-                f.file,
-                human_size(f.size),
-                f.sha256,
-            ));
-        }
-    }
+    md.push_str(&problems(report));
+    md.push_str(&files(report, budget));
     md
 }
 
@@ -280,7 +257,7 @@ fn revoked(report: &PublishReport) -> String {
     }
 }
 
-fn cell(s: &str) -> String {
+pub(super) fn cell(s: &str) -> String {
     s.replace('|', "\\|").replace('\n', " ")
 }
 

@@ -18,6 +18,8 @@
 //!   dry run, 14-day rule, globs, `.pypirc` and `[[tool.uv.index]]`).
 //! - `upload_real_indexes`: uploads to real pypiserver and devpi, proven with `pip`;
 //!   several destinations in one step.
+//! - `scale`: a 2,000-file release: every file lands, one lookup per project, peak RSS
+//!   ≤ 64 MB, a job summary collapsed under GitHub's 1 MiB limit, a re-run that sends nothing.
 //! - `refusals`: configuration-class refusals stop the run at the first; a file that breaks
 //!   PyPI's archive rules fails alone, in the index's words.
 //! - `faults`: seeded fault rounds, brownouts and signals.
@@ -59,6 +61,7 @@ mod provenance;
 mod real_corpus;
 mod refusals;
 mod rst_corpus;
+mod scale;
 mod security;
 mod trusted_publishing;
 mod upload_real_indexes;

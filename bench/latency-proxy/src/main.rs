@@ -6,16 +6,24 @@
 //! pays the TCP handshake (one round trip) before its first byte moves, as on a real link:
 //! that is what makes connection reuse matter. TLS is not modelled.
 //!
+//! `--rate-mbit N` also shapes the link to N Mbit/s in each direction, shared by every
+//! connection as one physical link is: each direction has one serializer (a token bucket
+//! one chunk deep) that every connection's chunks queue on in the order they were read, so
+//! eight connections get an eighth of the rate each, not the rate each. A chunk leaves the
+//! bottleneck once its bytes have been serialized and arrives `--latency-ms` later; a
+//! connection reads its next chunk only when its last one has left, so the sender feels
+//! the link's pace through TCP's own back-pressure instead of filling an unbounded queue.
+//!
 //! ```text
-//! latency-proxy --upstream 127.0.0.1:PORT [--listen 127.0.0.1:0] [--latency-ms 25] [--no-handshake]
+//! latency-proxy --upstream 127.0.0.1:PORT [--listen 127.0.0.1:0] [--latency-ms 25] [--rate-mbit 100] [--no-handshake]
 //! ```
 //!
 //! The first stdout line is `latency-proxy listening on 127.0.0.1:PORT`. On SIGTERM or
 //! SIGINT it prints `latency-proxy: N connections, U bytes up, D bytes down` and exits.
 
 use std::net::SocketAddr;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -36,6 +44,27 @@ struct Options {
     upstream: SocketAddr,
     latency: Duration,
     handshake: bool,
+    /// Bits per second each way; `None`: not shaped.
+    rate: Option<f64>,
+}
+
+/// One direction of the shaped link: the instant its serializer is free again. Every
+/// connection's chunks going that way are serialized one after another on it.
+#[derive(Default)]
+struct Link {
+    free_at: Mutex<Option<Instant>>,
+}
+
+impl Link {
+    /// Books `bytes` on the link at `rate` bits/s, not before `earliest`; returns when
+    /// the last bit has been sent.
+    fn book(&self, earliest: Instant, bytes: usize, rate: f64) -> Instant {
+        let mut free_at = self.free_at.lock().expect("not poisoned");
+        let start = free_at.map_or(earliest, |f| f.max(earliest));
+        let sent = start + Duration::from_secs_f64(bytes as f64 * 8.0 / rate);
+        *free_at = Some(sent);
+        sent
+    }
 }
 
 #[derive(Default)]
@@ -43,6 +72,9 @@ struct Counters {
     connections: AtomicU64,
     up: AtomicU64,
     down: AtomicU64,
+    /// The shaped link's two directions (unused without `--rate-mbit`).
+    uplink: Link,
+    downlink: Link,
 }
 
 fn parse(mut args: impl Iterator<Item = String>) -> Result<Options, String> {
@@ -51,6 +83,7 @@ fn parse(mut args: impl Iterator<Item = String>) -> Result<Options, String> {
         upstream: "127.0.0.1:0".parse().expect("a valid address"),
         latency: Duration::from_millis(25),
         handshake: true,
+        rate: None,
     };
     let mut upstream = false;
     while let Some(arg) = args.next() {
@@ -64,6 +97,13 @@ fn parse(mut args: impl Iterator<Item = String>) -> Result<Options, String> {
             "--latency-ms" => {
                 let ms: u64 = value()?.parse().map_err(|e| format!("{e}"))?;
                 options.latency = Duration::from_millis(ms);
+            }
+            "--rate-mbit" => {
+                let mbit: f64 = value()?.parse().map_err(|e| format!("{e}"))?;
+                if mbit.is_nan() || mbit <= 0.0 {
+                    return Err("--rate-mbit must be positive".into());
+                }
+                options.rate = Some(mbit * 1e6);
             }
             "--no-handshake" => options.handshake = false,
             other => return Err(format!("unknown argument {other}")),
@@ -137,7 +177,7 @@ async fn serve(client: TcpStream, options: Arc<Options>, counters: Arc<Counters>
         client_read,
         server_write,
         open_at,
-        options.latency,
+        options.clone(),
         counters.clone(),
         true,
     ));
@@ -145,30 +185,44 @@ async fn serve(client: TcpStream, options: Arc<Options>, counters: Arc<Counters>
         server_read,
         client_write,
         open_at,
-        options.latency,
+        options,
         counters,
         false,
     ));
     let _ = tokio::join!(up, down);
 }
 
-/// Copies `from` to `to`, each chunk `latency` after it was read (and not before `open_at`
-/// plus `latency`); end of stream is passed on with the same delay.
+/// Copies `from` to `to`, each chunk `latency` after it was read — or, on a shaped link,
+/// after it has been serialized on the shared link — and not before `open_at` plus
+/// `latency`; end of stream is passed on with the same delay.
 async fn pipe(
     mut from: OwnedReadHalf,
     mut to: OwnedWriteHalf,
     open_at: Instant,
-    latency: Duration,
+    options: Arc<Options>,
     counters: Arc<Counters>,
     up: bool,
 ) {
+    let latency = options.latency;
+    let shaping = options.rate.map(|rate| (rate, counters.clone()));
     let (tx, mut rx) = mpsc::channel::<(Instant, Vec<u8>)>(IN_FLIGHT);
     let reader = async move {
         loop {
             let mut buf = vec![0u8; CHUNK];
             let n = from.read(&mut buf).await.unwrap_or(0);
             buf.truncate(n);
-            let due = Instant::now().max(open_at) + latency;
+            let mut left = Instant::now().max(open_at);
+            if let Some((rate, counters)) = shaping.as_ref().filter(|_| n > 0) {
+                let link = if up {
+                    &counters.uplink
+                } else {
+                    &counters.downlink
+                };
+                left = link.book(left, n, *rate);
+                // Back-pressure: the next chunk is read once this one is on the wire.
+                tokio::time::sleep_until(left).await;
+            }
+            let due = left + latency;
             // An empty chunk is the end of the stream.
             if tx.send((due, buf)).await.is_err() || n == 0 {
                 break;

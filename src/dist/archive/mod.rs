@@ -6,6 +6,7 @@
 //! an error or a warning, never a hang or unbounded memory.
 
 pub mod entry_points;
+mod inflater;
 pub mod malware;
 pub mod record;
 mod tar_gz;

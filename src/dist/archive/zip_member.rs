@@ -114,17 +114,18 @@ pub(super) fn read<R: Read + Seek>(
     Ok(bytes)
 }
 
-/// One raw-deflate decompressor and input buffer, reused for every member of an archive (a
-/// fresh decoder per member costs more than inflating a small `.py`).
+/// One raw-deflate decompressor (the thread's, [`super::inflater`]) and input buffer, reused
+/// for every member of an archive: a fresh decoder per member costs more than inflating a
+/// small `.py`, and leaves its state resident.
 pub(super) struct Inflater {
-    z: flate2::Decompress,
+    z: super::inflater::Inflater,
     input: Vec<u8>,
 }
 
 impl Inflater {
     pub(super) fn new() -> Self {
         Inflater {
-            z: flate2::Decompress::new(false),
+            z: super::inflater::Inflater::take(),
             input: Vec::new(),
         }
     }

@@ -306,6 +306,18 @@ pub fn run_action(
     commands: &std::path::Path,
     inputs: &[(&str, &str)],
 ) -> Run {
+    action_command(workspace, commands, inputs)
+        .output()
+        .unwrap()
+        .into()
+}
+
+/// The command [`run_action`] runs, to run it otherwise (e.g. [`measured_command`]).
+pub fn action_command(
+    workspace: &std::path::Path,
+    commands: &std::path::Path,
+    inputs: &[(&str, &str)],
+) -> Command {
     let mut cmd = Command::new(bin());
     cmd.arg("action").current_dir(workspace).env_clear();
     cmd.env("PATH", std::env::var("PATH").unwrap_or_default())
@@ -345,7 +357,7 @@ pub fn run_action(
     for (k, v) in inputs {
         cmd.env(k, v);
     }
-    cmd.output().unwrap().into()
+    cmd
 }
 
 /// Every input `action.yml` declares, with its default ("" when it has none), in order: what
@@ -385,13 +397,18 @@ pub fn action_inputs() -> Vec<(String, String)> {
 /// the spawning process's size over into it: this test's own size is its floor) and the
 /// child's `VmHWM` polled every 5 ms from /proc (its own address space only).
 pub fn measured(dir: &Path, args: &[&str]) -> (Run, std::time::Duration, u64, u64) {
+    let mut command = Command::new(bin());
+    command.args(args).current_dir(dir);
+    measured_command(command)
+}
+
+/// [`measured`] for any command.
+pub fn measured_command(mut command: Command) -> (Run, std::time::Duration, u64, u64) {
     use std::io::Read;
     let started = std::time::Instant::now();
     // Reaped by `wait4` below, which `Child::wait` cannot replace (it drops the rusage).
     #[allow(clippy::zombie_processes)]
-    let mut child = Command::new(bin())
-        .args(args)
-        .current_dir(dir)
+    let mut child = command
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .spawn()

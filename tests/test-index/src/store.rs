@@ -164,8 +164,13 @@ impl Store {
         self.root.join("files").join(filename)
     }
 
-    /// Persists the catalogue.
+    /// Persists the catalogue. A temporary data dir goes with the process, so nothing
+    /// could read it back: it is not written (each upload rewrote the whole catalogue,
+    /// which made a 2,000-file release quadratic).
     pub fn save(&self) -> std::io::Result<()> {
+        if self._temp.is_some() {
+            return Ok(());
+        }
         let text = serde_json::to_string_pretty(&self.catalogue).map_err(std::io::Error::other)?;
         let tmp = self.root.join("index.json.tmp");
         std::fs::write(&tmp, text)?;

@@ -10,7 +10,9 @@
 
 use std::io::{self, BufRead, Read};
 
-use flate2::{Crc, Decompress, FlushDecompress, Status};
+use flate2::{Crc, FlushDecompress, Status};
+
+use super::super::inflater::Inflater;
 
 /// Why the stream stopped: what CPython raises there, or our budget.
 #[derive(Debug, thiserror::Error)]
@@ -134,7 +136,7 @@ enum State {
 /// make up; the buffer's size differs between Python versions.
 pub(super) struct GzipStream<R> {
     input: Counted<R>,
-    inflate: Decompress,
+    inflate: Inflater,
     crc: Crc,
     state: State,
     expanded: u64,
@@ -150,7 +152,7 @@ impl<R: BufRead> GzipStream<R> {
                 inner: input,
                 at: 0,
             },
-            inflate: Decompress::new(false),
+            inflate: Inflater::take(),
             crc: Crc::new(),
             state: State::Header,
             expanded: 0,
