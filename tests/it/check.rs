@@ -741,9 +741,13 @@ fn hostile_archives_are_bounded_in_time_and_memory() {
                 .all(|l| l.is_empty() || l.contains(file) || !l.contains(": "))
         );
         assert!(took.as_secs() < 30, "{file} took {took:?}");
-        for kib in [maxrss_kib, hwm_kib] {
-            assert!(kib < 256 * 1024, "{file}: peak RSS {} MiB", kib / 1024);
-        }
+        // The child's own peak: `ru_maxrss` carries over the size of this test process,
+        // which other tests running beside it can make large (378 MiB seen).
+        assert!(
+            hwm_kib < 256 * 1024,
+            "{file}: peak RSS {} MiB",
+            hwm_kib / 1024
+        );
     }
 }
 

@@ -66,7 +66,7 @@ fn composite_declares_exactly_the_container_actions_inputs_and_outputs() {
         without_values.push(line);
     }
     assert_eq!(without_values.join("\n"), section(&root, "outputs"));
-    assert_eq!(names.len(), 7, "{names:?}");
+    assert_eq!(names.len(), 8, "{names:?}");
     // The step gives the binary every input, as the runner gives the container.
     let steps = steps(&composite);
     let publish = steps.iter().find(|s| s.id == "publish").expect("the step");

@@ -444,7 +444,10 @@ fn every_input_of_action_yml_is_passed() {
             .find(|(n, _)| n == name)
             .map(|(_, d)| d.as_str())
     };
-    assert_eq!(inputs.len(), 19, "{inputs:?}");
+    assert_eq!(inputs.len(), 22, "{inputs:?}");
+    assert_eq!(get("provenance-check"), Some("warn"));
+    assert_eq!(get("github-attestations"), Some("false"));
+    assert_eq!(get("github-token"), Some(common::JOB_TOKEN));
     assert_eq!(get("user"), Some("__token__"));
     assert_eq!(get("password"), Some(""));
     assert_eq!(get("packages-dir"), Some(""));
@@ -536,9 +539,11 @@ fn image_publishes_the_examples_as_the_runner_runs_it() {
     );
     assert_eq!(publish.run.code, Some(0), "{}", publish.run.all());
     let masked = assert_no_secrets(&publish);
-    // One minted token, masked (`assert_no_secrets` checked it shows nowhere before or after).
+    // One minted token, masked (`assert_no_secrets` checked it shows nowhere before or after),
+    // besides the job's token the runner hands every step as `github-token`.
+    let minted: Vec<&String> = masked.iter().filter(|m| *m != common::JOB_TOKEN).collect();
     assert!(
-        masked.len() == 1 && masked[0].starts_with("pypi-"),
+        minted.len() == 1 && minted[0].starts_with("pypi-"),
         "masks: {masked:?}"
     );
     assert!(

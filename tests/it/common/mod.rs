@@ -363,6 +363,9 @@ pub fn action_command(
 /// Every input `action.yml` declares, with its default ("" when it has none), in order: what
 /// the runner exports as `INPUT_<NAME>` (upper-cased, hyphens kept) when a workflow sets none.
 /// Read from the file itself, so a new input is passed without editing a test.
+/// What the runner gives `${{ github.token }}` in the tests: a job token of GitHub's shape.
+pub const JOB_TOKEN: &str = "ghs_JobTokenOfTheTestRunner0000000000000";
+
 pub fn action_inputs() -> Vec<(String, String)> {
     let text = std::fs::read_to_string(repo().join("action.yml")).expect("action.yml");
     let mut inputs: Vec<(String, String)> = Vec::new();
@@ -382,7 +385,9 @@ pub fn action_inputs() -> Vec<(String, String)> {
             }
         } else if let Some(default) = code.trim_start().strip_prefix("default:") {
             let default = default.trim().trim_matches('\'').trim_matches('"');
-            inputs.last_mut().expect("an input").1 = default.to_string();
+            // The runner evaluates expressions in defaults: the job's token is a token.
+            let default = default.replace("${{ github.token }}", JOB_TOKEN);
+            inputs.last_mut().expect("an input").1 = default;
         }
     }
     assert!(
