@@ -227,6 +227,11 @@ mod tests {
         bytes[at + 16..at + 20].copy_from_slice(&crc);
         bytes[at + 24..at + 28].copy_from_slice(&(text.len() as u32).to_le_bytes());
         assert_eq!(read_from(&bytes, "demo/big.py", 10_000).unwrap(), text);
+        // Exactly as large as the caller reads: read.
+        assert_eq!(
+            read_from(&bytes, "demo/big.py", text.len() as u64).unwrap(),
+            text
+        );
         // Larger than the caller reads.
         assert!(matches!(
             read_from(&bytes, "demo/big.py", 10),

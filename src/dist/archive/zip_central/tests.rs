@@ -1,4 +1,4 @@
-use super::super::zipcraft::{Craft, MODULE, Zip64End, valid, with};
+use super::super::zipcraft::{Craft, MODULE, Member, Zip64End, valid, with};
 use super::*;
 
 const META: &str = "Metadata-Version: 2.4\nName: demo\nVersion: 1.0\n";
@@ -268,4 +268,78 @@ fn an_empty_archive_is_one_by_the_zip64_end_records_counts() {
     bytes[24..32].copy_from_slice(&0u64.to_le_bytes());
     bytes[32..40].copy_from_slice(&0u64.to_le_bytes());
     assert!(is_zip(&bytes));
+}
+
+/// An end record whose counts and sizes are `fields`, after a ZIP64 end record and its
+/// locator whose own are `zip64`: (entries, directory size, directory offset).
+fn end_records(fields: (u16, u32, u32), zip64: (u64, u64, u64)) -> Vec<u8> {
+    let mut bytes = b"PK\x06\x06".to_vec();
+    bytes.extend_from_slice(&44u64.to_le_bytes());
+    bytes.extend_from_slice(&[45, 0, 45, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+    bytes.extend_from_slice(&zip64.0.to_le_bytes());
+    bytes.extend_from_slice(&zip64.0.to_le_bytes());
+    bytes.extend_from_slice(&zip64.1.to_le_bytes());
+    bytes.extend_from_slice(&zip64.2.to_le_bytes());
+    bytes.extend_from_slice(b"PK\x06\x07\0\0\0\0");
+    bytes.extend_from_slice(&0u64.to_le_bytes());
+    bytes.extend_from_slice(&1u32.to_le_bytes());
+    bytes.extend_from_slice(b"PK\x05\x06\0\0\0\0");
+    bytes.extend_from_slice(&fields.0.to_le_bytes());
+    bytes.extend_from_slice(&fields.0.to_le_bytes());
+    bytes.extend_from_slice(&fields.1.to_le_bytes());
+    bytes.extend_from_slice(&fields.2.to_le_bytes());
+    bytes.extend_from_slice(&0u16.to_le_bytes());
+    bytes
+}
+
+#[test]
+fn emptiness_is_judged_on_the_zip64_end_records_values() {
+    // Empty by its ZIP64 end record whatever the plain one says.
+    assert!(is_zip(&end_records((0, 0, 5), (0, 0, 0))));
+    assert!(is_zip(&end_records((0, 5, 0), (0, 0, 0))));
+    assert!(is_zip(&end_records((3, 0, 0), (0, 0, 0))));
+    // Not empty by it: then a directory must be where it says, and there is none.
+    assert!(!is_zip(&end_records((0, 0, 0), (0, 0, 9))));
+    assert!(!is_zip(&end_records((0, 0, 0), (0, 9, 0))));
+    assert!(!is_zip(&end_records((0, 0, 0), (1, 0, 0))));
+}
+
+#[test]
+fn a_directory_is_wanted_where_the_end_record_points() {
+    // No entries counted, but a directory claimed: its first header must be there.
+    let mut craft = Craft::of(valid(META));
+    craft.records = Some(0);
+    let bytes = craft.build();
+    assert!(is_zip(&bytes));
+    let mut broken = bytes.clone();
+    let cd = broken.windows(4).position(|w| w == b"PK\x01\x02").unwrap();
+    broken[cd + 3] = 9;
+    assert!(!is_zip(&broken));
+    // A directory of exactly one header with an empty name: 46 bytes is enough.
+    let one = Craft::of(vec![Member::new("", b"")]).build();
+    assert!(is_zip(&one));
+    assert_eq!(central(&one).unwrap().entries.len(), 1);
+}
+
+#[test]
+fn headers_with_comments_and_versions_are_read_as_zipfile_reads_them() {
+    // A comment on the first entry: the next header is found after it.
+    let bytes = Craft::of(with(META, MODULE, |m| m.comment = b"note".to_vec())).build();
+    let names: Vec<String> = central(&bytes)
+        .unwrap()
+        .entries
+        .into_iter()
+        .map(|e| e.name)
+        .collect();
+    assert_eq!(names.len(), 4);
+    assert_eq!(names[1], "demo-1.0.dist-info/METADATA");
+    // Version needed to extract: 6.3 is the most zipfile reads.
+    let version = |needed: u8| {
+        let mut bytes = Craft::of(valid(META)).build();
+        let cd = bytes.windows(4).position(|w| w == b"PK\x01\x02").unwrap();
+        bytes[cd + 6] = needed;
+        central(&bytes).map(|c| c.entries.len())
+    };
+    assert_eq!(version(63).unwrap(), 4);
+    assert!(matches!(version(64), Err(CentralError::Crash(m)) if m == "zip file version 6.4"));
 }
