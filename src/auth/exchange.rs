@@ -182,20 +182,8 @@ impl Exchange {
     /// `POST /_/oidc/mint-token`: an upload token for the OIDC token `jwt`.
     pub async fn mint(&self, jwt: &Secret) -> Result<Minted, ExchangeError> {
         const WHAT: &str = "the token exchange";
-        let url = self.origin.join("_/oidc/mint-token").expect("valid path");
-        let body = serde_json::json!({ "token": jwt.reveal() }).to_string();
         let (status, answer) = self
-            .send(
-                &self.retry,
-                WHAT,
-                || {
-                    self.client
-                        .post(url.reveal().clone())
-                        .header(reqwest::header::CONTENT_TYPE, "application/json")
-                        .body(body.clone())
-                },
-                jwt,
-            )
+            .post_token("_/oidc/mint-token", WHAT, jwt, &self.retry)
             .await?;
         let json: Option<serde_json::Value> = serde_json::from_str(&answer).ok();
         match status {
@@ -249,20 +237,8 @@ impl Exchange {
     /// Retried like the other calls, within `policy`'s budget.
     pub async fn burn(&self, token: &Secret, policy: &RetryPolicy) -> Result<(), ExchangeError> {
         const WHAT: &str = "the token burn";
-        let url = self.origin.join("_/oidc/burn-token").expect("valid path");
-        let body = serde_json::json!({ "token": token.reveal() }).to_string();
         let (status, answer) = self
-            .send(
-                policy,
-                WHAT,
-                || {
-                    self.client
-                        .post(url.reveal().clone())
-                        .header(reqwest::header::CONTENT_TYPE, "application/json")
-                        .body(body.clone())
-                },
-                token,
-            )
+            .post_token("_/oidc/burn-token", WHAT, token, policy)
             .await?;
         match status {
             200..=299 => Ok(()),
@@ -277,6 +253,30 @@ impl Exchange {
 
     /// Sends with retries on 5xx/429/transport errors, as `policy` allows; returns the final
     /// status and body.
+    /// `POST <path>` with `{"token": …}`, the body both the mint and the burn take.
+    async fn post_token(
+        &self,
+        path: &str,
+        what: &'static str,
+        token: &Secret,
+        policy: &RetryPolicy,
+    ) -> Result<(u16, String), ExchangeError> {
+        let url = self.origin.join(path).expect("valid path");
+        let body = serde_json::json!({ "token": token.reveal() }).to_string();
+        self.send(
+            policy,
+            what,
+            || {
+                self.client
+                    .post(url.reveal().clone())
+                    .header(reqwest::header::CONTENT_TYPE, "application/json")
+                    .body(body.clone())
+            },
+            token,
+        )
+        .await
+    }
+
     async fn send(
         &self,
         policy: &RetryPolicy,

@@ -5,9 +5,7 @@
 
 use std::time::Duration;
 
-use super::{Index, LookupError, MAX_REDIRECTS};
-use crate::http::body::message_from_body;
-use crate::http::retry::{is_transient_status, retry_after};
+use super::{Index, LookupError, fetch};
 use crate::http::{Failure, RetryPolicy, SafeUrl, retry};
 
 /// Warehouse offers these two, its own first.
@@ -36,58 +34,19 @@ impl Index {
     }
 }
 
+/// One attempt: the GET ([`super::fetch`]; no credentials: provenance is public), then the
+/// object read as JSON.
 async fn get(
     client: &reqwest::Client,
     start: &SafeUrl,
 ) -> Result<Option<serde_json::Value>, Failure<LookupError>> {
-    let mut url = start.clone();
-    for redirects in 0..=MAX_REDIRECTS {
-        let transport = |url: &SafeUrl| {
-            let url = url.clone();
-            move |source| Failure::transient(LookupError::Transport { url, source })
-        };
-        let response = client
-            .get(url.reveal().clone())
-            .header(reqwest::header::ACCEPT, ACCEPT)
-            .timeout(TIMEOUT)
-            .send()
-            .await
-            .map_err(transport(&url))?;
-        let status = response.status().as_u16();
-        let next = response
-            .headers()
-            .get(reqwest::header::LOCATION)
-            .and_then(|l| l.to_str().ok())
-            .and_then(|l| url.join(l).ok());
-        if let (true, Some(next)) = (response.status().is_redirection(), next)
-            && redirects < MAX_REDIRECTS
-        {
-            url = next;
-            continue;
-        }
-        if status == 404 {
-            return Ok(None);
-        }
-        let retry_after = retry_after(response.headers());
-        let body = response.text().await.map_err(transport(&url))?;
-        if !(200..300).contains(&status) {
-            let error = LookupError::Status {
-                url,
-                status,
-                message: message_from_body(status, &body),
-            };
-            return Err(if is_transient_status(status) {
-                Failure::Transient { error, retry_after }
-            } else {
-                Failure::Final(error)
-            });
-        }
-        return serde_json::from_str(&body).map(Some).map_err(|e| {
-            Failure::Final(LookupError::Parse {
-                url,
-                reason: format!("not a provenance object: {e}"),
-            })
-        });
-    }
-    unreachable!("the last redirect is not followed")
+    let Some(object) = fetch::get(client, start, ACCEPT, TIMEOUT, None).await? else {
+        return Ok(None);
+    };
+    serde_json::from_str(&object.body).map(Some).map_err(|e| {
+        Failure::Final(LookupError::Parse {
+            url: object.url,
+            reason: format!("not a provenance object: {e}"),
+        })
+    })
 }

@@ -1,6 +1,7 @@
 //! The package index, as this tool talks to it: the legacy upload API to send files and the
 //! simple API to see what is already there.
 
+mod fetch;
 pub mod form;
 mod integrity;
 mod outcome;

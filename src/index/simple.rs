@@ -6,11 +6,11 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use super::MAX_REDIRECTS;
+use super::fetch;
 use crate::auth::Credentials;
 use crate::dist::hash::Sha256Hex;
-use crate::http::body::{decode_entities, message_from_body};
-use crate::http::retry::{is_transient_status, retry_after};
+use crate::http::body::decode_entities;
+use crate::http::retry::is_transient_status;
 use crate::http::{Failure, RetryPolicy, SafeUrl, retry};
 
 const ACCEPT: &str = "application/vnd.pypi.simple.v1+json, text/html;q=0.1";
@@ -126,72 +126,26 @@ pub async fn lookup(
     retry(policy, |_| get(client, &url, credentials)).await
 }
 
-/// One attempt: the GET, redirects followed (credentials only within the origin).
+/// One attempt: the GET ([`super::fetch`]), then the page read as JSON or HTML.
 async fn get(
     client: &reqwest::Client,
     start: &SafeUrl,
     credentials: Option<&Credentials>,
 ) -> Result<Option<ProjectFiles>, Failure<LookupError>> {
-    let mut url = start.clone();
-    let mut redirects = 0;
-    loop {
-        let mut request = client
-            .get(url.reveal().clone())
-            .header(reqwest::header::ACCEPT, ACCEPT)
-            .timeout(TIMEOUT);
-        if let Some(c) = credentials.filter(|_| url.same_origin(start)) {
-            request = request.basic_auth(&c.username, Some(c.password.reveal()));
-        }
-        let transport = |url: &SafeUrl| {
-            let url = url.clone();
-            move |source| Failure::transient(LookupError::Transport { url, source })
-        };
-        let response = request.send().await.map_err(transport(&url))?;
-        let status = response.status().as_u16();
-        if response.status().is_redirection()
-            && redirects < MAX_REDIRECTS
-            && let Some(next) = response
-                .headers()
-                .get(reqwest::header::LOCATION)
-                .and_then(|l| l.to_str().ok())
-                .and_then(|l| url.join(l).ok())
-        {
-            redirects += 1;
-            url = next;
-            continue;
-        }
-        if status == 404 {
-            return Ok(None);
-        }
-        let content_type = response
-            .headers()
-            .get(reqwest::header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("")
-            .to_ascii_lowercase();
-        let retry_after = retry_after(response.headers());
-        let body = response.text().await.map_err(transport(&url))?;
-        if !(200..300).contains(&status) {
-            let error = LookupError::Status {
-                url,
-                status,
-                message: message_from_body(status, &body),
-            };
-            return Err(if is_transient_status(status) {
-                Failure::Transient { error, retry_after }
-            } else {
-                Failure::Final(error)
-            });
-        }
-        let parsed = if content_type.contains("json") {
-            parse_json(&body)
-        } else {
-            Ok(parse_html(&body, &url))
-        };
-        return parsed
-            .map(Some)
-            .map_err(|reason| Failure::Final(LookupError::Parse { url, reason }));
-    }
+    let Some(page) = fetch::get(client, start, ACCEPT, TIMEOUT, credentials).await? else {
+        return Ok(None);
+    };
+    let parsed = if page.content_type.contains("json") {
+        parse_json(&page.body)
+    } else {
+        Ok(parse_html(&page.body, &page.url))
+    };
+    parsed.map(Some).map_err(|reason| {
+        Failure::Final(LookupError::Parse {
+            url: page.url,
+            reason,
+        })
+    })
 }
 
 /// PEP 691: `files[].filename` and `files[].hashes.sha256`; PEP 700 `files[].upload-time`.
