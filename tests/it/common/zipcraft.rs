@@ -445,6 +445,13 @@ pub fn walk_cases(metadata: &str) -> Vec<WalkCase> {
             what: Some("Malformed zip file"),
         },
         WalkCase {
+            label: "extra fields in the central directory",
+            craft: Craft::of(with(metadata, MODULE, |m| {
+                m.central_extra = vec![0x0a, 0, 4, 0, 1, 2, 3, 4];
+            })),
+            what: None,
+        },
+        WalkCase {
             label: "ZIP64 end records",
             craft: Craft {
                 zip64: Some(Zip64End {
