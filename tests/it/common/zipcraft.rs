@@ -463,6 +463,22 @@ pub fn walk_cases(metadata: &str) -> Vec<WalkCase> {
             },
             what: None,
         },
+        // As ZIP64 writers write it: the plain end record's fields all ones, the values in
+        // the ZIP64 end record.
+        WalkCase {
+            label: "ZIP64 end records with the plain one's fields all ones",
+            craft: Craft {
+                zip64: Some(Zip64End {
+                    extensible: 0,
+                    locator: true,
+                    on_disk: None,
+                }),
+                records: Some(0xFFFF),
+                offset: Some(0xFFFF_FFFF),
+                ..Craft::of(valid(metadata))
+            },
+            what: None,
+        },
         // A ZIP64 end record before the central directory, where zipfile does not look.
         WalkCase {
             label: "a ZIP64 end record without its locator",
