@@ -37,17 +37,7 @@ fn upload_reporting(dir: &std::path::Path, index: &TestIndex) -> (Run, serde_jso
 #[test]
 fn a_published_run_burns_its_token_and_the_token_no_longer_uploads() {
     let index = start_index(&[]);
-    let (workspace, commands) = (tempdir(), tempdir());
-    let dist = workspace.path().join("dist");
-    std::fs::create_dir(&dist).unwrap();
-    wheel(&dist, "tp-demo", "1.0");
-    let mut inputs = github(&index, "");
-    inputs.push(("INPUT_REPOSITORY-URL".into(), index.upload_url()));
-    let inputs: Vec<(&str, &str)> = inputs
-        .iter()
-        .map(|(k, v)| (k.as_str(), v.as_str()))
-        .collect();
-    let run = run_action(workspace.path(), commands.path(), &inputs);
+    let (run, _workspace, commands) = action_publishes_one_wheel(&index);
     assert_eq!(run.code, Some(0), "{}", run.all());
     assert_eq!(burns(&index), (1, 1, 1));
     assert!(
@@ -157,17 +147,7 @@ fn a_burn_that_fails_is_one_warning_and_no_failure() {
 
     // In the action: a `::warning` annotation, and the summary says so.
     let index = start_index(&["--burn-token-status", "500"]);
-    let (workspace, commands) = (tempdir(), tempdir());
-    let dist = workspace.path().join("dist");
-    std::fs::create_dir(&dist).unwrap();
-    wheel(&dist, "tp-demo", "1.0");
-    let mut inputs = github(&index, "");
-    inputs.push(("INPUT_REPOSITORY-URL".into(), index.upload_url()));
-    let inputs: Vec<(&str, &str)> = inputs
-        .iter()
-        .map(|(k, v)| (k.as_str(), v.as_str()))
-        .collect();
-    let run = run_action(workspace.path(), commands.path(), &inputs);
+    let (run, _workspace, commands) = action_publishes_one_wheel(&index);
     assert_eq!(run.code, Some(0), "{}", run.all());
     let annotations: Vec<&str> = run
         .stdout
@@ -282,4 +262,21 @@ fn an_interrupted_run_burns_its_token_at_the_signal() {
     assert_eq!(report["tokens_revoked"], 1, "{report:#}");
     assert!(stderr.contains("Revoked 1 upload token(s)"), "{stderr}");
     assert_no_secrets("output", &stderr, &[]);
+}
+
+/// The action, run by trusted publishing against `index`, publishing one wheel; its
+/// workspace and file-commands folders are kept for the caller to read.
+fn action_publishes_one_wheel(index: &TestIndex) -> (Run, tempfile::TempDir, tempfile::TempDir) {
+    let (workspace, commands) = (tempdir(), tempdir());
+    let dist = workspace.path().join("dist");
+    std::fs::create_dir(&dist).unwrap();
+    wheel(&dist, "tp-demo", "1.0");
+    let mut inputs = github(index, "");
+    inputs.push(("INPUT_REPOSITORY-URL".into(), index.upload_url()));
+    let inputs: Vec<(&str, &str)> = inputs
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    let run = run_action(workspace.path(), commands.path(), &inputs);
+    (run, workspace, commands)
 }
