@@ -257,7 +257,6 @@ class Sigstore:
                               str(self.trust_root)], "listening on", work / "sigstore.log")
         self.direct = self.server.address.rstrip("/")
         self.binaries, self.work, self.latency_ms = binaries, work, latency_ms
-        self.rate_mbit = rate_mbit
         self.proxy = None
         self.url = self.direct
         if latency_ms:
