@@ -34,26 +34,6 @@ fn upload_unsigned(dir: &Path, index: &TestIndex, extra: &[&str]) -> Run {
     publish_env(dir, &args, &[])
 }
 
-/// The project exists (a trusted publisher cannot create it): its 0.1 uploaded with a user
-/// token.
-fn project_created(index: &TestIndex, dir: &Path) {
-    let first = dir.join("0.1");
-    std::fs::create_dir(&first).unwrap();
-    demo_wheel(&first, "0.1", "");
-    let upload_url = index.upload_url();
-    let args = [
-        "upload",
-        first.to_str().unwrap(),
-        "--repository-url",
-        &upload_url,
-        "--no-progress",
-        "-t",
-        "SECRET",
-    ];
-    let out = publish_env(dir, &args, &[]);
-    assert_eq!(out.code, Some(0), "{}", out.all());
-}
-
 #[test]
 fn sigstore_bundles_are_converted_and_sent_instead_of_signing() {
     let tmp = tempdir();

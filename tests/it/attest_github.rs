@@ -61,21 +61,7 @@ fn upload(
 /// publisher only uploads to a project that exists).
 fn index_with_project(tmp: &Path) -> TestIndex {
     let index = TestIndex::start(&["--token", "SECRET", "--publisher", PUBLISHER]);
-    let dir = tmp.join("seed");
-    std::fs::create_dir_all(&dir).unwrap();
-    demo_wheel(&dir, "0.1", "");
-    let upload_url = index.upload_url();
-    let args = [
-        "upload",
-        dir.to_str().unwrap(),
-        "--repository-url",
-        &upload_url,
-    ];
-    let out = common::publish(
-        tmp,
-        &[&args[..], &["-t", "SECRET", "--no-progress"]].concat(),
-    );
-    assert_eq!(out.code, Some(0), "{}", out.all());
+    project_created(&index, tmp);
     index
 }
 

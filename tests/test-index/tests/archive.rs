@@ -8,7 +8,6 @@
 mod common;
 
 use std::io::{Cursor, Seek, Write};
-use std::process::{Command, Stdio};
 
 use common::{Dist, Form, Reply, Server, sdist, wheel};
 use zip::ZipWriter;
@@ -249,22 +248,8 @@ def valid(text):
                for name in parser[section])
 print(json.dumps([valid(text) for text in json.load(sys.stdin)]))
 "#;
-    let mut child = Command::new(common::python())
-        .args(["-I", "-c", script])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("the venv's Python runs");
     let texts: Vec<&str> = ENTRY_POINTS.iter().map(|(text, _)| *text).collect();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(serde_json::to_string(&texts).unwrap().as_bytes())
-        .unwrap();
-    let output = child.wait_with_output().unwrap();
-    assert!(output.status.success());
-    serde_json::from_slice(&output.stdout).unwrap()
+    common::python_json(script, &texts)
 }
 
 #[test]

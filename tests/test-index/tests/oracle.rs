@@ -6,8 +6,7 @@
 
 mod common;
 
-use std::io::Write;
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 use common::{Form, Server, wheel};
 
@@ -54,22 +53,8 @@ for field, value in json.load(sys.stdin):
         out.append(None)
 print(json.dumps(out))
 "#;
-    let mut child = Command::new(common::python())
-        .args(["-I", "-c", script])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("the venv's Python runs");
     let cases: Vec<(&str, &str)> = CASES.iter().map(|(f, v, _)| (*f, *v)).collect();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(serde_json::to_string(&cases).unwrap().as_bytes())
-        .unwrap();
-    let output = child.wait_with_output().unwrap();
-    assert!(output.status.success());
-    serde_json::from_slice(&output.stdout).unwrap()
+    common::python_json(script, &cases)
 }
 
 #[test]

@@ -23,6 +23,29 @@ pub fn python() -> PathBuf {
         .join("bin/python")
 }
 
+/// Runs `script` on that Python (isolated) with `input` as JSON on its stdin, and reads the
+/// JSON it prints: how these tests ask the real libraries.
+pub fn python_json<T: serde::de::DeserializeOwned>(
+    script: &str,
+    input: &impl serde::Serialize,
+) -> T {
+    let mut child = Command::new(python())
+        .args(["-I", "-c", script])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("the venv's Python runs");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(serde_json::to_string(input).unwrap().as_bytes())
+        .unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert!(output.status.success(), "the venv's Python failed");
+    serde_json::from_slice(&output.stdout).unwrap()
+}
+
 /// A running fixture, killed on drop.
 pub struct Server {
     child: Child,
