@@ -5,7 +5,7 @@
 use std::path::Path;
 
 use crate::common;
-use common::dists::{metadata, sdist_tar, wheel_members, wheel_owned};
+use common::dists;
 use common::servers::{TestIndex, http};
 use common::{action_command, measured_command, read_expected, tempdir};
 
@@ -19,21 +19,7 @@ const SUMMARY_LIMIT: u64 = 1024 * 1024;
 /// Writes `projects` × (wheel + sdist) of a few hundred bytes each.
 fn release(dir: &Path, projects: usize) {
     for i in 0..projects {
-        let (name, stem) = (format!("scale-{i:04}"), format!("scale_{i:04}-1.0"));
-        let meta = metadata(&name, "1.0", "");
-        wheel_owned(
-            dir,
-            &format!("{stem}-py3-none-any.whl"),
-            &wheel_members(&stem, &meta),
-        );
-        sdist_tar(
-            dir,
-            &format!("{stem}.tar.gz"),
-            &[
-                (&format!("{stem}/PKG-INFO"), meta.as_bytes()),
-                (&format!("{stem}/pyproject.toml"), b""),
-            ],
-        );
+        dists::release(dir, &format!("scale-{i:04}"), "1.0");
     }
 }
 

@@ -15,7 +15,7 @@ use std::path::Path;
 use std::process::Command;
 
 use base64::Engine;
-use common::dists::{metadata, sdist_tar, wheel_members, wheel_owned};
+use common::dists::{self, metadata, wheel_members, wheel_owned};
 use common::fault_proxy::{Echo, FaultProxy, Plan};
 use common::servers::TestIndex;
 use common::tls::{Pki, TlsFront};
@@ -57,21 +57,7 @@ fn assert_clean(label: &str, user: &str, secret: &str, outputs: &[(&str, String)
 
 /// A two-file release at `version`.
 fn release(dir: &Path, version: &str) {
-    let meta = metadata("leak-demo", version, "");
-    let stem = format!("leak_demo-{version}");
-    wheel_owned(
-        dir,
-        &format!("{stem}-py3-none-any.whl"),
-        &wheel_members(&stem, &meta),
-    );
-    sdist_tar(
-        dir,
-        &format!("{stem}.tar.gz"),
-        &[
-            (&format!("{stem}/PKG-INFO"), meta.as_bytes()),
-            (&format!("{stem}/setup.py"), b""),
-        ],
-    );
+    dists::release(dir, "leak-demo", version);
 }
 
 /// `upload` with the report; returns the run and the report's text.

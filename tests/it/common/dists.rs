@@ -117,3 +117,23 @@ pub fn raw_tar(
     }
     tar.into_inner().unwrap().finish().unwrap();
 }
+
+/// A release of `name` at `version`: its wheel and its sdist, named as PEP 491 and PEP 625
+/// want them.
+pub fn release(dir: &Path, name: &str, version: &str) {
+    let meta = metadata(name, version, "");
+    let stem = format!("{}-{version}", name.replace('-', "_"));
+    wheel_owned(
+        dir,
+        &format!("{stem}-py3-none-any.whl"),
+        &wheel_members(&stem, &meta),
+    );
+    sdist_tar(
+        dir,
+        &format!("{stem}.tar.gz"),
+        &[
+            (&format!("{stem}/PKG-INFO"), meta.as_bytes()),
+            (&format!("{stem}/setup.py"), b""),
+        ],
+    );
+}
